@@ -1,0 +1,47 @@
+# The project's commands. `make run` serves the API locally; `make test` runs the whole suite offline.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 is the Lambda runtime; pyenv machines expose it only with PYENV_VERSION set. Fall back to python3.
+export PYENV_VERSION ?= 3.12.1:3.11.7
+PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c 'import sys' >/dev/null 2>&1 && echo python3.12 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Keep tool chatter and version checks off the network.
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+REQUIREMENTS := requirements-dev.txt shared/pyproject.toml $(wildcard functions/*/requirements.txt)
+
+.PHONY: help venv run test lint unit integration clean
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: $(REQUIREMENTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv/ with every dependency (done automatically by run and test)
+
+run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) with an embedded S3 and a local catalog
+	$(PY) -m scripts.run_local --port $(PORT)
+
+lint: $(VENV)/.installed ## ruff and cfn-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+test: $(VENV)/.installed ## Install what is needed and run the whole suite offline
+	$(MAKE) lint
+	$(PY) -m pytest
+
+unit: $(VENV)/.installed ## Unit tests only (no sockets)
+	$(PY) -m pytest tests/unit
+
+clean: ## Remove build output and local data (not the virtual environment)
+	rm -rf .aws-sam .data .pytest_cache
+
+-include mk/*.mk

@@ -1,0 +1,35 @@
+"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from voice_service.adapters.factories import get_voice_catalog
+from voice_service.http.app import create_app
+from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
+from voice_service.observability import logger
+from voice_service.services.catalog import VoiceCatalog, delete_voice
+
+router = APIRouter()
+
+
+@router.delete(
+    "/voices/{entry_id}",
+    response_model=DeleteResult,
+    summary="Delete a cloned voice",
+    responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
+)
+def delete_voice_entry(
+    entry_id: Annotated[int, Path(description="Catalog id from GET /voices.")],
+    catalog: Annotated[VoiceCatalog, Depends(get_voice_catalog)],
+) -> DeleteResult:
+    logger.append_keys(entry_id=entry_id)
+    delete_voice(catalog, entry_id)
+    return DeleteResult()
+
+
+app = create_app(router)
+lambda_handler = make_lambda_handler(app)

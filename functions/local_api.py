@@ -1,0 +1,18 @@
+"""Every function's routes in one app: what `make run` serves and what the HTTP-level tests and fuzzers call.
+
+Each Lambda serves only its own router; here they share one process, the same error mapping and the same CORS.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from functions.delete_voice.app import router as delete_voice_router
+from functions.list_voices.app import router as list_voices_router
+from voice_service.http.app import create_app
+
+ROUTERS = (list_voices_router, delete_voice_router)
+
+
+def create_local_app() -> FastAPI:
+    return create_app(*ROUTERS)

@@ -1,0 +1,1 @@
+"""The voice service's own code: domain services, adapters to outside systems, settings and HTTP glue."""

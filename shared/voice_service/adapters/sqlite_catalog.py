@@ -1,0 +1,244 @@
+"""The voice catalog in SQLite, safe for several Lambda containers sharing one file on EFS (NFS).
+
+NFS rules this out: WAL (its index is shared memory, which NFS clients do not share). What is used instead: the
+rollback journal, a busy timeout, `BEGIN IMMEDIATE` so that a writer takes the write lock before it reads, short
+transactions, and one connection per process that is reopened when the file is replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from voice_service.errors import StorageBusyError, StorageError
+from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.services.catalog import deduplicated_label
+
+# Each entry is the SQL that takes the schema from version N to N+1 (PRAGMA user_version). Append; never edit.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS voices (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a deleted id is never handed out again
+        user_id       TEXT,                               -- reserved for multi-tenant deployments; NULL for now
+        provider      TEXT NOT NULL CHECK (provider IN ('cosyvoice', 'dashscope')),
+        voice_id      TEXT NOT NULL,
+        display_label TEXT NOT NULL,
+        target_model  TEXT NOT NULL,
+        source        TEXT NOT NULL DEFAULT 'clone' CHECK (source = 'clone'),
+        created_at    TEXT NOT NULL                       -- ISO 8601, UTC
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS voices_unique_label ON voices (provider, target_model, display_label);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COLUMNS = "id, user_id, provider, voice_id, display_label, target_model, source, created_at"
+# A same-millisecond burst of identical labels needs at most this many distinct stamps.
+_MAX_LABEL_ATTEMPTS = 1000
+
+
+class SqliteVoiceCatalog:
+    """Implements `VoiceCatalog` over one SQLite file."""
+
+    def __init__(self, path: Path, busy_timeout_seconds: float = 10.0) -> None:
+        self._path = Path(path)
+        self._busy_timeout = busy_timeout_seconds
+        self._connection: sqlite3.Connection | None = None
+        self._file_identity: tuple[int, int] | None = None
+        # FastAPI runs sync routes in a thread pool; one connection is shared, so access is serialised.
+        self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def list_entries(self, provider: CloneProvider | None = None) -> list[VoiceEntry]:
+        with self._transaction("BEGIN") as connection:
+            if provider is None:
+                rows = connection.execute(f"SELECT {_COLUMNS} FROM voices ORDER BY id").fetchall()
+            else:
+                query = f"SELECT {_COLUMNS} FROM voices WHERE provider = ? ORDER BY id"
+                rows = connection.execute(query, (provider,)).fetchall()
+        return [_entry_from_row(row) for row in rows]
+
+    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+        created_at = _format_timestamp(now)
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            label = voice.display_label
+            attempt = 0
+            while self._label_taken(connection, voice, label):
+                if attempt >= _MAX_LABEL_ATTEMPTS:
+                    raise StorageError("Could not find a free label for this voice; try another display_label.")
+                label = deduplicated_label(voice.display_label, now, attempt)
+                attempt += 1
+            cursor = connection.execute(
+                "INSERT INTO voices (user_id, provider, voice_id, display_label, target_model, source, created_at)"
+                " VALUES (NULL, ?, ?, ?, ?, 'clone', ?)",
+                (voice.provider, voice.voice_id, label, voice.target_model, created_at),
+            )
+            entry_id = cursor.lastrowid
+        assert entry_id is not None
+        return VoiceEntry(
+            id=entry_id,
+            user_id=None,
+            provider=voice.provider,
+            voice_id=voice.voice_id,
+            display_label=label,
+            target_model=voice.target_model,
+            source="clone",
+            created_at=_parse_timestamp(created_at),
+        )
+
+    def delete_entry(self, entry_id: int) -> bool:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute("DELETE FROM voices WHERE id = ?", (entry_id,))
+            return cursor.rowcount > 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_connection()
+
+    @staticmethod
+    def _label_taken(connection: sqlite3.Connection, voice: NewVoice, label: str) -> bool:
+        row = connection.execute(
+            "SELECT 1 FROM voices WHERE provider = ? AND target_model = ? AND display_label = ?",
+            (voice.provider, voice.target_model, label),
+        ).fetchone()
+        return row is not None
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """Run one short transaction; SQLite errors become StorageError (or StorageBusyError when locked)."""
+        with self._lock:
+            try:
+                connection = self._current_connection()
+                connection.execute(begin)
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback_quietly()
+                if _is_busy(exc):
+                    raise StorageBusyError("The voice catalog is busy with other writers; retry in a moment.") from exc
+                raise StorageError(f"The voice catalog could not be used: {exc}.") from exc
+            except sqlite3.DatabaseError as exc:
+                # Corrupt or foreign file: drop the connection and never write to the file.
+                self._close_connection()
+                raise StorageError(f"The voice catalog file could not be read: {exc}.") from exc
+
+    def _current_connection(self) -> sqlite3.Connection:
+        identity = _file_identity(self._path)
+        if self._connection is not None and identity != self._file_identity:
+            # The file was replaced or removed (restore, manual swap): a stale handle would see the old inode.
+            self._close_connection()
+        if self._connection is None:
+            self._connection = self._open()
+            self._file_identity = _file_identity(self._path)
+        return self._connection
+
+    def _open(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: no implicit transactions; every transaction is begun explicitly above.
+        connection = sqlite3.connect(
+            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() == "wal":
+                connection.execute("PRAGMA journal_mode=DELETE")
+            connection.execute("PRAGMA foreign_keys=ON")
+            self._migrate(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another container may have migrated meanwhile.
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[step]):
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {step + 1}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _rollback_quietly(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            try:
+                self._connection.execute("ROLLBACK")
+            except sqlite3.Error:
+                self._close_connection()
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+        self._file_identity = None
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, so each runs inside the surrounding transaction."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"Incomplete SQL statement in a migration: {pending.strip()[:60]!r}")
+    return statements
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_timestamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _entry_from_row(row: tuple[object, ...]) -> VoiceEntry:
+    entry_id, user_id, provider, voice_id, label, model, source, created_at = row
+    return VoiceEntry(
+        id=int(entry_id),  # type: ignore[call-overload]
+        user_id=None if user_id is None else str(user_id),
+        provider=str(provider),
+        voice_id=str(voice_id),
+        display_label=str(label),
+        target_model=str(model),
+        source=str(source),
+        created_at=_parse_timestamp(str(created_at)),
+    )

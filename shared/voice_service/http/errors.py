@@ -1,0 +1,130 @@
+"""The one place that maps errors to HTTP responses: `{"detail": "<English sentence>"}` for every failure."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from voice_service import errors
+from voice_service.observability import logger, record_provider_metric
+
+# Most specific first: the first matching class decides the status.
+STATUS_BY_ERROR: tuple[tuple[type[errors.VoiceServiceError], HTTPStatus], ...] = (
+    (errors.InvalidRequestError, HTTPStatus.BAD_REQUEST),
+    (errors.PayloadTooLargeError, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+    (errors.NotFoundError, HTTPStatus.NOT_FOUND),
+    (errors.UpstreamError, HTTPStatus.BAD_GATEWAY),
+    (errors.ProviderNotConfiguredError, HTTPStatus.SERVICE_UNAVAILABLE),
+    (errors.StorageBusyError, HTTPStatus.SERVICE_UNAVAILABLE),
+    (errors.StorageError, HTTPStatus.INTERNAL_SERVER_ERROR),
+)
+
+
+def status_for(error: errors.VoiceServiceError) -> HTTPStatus:
+    for error_class, status in STATUS_BY_ERROR:
+        if isinstance(error, error_class):
+            return status
+    return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+
+
+async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.VoiceServiceError)
+    status = status_for(exc)
+    if isinstance(exc, errors.UpstreamError):
+        record_provider_metric("UpstreamFailures", exc.provider)
+        logger.warning("Upstream failure", extra={"provider": exc.provider, "reason": exc.reason})
+    elif status >= 500:
+        logger.error("Request failed", extra={"error": type(exc).__name__, "detail": exc.message})
+    return error_response(status, exc.message)
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(HTTPStatus.BAD_REQUEST, describe_validation_errors(exc.errors()))
+
+
+async def _on_http_exception(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == HTTPStatus.NOT_FOUND and detail == "Not Found":
+        detail = "No such route."
+    elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED and detail == "Method Not Allowed":
+        detail = "This method is not allowed on this route."
+    elif not detail.endswith("."):
+        detail = f"{detail}."
+    return error_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+class UnexpectedErrorMiddleware:
+    """Turns any unhandled exception into a JSON 500 inside the CORS middleware, so the browser can read it.
+
+    Starlette's own last-resort handler sits outside every user middleware (no CORS headers) and re-raises.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self._app(scope, receive, tracking_send)
+        except Exception:
+            # Never leak a traceback or an internal message to the caller; the log keeps it.
+            logger.exception("Unhandled error")
+            if response_started:
+                raise
+            response = error_response(
+                HTTPStatus.INTERNAL_SERVER_ERROR, "The service failed unexpectedly; try again later."
+            )
+            await response(scope, receive, send)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Install the mapping on `app`."""
+    app.add_exception_handler(errors.VoiceServiceError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+
+
+def describe_validation_errors(problems: Any) -> str:
+    """Turn FastAPI's list of validation problems into one English sentence (the first problem wins)."""
+    if not problems:
+        return "The request is invalid."
+    problem = problems[0]
+    kind = str(problem.get("type", ""))
+    location = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    field = ".".join(location)
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    if kind in ("model_attributes_type", "dict_type") and not field:
+        return "The request body must be a JSON object."
+    if not field:
+        return f"The request is invalid: {problem.get('msg', 'bad value')}."
+    if kind == "missing":
+        return f"The field {field!r} is required."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"The field {field!r} must be an integer."
+    if kind == "string_type":
+        return f"The field {field!r} must be a string."
+    message = str(problem.get("msg", "is invalid")).rstrip(".")
+    return f"The field {field!r} is invalid: {message[0].lower()}{message[1:]}."

@@ -1,0 +1,1 @@
+"""Domain services: use cases that know neither FastAPI nor boto3."""

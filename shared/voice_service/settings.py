@@ -1,0 +1,88 @@
+"""Settings models, read from the environment once per process and validated on first use.
+
+Each function composes the mixins it needs; `get_settings(Model)` caches one instance per model, and tests call
+`get_settings.cache_clear()` after changing the environment.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path(".data") / "voices.sqlite3"
+
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+
+class CorsSettings(_Base):
+    """Browser origins allowed to call the API (an allow-list; never `*` with credentials)."""
+
+    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("http://localhost:5173", "http://127.0.0.1:5173"),
+        validation_alias="OPENTALKING_CORS_ALLOW_ORIGINS",
+    )
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+        return value
+
+
+class CatalogSettings(_Base):
+    """Where the SQLite catalog lives and how long a writer waits for the lock."""
+
+    sqlite_path: Path = Field(default=DEFAULT_SQLITE_PATH, validation_alias="OPENTALKING_SQLITE_PATH")
+    sqlite_busy_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=25, validation_alias="OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"
+    )
+
+
+class ApiSettings(CorsSettings):
+    """Settings every function's HTTP app reads."""
+
+
+class CatalogApiSettings(ApiSettings, CatalogSettings):
+    """Settings of the list and delete functions."""
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+@cache
+def get_settings(model: type[SettingsT]) -> SettingsT:
+    """Return the cached settings instance of `model`, validated from the environment on first use."""
+    return model()
+
+
+class ProviderKeySettings(_Base):
+    """Provider API keys: from the environment locally, from one Secrets Manager secret in the cloud.
+
+    The secret (OPENTALKING_PROVIDER_SECRETS_ARN) is a JSON object whose keys are the variable names below; a
+    non-empty environment variable wins over it.
+    """
+
+    dashscope_api_key: SecretStr | None = Field(default=None, validation_alias="DASHSCOPE_API_KEY")
+    elevenlabs_api_key: SecretStr | None = Field(default=None, validation_alias="OPENTALKING_TTS_ELEVENLABS_API_KEY")
+    provider_secrets_arn: str | None = Field(default=None, validation_alias="OPENTALKING_PROVIDER_SECRETS_ARN")
+    provider_secrets_max_age_seconds: int = Field(
+        default=300, ge=0, le=3600, validation_alias="OPENTALKING_PROVIDER_SECRETS_MAX_AGE_SECONDS"
+    )
+
+
+class DashScopeEndpointSettings(_Base):
+    """Where the dashscope SDK sends requests (defaults: the public service)."""
+
+    http_base_url: str = Field(
+        default="https://dashscope.aliyuncs.com/api/v1", validation_alias="DASHSCOPE_HTTP_BASE_URL"
+    )
+    websocket_base_url: str = Field(
+        default="wss://dashscope.aliyuncs.com/api-ws/v1/inference", validation_alias="DASHSCOPE_WEBSOCKET_BASE_URL"
+    )
