@@ -11,7 +11,7 @@ from voice_service.http.app import create_app
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.catalog import VoiceCatalog, delete_voice
+from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
 
 router = APIRouter()
 
@@ -23,7 +23,10 @@ router = APIRouter()
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
 )
 def delete_voice_entry(
-    entry_id: Annotated[int, Path(description="Catalog id from GET /voices.")],
+    # Bounds are documented, not enforced here: the service answers out-of-range ids with its own sentence.
+    entry_id: Annotated[
+        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+    ],
     catalog: Annotated[VoiceCatalog, Depends(get_voice_catalog)],
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)

@@ -18,7 +18,7 @@ class ErrorBody(BaseModel):
 class VoiceItem(BaseModel):
     """One cloned voice, exactly the spec's fields."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     user_id: str | None
@@ -28,21 +28,17 @@ class VoiceItem(BaseModel):
     target_model: str
     source: Literal["clone"]
 
-    @classmethod
-    def from_entry(cls, entry: VoiceEntry) -> VoiceItem:
-        return cls(
-            id=entry.id,
-            user_id=entry.user_id,
-            provider=entry.provider,
-            voice_id=entry.voice_id,
-            display_label=entry.display_label,
-            target_model=entry.target_model,
-            source="clone",
-        )
-
 
 class VoiceList(BaseModel):
     items: list[VoiceItem]
+
+    @classmethod
+    def json_from_entries(cls, entries: list[VoiceEntry]) -> str:
+        """Serialise catalog entries as the spec's listing in one pydantic-core pass (no per-row Python objects).
+
+        The route returns this JSON itself: FastAPI's response_model path would dump and re-validate every row.
+        """
+        return cls.model_validate({"items": entries}, from_attributes=True).model_dump_json()
 
 
 class DeleteResult(BaseModel):
