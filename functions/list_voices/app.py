@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from voice_service.adapters.factories import get_voice_catalog
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import voice_catalog
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, VoiceList
 from voice_service.models import CLONE_PROVIDERS
@@ -22,8 +22,8 @@ router = APIRouter()
     summary="List cloned voices",
     responses=ERROR_RESPONSES,
 )
-def get_voices(
-    catalog: Annotated[VoiceCatalog, Depends(get_voice_catalog)],
+async def get_voices(
+    catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     provider: Annotated[
         str | None,
         # Documented as an enum; the service also accepts other letter cases and a blank value (= no filter).
