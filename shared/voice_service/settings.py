@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 DEFAULT_SQLITE_PATH = Path(".data") / "voices.sqlite3"
 
@@ -27,14 +27,21 @@ class EnvSettings(BaseModel):
 
     @classmethod
     def from_environment(cls) -> Self:
-        values = {}
+        values: dict[str, str] = {}
         for name, field in cls.model_fields.items():
-            alias = field.validation_alias
-            if isinstance(alias, str) and alias in os.environ:
-                values[alias] = os.environ[alias]
-            elif alias is None and name.upper() in os.environ:
-                values[name] = os.environ[name.upper()]
+            for variable in _variable_names(name, field.validation_alias):
+                if variable in os.environ:
+                    values[variable] = os.environ[variable]
+                    break  # the first name present wins, as AliasChoices orders them
         return cls.model_validate(values)
+
+
+def _variable_names(name: str, alias: object) -> list[str]:
+    if isinstance(alias, str):
+        return [alias]
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return [name.upper()]
 
 
 _Base = EnvSettings

@@ -49,3 +49,18 @@ def test_keys_are_secret_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "sk-very-secret" not in repr(settings)
     assert settings.dashscope_api_key is not None
     assert settings.dashscope_api_key.get_secret_value() == "sk-very-secret"
+
+
+def test_alias_choices_take_the_first_variable_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import AliasChoices, Field
+
+    from voice_service.settings import EnvSettings
+
+    class RegionSettings(EnvSettings):
+        region: str | None = Field(default=None, validation_alias=AliasChoices("SPECIFIC_REGION", "AWS_REGION"))
+
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.delenv("SPECIFIC_REGION", raising=False)
+    assert RegionSettings.from_environment().region == "eu-central-1"
+    monkeypatch.setenv("SPECIFIC_REGION", "ap-southeast-1")
+    assert RegionSettings.from_environment().region == "ap-southeast-1"
