@@ -96,3 +96,14 @@ class StreamOutcome:
             if self._failure is not None:
                 raise UpstreamError(self.provider, self._failure)
             return b"".join(self._chunks)
+
+
+def websocket_failure_reason(error: object) -> str:
+    """Wording for a websocket-client failure seen by the dashscope SDKs (bad handshake, refused, other)."""
+    from websocket import WebSocketBadStatusException
+
+    if isinstance(error, WebSocketBadStatusException):
+        return f"the server refused the connection with HTTP {error.status_code}."
+    if isinstance(error, ConnectionRefusedError | TimeoutError):
+        return "the server could not be reached."
+    return f"the connection failed ({type(error).__name__})."
