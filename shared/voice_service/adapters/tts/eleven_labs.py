@@ -25,6 +25,7 @@ class ElevenLabsSynthesizer:
 
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
         settings = get_settings(ElevenLabsTtsSettings)
+        api_key = elevenlabs_api_key()
         voice_id = voice or settings.default_voice_id
         if not voice_id:
             raise ProviderNotConfiguredError(PROVIDER, f"{VOICE_ID_SETTING} (or send a voice)")
@@ -35,7 +36,6 @@ class ElevenLabsSynthesizer:
             raise InvalidRequestError(
                 f"Invalid elevenlabs model {model_id!r}: use a model id such as eleven_flash_v2_5."
             )
-        api_key = elevenlabs_api_key()
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
 
         def fetch() -> bytes:
