@@ -6,7 +6,7 @@ import re
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.adapters.provider_keys import elevenlabs_api_key
-from voice_service.adapters.tts.common import deadline_reason, quote_upstream, run_with_deadline
+from voice_service.adapters.tts.common import deadline_reason, join_limited, quote_upstream, run_with_deadline
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
 from voice_service.settings import ElevenLabsTtsSettings, get_settings
 
@@ -58,7 +58,7 @@ def _stream_pcm(
     # The stream is lazy: the request is made, and every error raised, while iterating.
     try:
         chunks = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
-        return b"".join(chunks)
+        return join_limited(PROVIDER, chunks)
     except ApiError as exc:
         raise UpstreamError(
             PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc, api_key)})."
