@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
+from voice_service.observability import MetricUnit, record_provider_metric
 
 PREVIEW_PROVIDERS: Final[tuple[str, ...]] = ("edge", "dashscope", "cosyvoice", "elevenlabs", "espeak")
 # The original server's names for DashScope Qwen TTS, still sent by older clients.
@@ -119,9 +120,6 @@ def synthesize_preview(
         ProviderNotConfiguredError: the provider lacks its key or a required setting.
         PayloadTooLargeError: the audio would not fit in a Lambda response.
     """
-    # Imported here: Powertools' metrics are not needed to validate a request.
-    from voice_service.observability import MetricUnit, record_provider_metric
-
     request = validate_preview(draft, policy)
     synthesizer = synthesizer_for(request.provider)
     pcm = synthesizer.synthesize(request.text, request.voice, request.model, policy.sample_rate, policy.timeout_seconds)
