@@ -15,13 +15,13 @@ import subprocess
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from voice_service.adapters.audio.sniff import AudioContainer, sniff_container
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError
 from voice_service.observability import logger
+from voice_service.services.cloning import ConvertedSample
 
 CLONE_SAMPLE_RATE: Final = 24_000
 CLONE_CHANNELS: Final = 1
@@ -32,16 +32,6 @@ STDERR_LOG_CHARS: Final = 600
 SUPPORTED_FORMATS_SENTENCE: Final = (
     "The audio is not in a supported format: send WAV, MP3, M4A/MP4, AAC, FLAC, Ogg (Opus or Vorbis) or WebM."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ConvertedSample:
-    """A sample ready for cloning: a RIFF/WAVE file, 24 kHz, mono, 16-bit PCM."""
-
-    wav: bytes
-    duration_seconds: float
-    source_format: str
-    conversion_seconds: float
 
 
 class FfmpegSampleConverter:
@@ -197,4 +187,3 @@ def _audio_segment_class() -> Any:
         warnings.filterwarnings("ignore", message="'audioop' is deprecated", category=DeprecationWarning)
         from pydub import AudioSegment
     return AudioSegment
-
