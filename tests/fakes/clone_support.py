@@ -1,0 +1,95 @@
+"""Helpers for the cloning tests: samples made with the bundled ffmpeg, moto's S3 server, bucket inspection."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+
+# ffmpeg output options per container the service accepts (the browser and file-picker formats).
+ENCODINGS: dict[str, list[str]] = {
+    "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
+    "mp3": ["-c:a", "libmp3lame", "-f", "mp3"],
+    "mp3-no-id3": ["-c:a", "libmp3lame", "-id3v2_version", "0", "-f", "mp3"],
+    "flac": ["-c:a", "flac", "-f", "flac"],
+    "ogg-opus": ["-c:a", "libopus", "-f", "ogg"],
+    "ogg-vorbis": ["-c:a", "libvorbis", "-f", "ogg"],
+    "webm-opus": ["-c:a", "libopus", "-f", "webm"],
+    "m4a": ["-c:a", "aac", "-f", "ipod"],
+    "mp4-faststart": ["-c:a", "aac", "-movflags", "+faststart", "-f", "mp4"],
+    "aac-adts": ["-c:a", "aac", "-f", "adts"],
+}
+
+
+@cache
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@cache
+def make_sample(encoding: str, seconds: float = 3.5, sample_rate: int = 44_100, channels: int = 2) -> bytes:
+    """A tone in `encoding`, made by the bundled ffmpeg (the same binary the service runs locally)."""
+    command = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=330:duration={seconds}:sample_rate={sample_rate}",
+        "-ac",
+        str(channels),
+        *ENCODINGS[encoding],
+        # mp4 needs a seekable output; everything else streams to stdout.
+        *(["-"] if encoding not in ("m4a", "mp4-faststart") else []),
+    ]
+    if encoding in ("m4a", "mp4-faststart"):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"sample.{'m4a' if encoding == 'm4a' else 'mp4'}"
+            subprocess.run([*command, str(path)], check=True, capture_output=True)
+            return path.read_bytes()
+    return subprocess.run(command, check=True, capture_output=True).stdout
+
+
+def running_moto_server() -> Iterator[str]:
+    """moto's S3 over real HTTP on loopback; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def use_fresh_bucket(monkeypatch: pytest.MonkeyPatch, endpoint: str, region: str = "eu-west-1") -> str:
+    """Create a new bucket on `endpoint` and point the service at it (AWS_ENDPOINT_URL_S3, as `make run` does)."""
+    bucket = f"samples-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
+    monkeypatch.setenv("OPENTALKING_SAMPLES_BUCKET", bucket)
+    s3_client(endpoint, region).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    return bucket
+
+
+def s3_client(endpoint: str, region: str = "eu-west-1") -> Any:
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name=region)
+
+
+def bucket_keys(endpoint: str, bucket: str) -> list[str]:
+    listing = s3_client(endpoint).list_objects_v2(Bucket=bucket)
+    return sorted(item["Key"] for item in listing.get("Contents", []))
