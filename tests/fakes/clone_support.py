@@ -93,3 +93,51 @@ def s3_client(endpoint: str, region: str = "eu-west-1") -> Any:
 def bucket_keys(endpoint: str, bucket: str) -> list[str]:
     listing = s3_client(endpoint).list_objects_v2(Bucket=bucket)
     return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def apigw_event(
+    method: str,
+    path: str,
+    *,
+    resource: str | None = None,
+    fields: dict[str, str] | None = None,
+    files: dict[str, tuple[str, bytes, str]] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event; a multipart body arrives base64-encoded (multipart/form-data is binary)."""
+    import base64
+
+    from urllib3 import encode_multipart_formdata
+
+    headers = {"Accept": "application/json", "Host": "abc123.execute-api.eu-west-1.amazonaws.com"}
+    headers["Origin"] = "http://localhost:5173"
+    body: str | None = None
+    if fields is not None or files is not None:
+        parts: list[tuple[str, Any]] = list((fields or {}).items()) + list((files or {}).items())
+        raw, content_type = encode_multipart_formdata(parts)
+        headers["Content-Type"] = content_type
+        headers["Content-Length"] = str(len(raw))
+        body = base64.b64encode(raw).decode("ascii")
+    return {
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "httpMethod": method,
+            "identity": {"sourceIp": "203.0.113.10"},
+            "path": f"/Prod{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": f"req-{uuid.uuid4().hex[:8]}",
+            "resourcePath": resource or path,
+            "stage": "Prod",
+        },
+        "body": body,
+        "isBase64Encoded": body is not None,
+    }
