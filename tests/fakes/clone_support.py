@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -141,3 +143,68 @@ def apigw_event(
         "body": body,
         "isBase64Encoded": body is not None,
     }
+
+
+class RecordingServer:
+    """A loopback HTTP server that only counts requests: any hit means ffmpeg followed a reference."""
+
+    def __init__(self) -> None:
+        hits = self.hits = []  # type: list[str]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hostile_inputs(url: str) -> dict[str, bytes]:
+    """Inputs that reference something outside the upload, plain and disguised behind allowed magic bytes."""
+    # Comment lines pad each one past the 256-byte floor, so it is the content, not the size, that gets refused.
+    padding = b"# " + b"-" * 300 + b"\n"
+    concat = b"ffconcat version 1.0\n" + padding + b"file 'secret.wav'\nfile '" + url.encode() + b"/concat.wav'\n"
+    playlist = (
+        b"#EXTM3U\n#EXT-X-VERSION:3\n"
+        + padding
+        + b"#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n"
+        + url.encode()
+        + b"/segment.ts\n#EXTINF:4.0,\nsecret.wav\n#EXT-X-ENDLIST\n"
+    )
+    wav_header = b"RIFF\x24\x10\x00\x00WAVE"
+    return {
+        "concat script": concat,
+        "HLS playlist": playlist,
+        "concat script behind a WAV header": wav_header + concat,
+        "HLS playlist behind a WAV header": wav_header + playlist,
+        "HLS playlist behind an mp4 ftyp box": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + playlist,
+        "HLS playlist behind an Ogg page header": b"OggS\x00\x02" + bytes(20) + playlist,
+        "URL list behind an EBML header": b"\x1a\x45\xdf\xa3" + bytes(8) + (url.encode() + b"/x.webm\n") * 10,
+        "file URL behind an ID3 tag": b"ID3\x04\x00\x00\x00\x00\x00\x00file:///etc/passwd\n" * 10,
+    }
+
+
+HOSTILE_REFERENCE_CASES = (
+    "concat script",
+    "HLS playlist",
+    "concat script behind a WAV header",
+    "HLS playlist behind a WAV header",
+    "HLS playlist behind an mp4 ftyp box",
+    "HLS playlist behind an Ogg page header",
+    "URL list behind an EBML header",
+    "file URL behind an ID3 tag",
+)

@@ -3,15 +3,13 @@ input is refused without ffmpeg reading anything but the upload."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes.clone_support import ENCODINGS, make_sample
+from tests.fakes.clone_support import ENCODINGS, HOSTILE_REFERENCE_CASES, RecordingServer, hostile_inputs, make_sample
 from tests.fakes.dashscope_enrollment_fake import describe_wav
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError
@@ -74,72 +72,14 @@ def test_missing_ffmpeg_binary_says_which_setting_to_fix(tmp_path: Path) -> None
         converter(ffmpeg_exe=str(tmp_path / "no-ffmpeg-here")).to_clone_wav(make_sample("flac"))
 
 
-class RecordingServer:
-    """A loopback HTTP server that only counts requests: any hit means ffmpeg followed a reference."""
-
-    def __init__(self) -> None:
-        hits = self.hits = []  # type: list[str]
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits.append(self.path)
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-
 @pytest.fixture
 def recording_server() -> Iterator[RecordingServer]:
     server = RecordingServer()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.stop()
 
 
-def hostile_inputs(url: str) -> dict[str, bytes]:
-    """Inputs that reference something outside the upload, plain and disguised behind allowed magic bytes."""
-    concat = b"ffconcat version 1.0\nfile 'secret.wav'\nfile '" + url.encode() + b"/concat.wav'\n"
-    playlist = (
-        b"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n"
-        + url.encode()
-        + b"/segment.ts\n#EXTINF:4.0,\nsecret.wav\n#EXT-X-ENDLIST\n"
-    )
-    wav_header = b"RIFF\x24\x10\x00\x00WAVE"
-    return {
-        "concat script": concat,
-        "HLS playlist": playlist,
-        "concat script behind a WAV header": wav_header + concat,
-        "HLS playlist behind a WAV header": wav_header + playlist,
-        "HLS playlist behind an mp4 ftyp box": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + playlist,
-        "HLS playlist behind an Ogg page header": b"OggS\x00\x02" + bytes(20) + playlist,
-        "URL list behind an EBML header": b"\x1a\x45\xdf\xa3" + bytes(8) + (url.encode() + b"/x.webm\n") * 10,
-        "file URL behind an ID3 tag": b"ID3\x04\x00\x00\x00\x00\x00\x00file:///etc/passwd\n" * 10,
-    }
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        "concat script",
-        "HLS playlist",
-        "concat script behind a WAV header",
-        "HLS playlist behind a WAV header",
-        "HLS playlist behind an mp4 ftyp box",
-        "HLS playlist behind an Ogg page header",
-        "URL list behind an EBML header",
-        "file URL behind an ID3 tag",
-    ],
-)
+@pytest.mark.parametrize("case", HOSTILE_REFERENCE_CASES)
 def test_inputs_that_reference_other_files_or_urls_are_refused_without_reading_them(
     case: str, recording_server: RecordingServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
