@@ -23,6 +23,8 @@ ENCODINGS: dict[str, list[str]] = {
     "webm-opus": ["-c:a", "libopus", "-f", "webm"],
     "m4a": ["-c:a", "aac", "-f", "ipod"],
     "mp4-faststart": ["-c:a", "aac", "-movflags", "+faststart", "-f", "mp4"],
+    # What Safari's MediaRecorder produces: fragmented mp4.
+    "mp4-fragmented": ["-c:a", "aac", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"],
     "aac-adts": ["-c:a", "aac", "-f", "adts"],
 }
 

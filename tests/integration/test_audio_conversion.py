@@ -24,6 +24,7 @@ SOURCE_FORMATS = {
     "webm-opus": "WebM/Matroska",
     "m4a": "MP4/M4A",
     "mp4-faststart": "MP4/M4A",
+    "mp4-fragmented": "MP4/M4A",
     "aac-adts": "AAC (ADTS)",
 }
 
