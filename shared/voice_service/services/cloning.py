@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Protocol
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from voice_service.errors import (
     InvalidRequestError,
     PayloadTooLargeError,
@@ -163,7 +165,9 @@ class CloningService:
             assert request.upload_id is not None
             data = self._take_upload(request.upload_id)
         sample = self.converter.to_clone_wav(data)
-        record_provider_metric("SampleConversionMilliseconds", request.provider, sample.conversion_seconds * 1000)
+        record_provider_metric(
+            "SampleConversionTime", request.provider, sample.conversion_seconds * 1000, MetricUnit.Milliseconds
+        )
         if request.provider == "dashscope":
             self.qwen.ensure_configured()
             voice_id = self.qwen.create_voice(
