@@ -6,7 +6,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
 
@@ -39,6 +39,11 @@ PROVIDER_ALIASES: Final[dict[str, CloneProvider]] = {
 DEPLOYING: Final = "DEPLOYING"
 DEPLOYED: Final = "OK"
 DEPLOY_FAILED: Final = "UNDEPLOYED"
+
+
+def random_voice_name() -> str:
+    """A name valid for both providers: "v" and 8 hex digits (9 lowercase letters or digits)."""
+    return "v" + secrets.token_hex(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +149,7 @@ class CloningService:
     now: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    _names: Callable[[], str] = field(default=lambda: "v" + secrets.token_hex(4))
+    new_voice_name: Callable[[], str] = random_voice_name
 
     def clone(self, form: CloneForm, audio: bytes | None) -> CloneResult:
         """Clone a voice from `audio` (sent directly) or from the upload named by `form.upload_id`.
@@ -157,7 +162,7 @@ class CloningService:
             UpstreamError: the provider failed; nothing was written and no sample kept.
             StorageError: the catalog or the bucket failed.
         """
-        request = validate_clone_form(form, has_audio=audio is not None, generate_name=self._names)
+        request = validate_clone_form(form, has_audio=audio is not None, generate_name=self.new_voice_name)
         if audio is not None:
             self._check_direct_size(len(audio))
             data = audio
