@@ -163,6 +163,8 @@ class CloningService:
             StorageError: the catalog or the bucket failed.
         """
         request = validate_clone_form(form, has_audio=audio is not None, generate_name=self.new_voice_name)
+        # A missing key is known before an upload is consumed or ffmpeg runs.
+        (self.qwen if request.provider == "dashscope" else self.cosyvoice).ensure_configured()
         if audio is not None:
             self._check_direct_size(len(audio))
             data = audio
@@ -174,13 +176,11 @@ class CloningService:
             "SampleConversionTime", request.provider, sample.conversion_seconds * 1000, MetricUnit.Milliseconds
         )
         if request.provider == "dashscope":
-            self.qwen.ensure_configured()
             voice_id = self.qwen.create_voice(
                 target_model=request.target_model, preferred_name=request.voice_name, wav=sample.wav
             )
             message = "Voice cloned with DashScope Qwen voice enrollment; use voice_id with the same target_model."
         else:
-            self.cosyvoice.ensure_configured()
             voice_id, message = self._clone_cosyvoice(request, sample)
         record_provider_metric("VoiceCloned", request.provider)
         entry = self._catalog_voice(NewVoice(request.provider, voice_id, request.display_label, request.target_model))
