@@ -113,3 +113,114 @@ class DashScopeEndpointSettings(_Base):
     websocket_base_url: str = Field(
         default="wss://dashscope.aliyuncs.com/api-ws/v1/inference", validation_alias="DASHSCOPE_WEBSOCKET_BASE_URL"
     )
+
+
+class PreviewSettings(ApiSettings):
+    """POST /tts/preview: default provider, text limit, output sample rate and the per-request deadline."""
+
+    default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")
+    max_chars: int = Field(default=240, ge=1, le=5000, validation_alias="OPENTALKING_TTS_PREVIEW_MAX_CHARS")
+    sample_rate: int = Field(default=16000, ge=8000, le=48000, validation_alias="OPENTALKING_TTS_SAMPLE_RATE")
+    # API Gateway gives up after 29 s; the deadline must leave room for decoding and the response.
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=25, validation_alias="OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS"
+    )
+
+
+class EdgeTtsSettings(_Base):
+    """Microsoft Edge read-aloud TTS (no key). The URL must already carry its query string."""
+
+    websocket_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_TTS_URL")
+    default_voice: str = Field(default="zh-CN-XiaoxiaoNeural", validation_alias="OPENTALKING_TTS_EDGE_VOICE")
+
+
+class QwenTtsSettings(_Base):
+    """DashScope Qwen realtime TTS (the SDK ignores DASHSCOPE_WEBSOCKET_BASE_URL for it)."""
+
+    websocket_url: str = Field(
+        default="wss://dashscope.aliyuncs.com/api-ws/v1/realtime", validation_alias="OPENTALKING_QWEN_TTS_WS_URL"
+    )
+    default_model: str = Field(default="qwen3-tts-flash-realtime", validation_alias="OPENTALKING_TTS_DASHSCOPE_MODEL")
+    default_voice: str = Field(default="Cherry", validation_alias="OPENTALKING_TTS_DASHSCOPE_VOICE")
+
+
+class CosyVoiceTtsSettings(_Base):
+    """DashScope CosyVoice TTS (endpoint: DASHSCOPE_WEBSOCKET_BASE_URL)."""
+
+    default_model: str = Field(default="cosyvoice-v2", validation_alias="OPENTALKING_TTS_COSYVOICE_MODEL")
+    default_voice: str = Field(default="longxiaochun_v2", validation_alias="OPENTALKING_TTS_COSYVOICE_VOICE")
+
+
+class ElevenLabsTtsSettings(_Base):
+    """ElevenLabs TTS (key: OPENTALKING_TTS_ELEVENLABS_API_KEY)."""
+
+    base_url: str = Field(default="https://api.elevenlabs.io", validation_alias="OPENTALKING_TTS_ELEVENLABS_BASE_URL")
+    default_voice_id: str | None = Field(default=None, validation_alias="OPENTALKING_TTS_ELEVENLABS_VOICE_ID")
+    default_model: str = Field(default="eleven_flash_v2_5", validation_alias="OPENTALKING_TTS_ELEVENLABS_MODEL_ID")
+
+
+class EspeakTtsSettings(_Base):
+    """eSpeak NG, the offline provider (no key, no network)."""
+
+    default_voice: str = Field(default="en-us", validation_alias="OPENTALKING_TTS_ESPEAK_VOICE")
+
+
+MIB = 1024 * 1024
+
+
+class SampleBucketSettings(_Base):
+    """The S3 bucket holding direct uploads (`uploads/`) and CosyVoice samples (`samples/`) for minutes at most."""
+
+    samples_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SAMPLES_BUCKET")
+    # Presigned URLs must be signed for the bucket's own region (Lambda sets AWS_REGION).
+    samples_bucket_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENTALKING_SAMPLES_BUCKET_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    sample_url_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, validation_alias="OPENTALKING_SAMPLE_URL_TTL_SECONDS"
+    )
+    upload_url_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, validation_alias="OPENTALKING_UPLOAD_URL_TTL_SECONDS"
+    )
+
+
+class CloneSettings(_Base):
+    """Limits and time budgets of `POST /voices/clone` (sizes per contract rule 9)."""
+
+    # API Gateway + Lambda carry about 4.5 MiB of raw multipart body; larger samples use POST /voices/uploads.
+    direct_upload_max_bytes: int = Field(
+        default=4_500_000, ge=256, le=12 * MIB, validation_alias="OPENTALKING_CLONE_DIRECT_MAX_BYTES"
+    )
+    # Providers accept at most 60 s of prompt audio and need a few seconds of speech (Qwen: 3 s).
+    max_sample_seconds: float = Field(default=60.0, gt=0, le=300, validation_alias="OPENTALKING_CLONE_MAX_SECONDS")
+    min_sample_seconds: float = Field(default=3.0, ge=0, le=60, validation_alias="OPENTALKING_CLONE_MIN_SECONDS")
+    conversion_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
+    )
+    # IMAGEIO_FFMPEG_EXE is /opt/bin/ffmpeg in Lambda (the ffmpeg layer); unset locally: imageio-ffmpeg's binary.
+    ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
+    # Qwen enrollment processes the inline sample before answering: give it time, within API Gateway's 29 s.
+    provider_timeout_seconds: int = Field(
+        default=8, ge=1, le=25, validation_alias="OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS"
+    )
+    # CosyVoice's create_voice only registers the voice (it deploys afterwards), but the SDK retries a timeout
+    # three times 2 s apart: the worst case is 4 x this + 6 s, so keep it small.
+    cosyvoice_timeout_seconds: int = Field(
+        default=4, ge=1, le=5, validation_alias="OPENTALKING_COSYVOICE_TIMEOUT_SECONDS"
+    )
+    # How long a CosyVoice clone waits for the voice to finish deploying before deleting its sample (see cloning.py).
+    cosyvoice_deploy_wait_seconds: float = Field(
+        default=8.0, ge=0, le=25, validation_alias="OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS"
+    )
+    cosyvoice_poll_interval_seconds: float = Field(
+        default=1.0, gt=0, le=10, validation_alias="OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS"
+    )
+
+
+class UploadApiSettings(ApiSettings, SampleBucketSettings):
+    """Settings of the create-upload function."""
+
+
+class CloneApiSettings(ApiSettings, CatalogSettings, SampleBucketSettings, CloneSettings):
+    """Settings of the clone function."""
