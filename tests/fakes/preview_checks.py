@@ -47,7 +47,10 @@ class PreviewResponse:
 def post_preview(body: Any, *, raw: str | None = None) -> PreviewResponse:
     """POST /tts/preview through lambda_handler, with the browser event from events/ and `body` as JSON."""
     event = load_event("preview_web_client")
-    event["body"] = raw if raw is not None else json.dumps(body, ensure_ascii=False)
+    text = raw if raw is not None else json.dumps(body, ensure_ascii=False)
+    # The API lists `*/*` as binary, so API Gateway hands every request body over base64-encoded.
+    event["body"] = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    event["isBase64Encoded"] = True
     result = lambda_handler(event, FakeLambdaContext())
     content = base64.b64decode(result["body"]) if result["isBase64Encoded"] else result["body"].encode("utf-8")
     names = {*result.get("headers", {}), *result.get("multiValueHeaders", {})}
