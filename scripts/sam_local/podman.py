@@ -1,0 +1,109 @@
+"""A podman service on a private unix socket that speaks the Docker API to `sam`, and the cleanup of its containers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from scripts.sam_local.host import HostSetupError, run
+
+SAM_CONTAINER_LABEL = "sam.cli.container.type=lambda"
+
+
+def containers_conf(catalog_dir: Path, mount_path: str) -> str:
+    """The containers.conf that works on these machines (see the recipe); `volumes` emulates the catalog's EFS."""
+    return "\n".join(
+        [
+            "# Written by scripts/sam_local for the podman service that `sam local` talks to.",
+            "[containers]",
+            "default_ulimits = []",
+            'cgroups = "enabled"',
+            # Every container gets the same host directory at the functions' EFS mount path, as EFS shares it in AWS.
+            f'volumes = ["{catalog_dir}:{mount_path}:rw"]',
+            "[engine]",
+            'runtime = "runc"',
+            'cgroup_manager = "cgroupfs"',
+            'events_logger = "file"',
+            "",
+        ]
+    )
+
+
+class PodmanService:
+    """`podman system service` started by this process and stopped by its process id, with the containers it ran."""
+
+    def __init__(self, state_dir: Path, catalog_dir: Path, mount_path: str) -> None:
+        self.state_dir = state_dir
+        self.socket = state_dir / "podman.sock"
+        self.conf = state_dir / "containers.conf"
+        self.log = state_dir / "podman-service.log"
+        self.catalog_dir = catalog_dir
+        self.mount_path = mount_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.preexisting_containers: set[str] = set()
+
+    @property
+    def docker_host(self) -> str:
+        return f"unix://{self.socket}"
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {"CONTAINERS_CONF": str(self.conf)}
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog_dir.mkdir(parents=True, exist_ok=True)
+        self.conf.write_text(containers_conf(self.catalog_dir, self.mount_path), encoding="utf-8")
+        self.socket.unlink(missing_ok=True)
+        self.preexisting_containers = set(self.sam_containers())
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["podman", "system", "service", "--time=0", self.docker_host],
+                env={**os.environ, **self.environment},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise HostSetupError(f"podman service exited ({self.process.returncode}); see {self.log}")
+            if self.socket.exists() and self.podman_remote("version").returncode == 0:
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise HostSetupError(f"podman service did not answer on {self.socket} within {timeout:.0f} s")
+
+    def podman_remote(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["podman", "--url", self.docker_host, *args], capture_output=True, text=True, check=False)
+
+    def sam_containers(self) -> list[str]:
+        """Ids of the Lambda containers `sam` created, running or not."""
+        result = run(["podman", "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={SAM_CONTAINER_LABEL}"])
+        return result.stdout.split()
+
+    def remove_new_containers(self) -> list[str]:
+        """Remove, by id, the Lambda containers created since this service started; return their ids."""
+        created = [cid for cid in self.sam_containers() if cid not in self.preexisting_containers]
+        for container_id in created:
+            subprocess.run(["podman", "rm", "--force", "--time", "2", container_id], capture_output=True, check=False)
+        return created
+
+    def stop(self) -> None:
+        """Remove the containers this run created, then stop the service by its process id."""
+        try:
+            removed = self.remove_new_containers()
+            if removed:
+                print(f"sam-local: removed {len(removed)} container(s)", file=sys.stderr)
+        finally:
+            if self.process is not None and self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+            self.socket.unlink(missing_ok=True)

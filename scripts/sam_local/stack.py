@@ -1,0 +1,143 @@
+"""`sam build` and `sam local start-api` for a template, against the podman service, stopped by process id."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from scripts.sam_local.host import HostSetupError
+
+# Variables `sam` itself needs; nothing else from the caller's shell reaches it (SAM copies shell values of
+# template-declared variables into the functions, and a developer's shell may hold real keys or endpoints).
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "PYENV_VERSION", "PYENV_ROOT", "TMPDIR")
+SAM_ENVIRONMENT = {
+    "SAM_CLI_TELEMETRY": "0",
+    "SAM_CLI_DISABLE_UPDATE_CHECK": "1",
+    # Placeholder credentials: `sam local` hands them to every container; they open nothing.
+    "AWS_ACCESS_KEY_ID": "sam-local",
+    "AWS_SECRET_ACCESS_KEY": "sam-local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def sam_executable() -> str:
+    """`sam` from the project's SAM virtual environment (.venv-sam/), else from PATH."""
+    candidate = Path(sys.prefix).parent / ".venv-sam" / "bin" / "sam"
+    for path in (Path(os.environ.get("SAM_CLI", "")), candidate):
+        if path.name and path.is_file():
+            return str(path)
+    found = shutil.which("sam")
+    if found is None:
+        raise HostSetupError("no `sam` executable: run `make sam-venv` or set SAM_CLI")
+    return found
+
+
+def sam_environment(docker_host: str, extra: dict[str, str]) -> dict[str, str]:
+    passed = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    return {**passed, **SAM_ENVIRONMENT, "DOCKER_HOST": docker_host, **extra}
+
+
+def sam_build(template: Path, build_dir: Path, environment: dict[str, str], log: Path) -> None:
+    """`sam build` (no container: the functions are pure Python built with this machine's CPython 3.12)."""
+    command = [sam_executable(), "build", "--template-file", str(template), "--build-dir", str(build_dir)]
+    with log.open("ab") as out:
+        result = subprocess.run(command, cwd=template.parent, env=environment, stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise HostSetupError(f"`sam build` failed ({result.returncode}); see {log}")
+
+
+class SamLocalApi:
+    """`sam local start-api` on 127.0.0.1:port, started in its own process group and stopped by its process id."""
+
+    def __init__(
+        self,
+        built_template: Path,
+        port: int,
+        image: str,
+        environment: dict[str, str],
+        log: Path,
+        env_vars_file: Path | None = None,
+        warm_containers: str = "LAZY",
+    ) -> None:
+        self.built_template = built_template
+        self.port = port
+        self.image = image
+        self.environment = environment
+        self.log = log
+        self.env_vars_file = env_vars_file
+        self.warm_containers = warm_containers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        command = [
+            sam_executable(),
+            "local",
+            "start-api",
+            "--template-file",
+            str(self.built_template),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--invoke-image",
+            self.image,
+            "--skip-pull-image",
+            "--warm-containers",
+            self.warm_containers,
+        ]
+        if self.env_vars_file is not None:
+            command += ["--env-vars", str(self.env_vars_file)]
+        return command
+
+    def start(self, timeout: float = 60.0) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=self.built_template.parent,
+                env=self.environment,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise HostSetupError(f"`sam local start-api` exited ({self.process.returncode}); see {self.log}")
+            if self.answers():
+                return
+            time.sleep(0.3)
+        self.stop()
+        raise HostSetupError(f"`sam local start-api` did not listen on {self.base_url} within {timeout:.0f} s")
+
+    def answers(self) -> bool:
+        """True once the API emulation accepts connections (any HTTP status counts: routes may 403/404)."""
+        try:
+            urllib.request.urlopen(f"{self.base_url}/__sam_local_ready__", timeout=2)
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """SIGINT lets `sam` stop its warm containers itself; the podman service removes any it leaves behind."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
