@@ -13,7 +13,18 @@ FIREWALL_COMMENT = "opentalking-sam-local: no container traffic leaves this mach
 
 
 class HostSetupError(RuntimeError):
-    """The machine could host the runtime, but preparing it failed."""
+    """Preparing the runtime failed."""
+
+
+class HostUnsupportedError(HostSetupError):
+    """This machine cannot host the runtime: not Linux, not root, or no access to the package registries."""
+
+
+def check_supported() -> None:
+    """Raise HostUnsupportedError when this machine cannot host podman-based `sam local` at all."""
+    reason = unsupported_reason()
+    if reason is not None:
+        raise HostUnsupportedError(reason)
 
 
 def unsupported_reason() -> str | None:
@@ -44,8 +55,11 @@ def ensure_packages() -> None:
         return
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     print(f"sam-local: installing {' '.join(missing)} with apt-get", file=sys.stderr)
-    run(["apt-get", "update", "-qq"], env=environment)
-    run(["apt-get", "install", "-y", "-qq", *missing], env=environment)
+    try:
+        run(["apt-get", "update", "-qq"], env=environment)
+        run(["apt-get", "install", "-y", "-qq", *missing], env=environment)
+    except HostSetupError as error:
+        raise HostUnsupportedError(f"cannot install {', '.join(missing)} (no package access?): {error}") from error
 
 
 def podman_subnets(network: str = "podman") -> list[str]:

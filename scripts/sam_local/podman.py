@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,16 +14,22 @@ from scripts.sam_local.host import HostSetupError, run
 SAM_CONTAINER_LABEL = "sam.cli.container.type=lambda"
 
 
-def containers_conf(catalog_dir: Path, mount_path: str) -> str:
-    """The containers.conf that works on these machines (see the recipe); `volumes` emulates the catalog's EFS."""
+def containers_conf(catalog_dir: Path, mount_path: str, default_env: dict[str, str]) -> str:
+    """The containers.conf that works on these machines (see the recipe); `volumes` emulates the catalog's EFS.
+
+    `env` is a default for every container: values `sam` sets itself (template variables) win over it, so it only
+    fills in variables the template does not declare, such as AWS_ENDPOINT_URL_S3 of an emulated S3.
+    """
+    volume = json.dumps(f"{catalog_dir}:{mount_path}:rw")
+    env = ", ".join(json.dumps(f"{name}={value}") for name, value in sorted(default_env.items()))
     return "\n".join(
         [
             "# Written by scripts/sam_local for the podman service that `sam local` talks to.",
             "[containers]",
             "default_ulimits = []",
             'cgroups = "enabled"',
-            # Every container gets the same host directory at the functions' EFS mount path, as EFS shares it in AWS.
-            f'volumes = ["{catalog_dir}:{mount_path}:rw"]',
+            f"volumes = [{volume}]",
+            f"env = [{env}]",
             "[engine]",
             'runtime = "runc"',
             'cgroup_manager = "cgroupfs"',
@@ -35,13 +42,16 @@ def containers_conf(catalog_dir: Path, mount_path: str) -> str:
 class PodmanService:
     """`podman system service` started by this process and stopped by its process id, with the containers it ran."""
 
-    def __init__(self, state_dir: Path, catalog_dir: Path, mount_path: str) -> None:
+    def __init__(
+        self, state_dir: Path, catalog_dir: Path, mount_path: str, default_env: dict[str, str] | None = None
+    ) -> None:
         self.state_dir = state_dir
         self.socket = state_dir / "podman.sock"
         self.conf = state_dir / "containers.conf"
         self.log = state_dir / "podman-service.log"
         self.catalog_dir = catalog_dir
         self.mount_path = mount_path
+        self.default_env = default_env or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.preexisting_containers: set[str] = set()
 
@@ -56,7 +66,7 @@ class PodmanService:
     def start(self, timeout: float = 30.0) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.catalog_dir.mkdir(parents=True, exist_ok=True)
-        self.conf.write_text(containers_conf(self.catalog_dir, self.mount_path), encoding="utf-8")
+        self.conf.write_text(containers_conf(self.catalog_dir, self.mount_path, self.default_env), encoding="utf-8")
         self.socket.unlink(missing_ok=True)
         self.preexisting_containers = set(self.sam_containers())
         with self.log.open("ab") as log:

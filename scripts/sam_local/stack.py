@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,8 +11,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from scripts.sam_local.host import HostSetupError
+from scripts.sam_local.host import HostSetupError, HostUnsupportedError, run
 
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+SAM_VENV = REPO_ROOT / ".venv-sam"
+SAM_REQUIREMENTS = Path(__file__).resolve().parent / "sam-requirements.txt"
 # Variables `sam` itself needs; nothing else from the caller's shell reaches it (SAM copies shell values of
 # template-declared variables into the functions, and a developer's shell may hold real keys or endpoints).
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "PYENV_VERSION", "PYENV_ROOT", "TMPDIR")
@@ -29,19 +31,34 @@ SAM_ENVIRONMENT = {
 
 
 def sam_executable() -> str:
-    """`sam` from the project's SAM virtual environment (.venv-sam/), else from PATH."""
-    candidate = Path(sys.prefix).parent / ".venv-sam" / "bin" / "sam"
-    for path in (Path(os.environ.get("SAM_CLI", "")), candidate):
-        if path.name and path.is_file():
-            return str(path)
-    found = shutil.which("sam")
-    if found is None:
-        raise HostSetupError("no `sam` executable: run `make sam-venv` or set SAM_CLI")
-    return found
+    """`sam` from SAM_CLI, else from the project's SAM virtual environment, created on first use."""
+    if os.environ.get("SAM_CLI"):
+        return os.environ["SAM_CLI"]
+    return str(ensure_sam_cli())
+
+
+def ensure_sam_cli() -> Path:
+    """Create .venv-sam/ with the pinned SAM CLI unless it is there and newer than its requirements file."""
+    stamp = SAM_VENV / ".installed"
+    sam = SAM_VENV / "bin" / "sam"
+    if sam.exists() and stamp.exists() and stamp.stat().st_mtime >= SAM_REQUIREMENTS.stat().st_mtime:
+        return sam
+    print(f"sam-local: installing the SAM CLI into {SAM_VENV}", file=sys.stderr)
+    try:
+        if not (SAM_VENV / "bin" / "python").exists():
+            run([sys.executable, "-m", "venv", str(SAM_VENV)])
+        run([str(SAM_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(SAM_REQUIREMENTS)])
+    except HostSetupError as error:
+        raise HostUnsupportedError(f"cannot install the SAM CLI (no package access?): {error}") from error
+    stamp.touch()
+    return sam
 
 
 def sam_environment(docker_host: str, extra: dict[str, str]) -> dict[str, str]:
     passed = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    # `sam build` looks for python3.12 on PATH: the CPython that runs this script, the one copied into the image.
+    interpreter_bin = str(Path(sys.base_prefix) / "bin")
+    passed["PATH"] = os.pathsep.join([interpreter_bin, passed.get("PATH", os.defpath)])
     return {**passed, **SAM_ENVIRONMENT, "DOCKER_HOST": docker_host, **extra}
 
 
@@ -130,6 +147,11 @@ class SamLocalApi:
         except OSError:
             return False
         return True
+
+    def wait(self) -> int:
+        """Block until `sam` exits (Ctrl+C in the foreground raises KeyboardInterrupt here)."""
+        assert self.process is not None
+        return self.process.wait()
 
     def stop(self) -> None:
         """SIGINT lets `sam` stop its warm containers itself; the podman service removes any it leaves behind."""

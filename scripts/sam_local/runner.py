@@ -1,0 +1,149 @@
+"""Everything in order: host prep, forward-drop rules, stand-in image, podman service, `sam build`, start-api."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scripts.sam_local import host, image
+from scripts.sam_local.podman import PodmanService
+from scripts.sam_local.stack import SamLocalApi, sam_build, sam_environment
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATE = REPO_ROOT / "template.yaml"
+ENV_VARS_FILE = REPO_ROOT / "events" / "sam-local-env.json"
+# The functions' EFS LocalMountPath in template.yaml; podman mounts the emulated catalog there in every container.
+CATALOG_MOUNT_PATH = "/mnt/catalog"
+# How a function in a container reaches a service on this machine (podman maps it to the bridge's gateway).
+HOST_FROM_CONTAINERS = "host.containers.internal"
+
+
+@dataclass
+class StackOptions:
+    port: int = 3000
+    catalog_dir: Path = REPO_ROOT / ".data" / "sam-local" / "catalog"
+    build_dir: Path = REPO_ROOT / ".aws-sam" / "sam-local-build"
+    template: Path = TEMPLATE
+    env_vars_file: Path = ENV_VARS_FILE
+    # Values for every function, e.g. endpoints of services on this machine (use HOST_FROM_CONTAINERS in them).
+    overrides: dict[str, str] = field(default_factory=dict)
+    warm_containers: str = "EAGER"
+
+
+@dataclass
+class RunningStack:
+    base_url: str
+    state_dir: Path
+    podman: PodmanService
+    api: SamLocalApi
+    timings: dict[str, float]
+
+    @property
+    def sam_log(self) -> Path:
+        return self.state_dir / "sam.log"
+
+
+def prepare_host() -> list[str]:
+    """Packages, then the forward-drop rules (before any container can start); returns the guarded subnets."""
+    host.ensure_packages()
+    subnets = host.podman_subnets()
+    host.ensure_forward_drop(subnets)
+    return subnets
+
+
+def merged_env_vars(env_vars_file: Path, overrides: dict[str, str], destination: Path) -> Path:
+    """The repository's env-vars file with `overrides` added to its global Parameters, written to `destination`."""
+    content = json.loads(env_vars_file.read_text(encoding="utf-8")) if env_vars_file.exists() else {}
+    content.setdefault("Parameters", {}).update(overrides)
+    destination.write_text(json.dumps(content, indent=2), encoding="utf-8")
+    return destination
+
+
+@contextmanager
+def running_stack(options: StackOptions) -> Iterator[RunningStack]:
+    """Serve the stack on 127.0.0.1:options.port; on exit stop sam, its containers and the podman service."""
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.monotonic() - started, 1)
+
+    prepare_host()
+    lap("host")
+    stand_in = image.ensure_stand_in_image()
+    lap("image")
+    state_dir = Path(tempfile.mkdtemp(prefix="sam-local-"))
+    podman = PodmanService(state_dir, options.catalog_dir, CATALOG_MOUNT_PATH, default_env=options.overrides)
+    with ExitStack() as cleanup:
+        podman.start()
+        cleanup.callback(podman.stop)
+        lap("podman")
+        environment = sam_environment(podman.docker_host, {})
+        sam_build(options.template, options.build_dir, environment, state_dir / "sam.log")
+        lap("build")
+        env_vars = merged_env_vars(options.env_vars_file, options.overrides, state_dir / "env-vars.json")
+        api = SamLocalApi(
+            options.build_dir / "template.yaml",
+            options.port,
+            stand_in,
+            environment,
+            state_dir / "sam.log",
+            env_vars_file=env_vars,
+            warm_containers=options.warm_containers,
+        )
+        cleanup.callback(api.stop)
+        api.start(timeout=float(os.environ.get("SAM_LOCAL_START_TIMEOUT", "240")))
+        lap("start-api")
+        print(f"sam-local: timings {timings} (logs in {state_dir})", file=sys.stderr)
+        yield RunningStack(api.base_url, state_dir, podman, api, timings)
+
+
+@dataclass(frozen=True)
+class HostS3:
+    host_endpoint: str  # for this machine (the tests, the fakes)
+    container_endpoint: str  # for the functions in their containers
+
+
+@contextmanager
+def s3_for_containers(*buckets: str) -> Iterator[HostS3]:
+    """moto's S3 server on all interfaces, so containers reach it through the podman bridge; stopped on exit.
+
+    Presigned URLs made in a container name host.containers.internal:PORT; requests for them arrive with that Host
+    header, which moto would read as a virtual-host bucket name unless the endpoint is declared custom.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="0.0.0.0", port=0, verbose=False)
+    server.start()
+    try:
+        port = server.get_host_and_port()[1]
+        s3 = HostS3(f"http://127.0.0.1:{port}", f"http://{HOST_FROM_CONTAINERS}:{port}")
+        previous = os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS")
+        os.environ["MOTO_S3_CUSTOM_ENDPOINTS"] = s3.container_endpoint
+        try:
+            import boto3
+
+            client = boto3.client(
+                "s3",
+                endpoint_url=s3.host_endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="sam-local",
+                aws_secret_access_key="sam-local",
+            )
+            for bucket in buckets:
+                client.create_bucket(Bucket=bucket)
+            yield s3
+        finally:
+            if previous is None:
+                os.environ.pop("MOTO_S3_CUSTOM_ENDPOINTS", None)
+            else:
+                os.environ["MOTO_S3_CUSTOM_ENDPOINTS"] = previous
+    finally:
+        server.stop()
