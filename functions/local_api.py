@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from functions.delete_voice.app import router as delete_voice_router
 from functions.list_voices.app import router as list_voices_router
+from functions.preview.app import router as preview_router
 from voice_service.http.app import create_app
 
-ROUTERS = (list_voices_router, delete_voice_router)
+ROUTERS = (list_voices_router, delete_voice_router, preview_router)
 
 
 def create_local_app() -> FastAPI:

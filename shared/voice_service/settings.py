@@ -86,3 +86,53 @@ class DashScopeEndpointSettings(_Base):
     websocket_base_url: str = Field(
         default="wss://dashscope.aliyuncs.com/api-ws/v1/inference", validation_alias="DASHSCOPE_WEBSOCKET_BASE_URL"
     )
+
+
+class PreviewSettings(ApiSettings):
+    """POST /tts/preview: default provider, text limit, output sample rate and the per-request deadline."""
+
+    default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")
+    max_chars: int = Field(default=240, ge=1, le=5000, validation_alias="OPENTALKING_TTS_PREVIEW_MAX_CHARS")
+    sample_rate: int = Field(default=16000, ge=8000, le=48000, validation_alias="OPENTALKING_TTS_SAMPLE_RATE")
+    # API Gateway gives up after 29 s; the deadline must leave room for decoding and the response.
+    timeout_seconds: float = Field(
+        default=20.0, gt=0, le=25, validation_alias="OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS"
+    )
+
+
+class EdgeTtsSettings(_Base):
+    """Microsoft Edge read-aloud TTS (no key). The URL must already carry its query string."""
+
+    websocket_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_TTS_URL")
+    default_voice: str = Field(default="zh-CN-XiaoxiaoNeural", validation_alias="OPENTALKING_TTS_EDGE_VOICE")
+
+
+class QwenTtsSettings(_Base):
+    """DashScope Qwen realtime TTS (the SDK ignores DASHSCOPE_WEBSOCKET_BASE_URL for it)."""
+
+    websocket_url: str = Field(
+        default="wss://dashscope.aliyuncs.com/api-ws/v1/realtime", validation_alias="OPENTALKING_QWEN_TTS_WS_URL"
+    )
+    default_model: str = Field(default="qwen3-tts-flash-realtime", validation_alias="OPENTALKING_TTS_DASHSCOPE_MODEL")
+    default_voice: str = Field(default="Cherry", validation_alias="OPENTALKING_TTS_DASHSCOPE_VOICE")
+
+
+class CosyVoiceTtsSettings(_Base):
+    """DashScope CosyVoice TTS (endpoint: DASHSCOPE_WEBSOCKET_BASE_URL)."""
+
+    default_model: str = Field(default="cosyvoice-v2", validation_alias="OPENTALKING_TTS_COSYVOICE_MODEL")
+    default_voice: str = Field(default="longxiaochun_v2", validation_alias="OPENTALKING_TTS_COSYVOICE_VOICE")
+
+
+class ElevenLabsTtsSettings(_Base):
+    """ElevenLabs TTS (key: OPENTALKING_TTS_ELEVENLABS_API_KEY)."""
+
+    base_url: str = Field(default="https://api.elevenlabs.io", validation_alias="OPENTALKING_TTS_ELEVENLABS_BASE_URL")
+    default_voice_id: str | None = Field(default=None, validation_alias="OPENTALKING_TTS_ELEVENLABS_VOICE_ID")
+    default_model: str = Field(default="eleven_flash_v2_5", validation_alias="OPENTALKING_TTS_ELEVENLABS_MODEL_ID")
+
+
+class EspeakTtsSettings(_Base):
+    """eSpeak NG, the offline provider (no key, no network)."""
+
+    default_voice: str = Field(default="en-us", validation_alias="OPENTALKING_TTS_ESPEAK_VOICE")

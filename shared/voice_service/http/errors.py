@@ -118,6 +118,8 @@ def describe_validation_errors(problems: Any) -> str:
         return "The request body is not valid JSON."
     if kind in ("model_attributes_type", "dict_type") and not field:
         return "The request body must be a JSON object."
+    if kind == "missing" and not field:
+        return "The request body is missing; send a JSON object."
     if not field:
         return f"The request is invalid: {problem.get('msg', 'bad value')}."
     if kind == "missing":

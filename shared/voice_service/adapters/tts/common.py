@@ -1,0 +1,109 @@
+"""What every TTS adapter needs: a hard deadline around blocking SDK calls and safe wording of upstream errors."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from voice_service.errors import UpstreamError
+
+T = TypeVar("T")
+# Upstream messages are quoted to the caller; keep them short and on one line.
+MAX_QUOTED_CHARS = 200
+
+
+def deadline_reason(timeout: float) -> str:
+    return f"it did not finish within {timeout:g} seconds."
+
+
+def quote_upstream(message: object, *secrets: str | None) -> str:
+    """An upstream message made safe to show: one line, no secrets, at most MAX_QUOTED_CHARS, no final period."""
+    text = re.sub(r"\s+", " ", str(message)).strip()
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    if len(text) > MAX_QUOTED_CHARS:
+        text = text[: MAX_QUOTED_CHARS - 1].rstrip() + "…"
+    return text.rstrip(".") or "no message"
+
+
+def run_with_deadline(provider: str, work: Callable[[], T], timeout: float) -> T:
+    """Run blocking `work` in a daemon thread and give up after `timeout` seconds with an UpstreamError.
+
+    The abandoned thread ends on its own (every SDK call made from it carries its own timeout); a daemon thread
+    never keeps the process alive.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    finished = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+        finally:
+            finished.set()
+
+    threading.Thread(target=target, name=f"tts-{provider}", daemon=True).start()
+    if not finished.wait(timeout):
+        raise UpstreamError(provider, deadline_reason(timeout))
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+class StreamOutcome:
+    """Collects a callback-driven stream (websocket SDKs): audio chunks, then the first terminal event wins."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self._chunks: list[bytes] = []
+        self._lock = threading.Lock()
+        self._settled = threading.Event()
+        self._failure: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self._settled.is_set()
+
+    def add_audio(self, chunk: bytes) -> None:
+        with self._lock:
+            if not self._settled.is_set():
+                self._chunks.append(bytes(chunk))
+
+    def succeed(self) -> None:
+        with self._lock:
+            self._settled.set()
+
+    def fail(self, reason: str) -> None:
+        with self._lock:
+            if not self._settled.is_set():
+                self._failure = reason
+                self._settled.set()
+
+    def audio_received(self) -> bool:
+        with self._lock:
+            return bool(self._chunks)
+
+    def wait(self, timeout: float) -> bytes:
+        """The audio once the stream succeeded; UpstreamError on failure or after `timeout` seconds."""
+        if not self._settled.wait(timeout):
+            self.fail(deadline_reason(timeout))
+        with self._lock:
+            if self._failure is not None:
+                raise UpstreamError(self.provider, self._failure)
+            return b"".join(self._chunks)
+
+
+def websocket_failure_reason(error: object) -> str:
+    """Wording for a websocket-client failure seen by the dashscope SDKs (bad handshake, refused, other)."""
+    from websocket import WebSocketBadStatusException
+
+    if isinstance(error, WebSocketBadStatusException):
+        return f"the server refused the connection with HTTP {error.status_code}."
+    if isinstance(error, ConnectionRefusedError | TimeoutError):
+        return "the server could not be reached."
+    return f"the connection failed ({type(error).__name__})."

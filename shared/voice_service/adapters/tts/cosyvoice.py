@@ -1,0 +1,94 @@
+"""DashScope CosyVoice TTS through the `dashscope` SDK's tts_v2 SpeechSynthesizer, asking for PCM at the session rate.
+
+A synthesizer is single-use, so each request builds a fresh one. Its blocking `call()` always gets `timeout_millis`
+(without it a dropped connection blocks forever) and runs in a helper thread; the request thread waits for the first
+terminal event (audio, task-failed, transport error, early close) up to the deadline.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+from voice_service.adapters.audio_pcm import resample_pcm16
+from voice_service.adapters.dashscope_sdk import configured_dashscope
+from voice_service.adapters.tts.common import StreamOutcome, deadline_reason, quote_upstream, websocket_failure_reason
+from voice_service.errors import ProviderNotConfiguredError
+from voice_service.settings import CosyVoiceTtsSettings, get_settings
+
+PROVIDER = "cosyvoice"
+# The SDK's AudioFormat has PCM members at these rates; any other session rate is resampled from 24 kHz.
+PCM_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
+FALLBACK_PCM_RATE = 24000
+
+
+class CosyVoiceSynthesizer:
+    """Implements `SpeechSynthesizer`. A cloned CosyVoice voice works with the model it was cloned for."""
+
+    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+        settings = get_settings(CosyVoiceTtsSettings)
+        try:
+            dashscope = configured_dashscope()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
+        except ProviderNotConfiguredError as exc:
+            raise ProviderNotConfiguredError(PROVIDER, exc.setting) from exc
+        synthesizer_class, audio_format = _sdk()
+        native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
+        outcome = StreamOutcome(PROVIDER)
+        synthesizer = synthesizer_class(
+            outcome=outcome,
+            model=model or settings.default_model,
+            voice=voice or settings.default_voice,
+            format=audio_format[f"PCM_{native_rate}HZ_MONO_16BIT"],
+            url=dashscope.base_websocket_api_url,
+        )
+
+        def drive() -> None:
+            from dashscope.common.error import RequestFailure
+
+            try:
+                audio = synthesizer.call(text, timeout_millis=max(1, int(timeout * 1000)))
+            except RequestFailure as exc:
+                outcome.fail(f"the server reported an error ({quote_upstream(f'{exc.name}: {exc.message}')}).")
+            except TimeoutError:
+                outcome.fail(deadline_reason(timeout))
+            except Exception as exc:  # the SDK's connection errors
+                outcome.fail(websocket_failure_reason(exc))
+            else:
+                if audio:
+                    outcome.add_audio(audio)
+                outcome.succeed()
+
+        threading.Thread(target=drive, name="tts-cosyvoice", daemon=True).start()
+        try:
+            pcm = outcome.wait(timeout)
+        finally:
+            if synthesizer.ws is not None:
+                # No close handshake wait: a stalled server would not answer it.
+                synthesizer.ws.close(timeout=0)
+        return resample_pcm16(pcm, native_rate, sample_rate)
+
+
+@cache
+def _sdk() -> tuple[Any, Any]:
+    """The SDK's synthesizer, extended to report transport errors and early closes to a StreamOutcome."""
+    from dashscope.audio.tts_v2 import AudioFormat, SpeechSynthesizer
+    from websocket import WebSocketConnectionClosedException
+
+    class Synthesizer(SpeechSynthesizer):  # type: ignore[misc]
+        def __init__(self, *, outcome: StreamOutcome, **kwargs: Any) -> None:
+            self._outcome = outcome
+            super().__init__(**kwargs)
+
+        def on_error(self, ws: object, error: object) -> None:
+            super().on_error(ws, error)
+            if not isinstance(error, WebSocketConnectionClosedException):
+                self._outcome.fail(websocket_failure_reason(error))
+
+        def on_close(self, ws: object, close_status_code: object, close_msg: object) -> None:
+            super().on_close(ws, close_status_code, close_msg)
+            # task-finished and task-failed set complete_event before the socket closes; anything else is a drop.
+            if not self.complete_event.is_set():
+                self._outcome.fail("the connection closed before the audio was complete.")
+
+    return Synthesizer, AudioFormat

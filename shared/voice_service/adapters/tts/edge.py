@@ -1,0 +1,71 @@
+"""Microsoft Edge read-aloud TTS through `edge-tts`: async `stream()` under one overall deadline, MP3 decoded here.
+
+`stream_sync()` is never used: it hangs forever when the connection fails (its worker's error never arrives).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from voice_service.adapters.audio_pcm import AudioDecodeError, decode_to_pcm16
+from voice_service.adapters.tts.common import deadline_reason, quote_upstream
+from voice_service.errors import InvalidRequestError, UpstreamError
+from voice_service.settings import EdgeTtsSettings, get_settings
+
+PROVIDER = "edge"
+
+
+class EdgeSynthesizer:
+    """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored."""
+
+    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+        import edge_tts
+        import edge_tts.communicate
+        import edge_tts.constants
+
+        settings = get_settings(EdgeTtsSettings)
+        # The library reads this module global when it connects (it appends its own query parameters).
+        edge_tts.communicate.WSS_URL = settings.websocket_url or edge_tts.constants.WSS_URL
+        voice_name = voice or settings.default_voice
+        seconds = max(1, math.ceil(timeout))
+        try:
+            communicate = edge_tts.Communicate(text, voice_name, connect_timeout=seconds, receive_timeout=seconds)
+        except ValueError as exc:
+            raise InvalidRequestError(
+                f"Invalid edge voice {voice_name!r}: use a short name such as en-US-AriaNeural."
+            ) from exc
+        mp3 = _run(_collect_mp3(communicate), timeout)
+        try:
+            return decode_to_pcm16(mp3, sample_rate)
+        except AudioDecodeError as exc:
+            raise UpstreamError(PROVIDER, "it returned audio that is not valid MP3.") from exc
+
+
+async def _collect_mp3(communicate: object) -> bytes:
+    chunks: list[bytes] = []
+    async for chunk in communicate.stream():  # type: ignore[attr-defined]
+        if chunk["type"] == "audio":
+            chunks.append(chunk["data"])
+    return b"".join(chunks)
+
+
+def _run(collect: object, timeout: float) -> bytes:
+    """Drive the stream on a private event loop (routes run in worker threads), mapping every failure."""
+    import aiohttp
+    from edge_tts import exceptions
+
+    try:
+        return asyncio.run(asyncio.wait_for(collect, timeout))  # type: ignore[arg-type]
+    except TimeoutError as exc:
+        raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
+    except exceptions.NoAudioReceived as exc:
+        raise UpstreamError(PROVIDER, "it returned no audio (the voice may not be served).") from exc
+    except aiohttp.WSServerHandshakeError as exc:
+        raise UpstreamError(PROVIDER, f"the server refused the connection with HTTP {exc.status}.") from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise UpstreamError(PROVIDER, "the server could not be reached.") from exc
+    except exceptions.EdgeTTSException as exc:
+        raise UpstreamError(PROVIDER, f"unexpected reply ({quote_upstream(exc)}).") from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamError(PROVIDER, f"the connection failed ({type(exc).__name__}).") from exc

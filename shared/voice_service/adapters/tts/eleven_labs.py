@@ -1,0 +1,88 @@
+"""ElevenLabs TTS through the `elevenlabs` SDK's HTTP stream, asking for raw PCM so nothing needs decoding."""
+
+from __future__ import annotations
+
+import re
+
+from voice_service.adapters.audio_pcm import resample_pcm16
+from voice_service.adapters.provider_keys import elevenlabs_api_key
+from voice_service.adapters.tts.common import deadline_reason, quote_upstream, run_with_deadline
+from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
+from voice_service.settings import ElevenLabsTtsSettings, get_settings
+
+PROVIDER = "elevenlabs"
+VOICE_ID_SETTING = "OPENTALKING_TTS_ELEVENLABS_VOICE_ID"
+# PCM rates every plan may request (pcm_44100 needs Pro); any other session rate is resampled from 24 kHz.
+PCM_RATES = (8000, 16000, 22050, 24000)
+FALLBACK_PCM_RATE = 24000
+# The SDK puts the voice id into the URL path unescaped; ElevenLabs ids are short alphanumeric strings.
+VOICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class ElevenLabsSynthesizer:
+    """Implements `SpeechSynthesizer`."""
+
+    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+        settings = get_settings(ElevenLabsTtsSettings)
+        voice_id = voice or settings.default_voice_id
+        if not voice_id:
+            raise ProviderNotConfiguredError(PROVIDER, f"{VOICE_ID_SETTING} (or send a voice)")
+        if not VOICE_ID.match(voice_id):
+            raise InvalidRequestError(f"Invalid elevenlabs voice id {voice_id!r}: use the voice_id ElevenLabs shows.")
+        model_id = model or settings.default_model
+        if not MODEL_ID.match(model_id):
+            raise InvalidRequestError(
+                f"Invalid elevenlabs model {model_id!r}: use a model id such as eleven_flash_v2_5."
+            )
+        api_key = elevenlabs_api_key()
+        native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
+
+        def fetch() -> bytes:
+            return _stream_pcm(api_key, settings.base_url, voice_id, model_id, text, native_rate, timeout)
+
+        pcm = run_with_deadline(PROVIDER, fetch, timeout)
+        return resample_pcm16(pcm, native_rate, sample_rate)
+
+
+def _stream_pcm(
+    api_key: str, base_url: str, voice_id: str, model_id: str, text: str, rate: int, timeout: float
+) -> bytes:
+    import httpx
+    from elevenlabs.client import ElevenLabs
+    from elevenlabs.core import ApiError
+
+    # A client of our own, closed after the call, so sockets do not pile up in warm containers.
+    http = httpx.Client(timeout=timeout)
+    client = ElevenLabs(api_key=api_key, base_url=base_url.rstrip("/"), timeout=timeout, httpx_client=http)
+    # The stream is lazy: the request is made, and every error raised, while iterating.
+    try:
+        chunks = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
+        return b"".join(chunks)
+    except ApiError as exc:
+        raise UpstreamError(
+            PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc, api_key)})."
+        ) from exc
+    except httpx.TimeoutException as exc:
+        raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
+    except httpx.ConnectError as exc:
+        raise UpstreamError(PROVIDER, "the server could not be reached.") from exc
+    except httpx.RemoteProtocolError as exc:
+        raise UpstreamError(PROVIDER, "the connection dropped before the audio was complete.") from exc
+    except httpx.HTTPError as exc:
+        raise UpstreamError(PROVIDER, f"the request failed ({type(exc).__name__}).") from exc
+    finally:
+        http.close()
+
+
+def _api_message(error: object, api_key: str) -> str:
+    """The `detail.message` / `detail.status` of an ElevenLabs error body, or its raw text."""
+    body = getattr(error, "body", None)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        message = detail.get("message") or detail.get("status") or detail
+    elif isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        message = detail[0].get("msg", detail[0])
+    else:
+        message = detail or body or "no message"
+    return quote_upstream(message, api_key)

@@ -1,0 +1,91 @@
+"""A loopback fake of the Edge read-aloud websocket, speaking the framing edge-tts 7.3 parses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aiohttp import WSMsgType, web
+
+from tests.fakes.tts_loopback import LoopbackServer, tone_mp3
+
+EdgeMode = Literal["ok", "http_403", "http_503", "close_before_audio", "stall", "no_audio", "not_mp3"]
+AUDIO_SECONDS = 1.0
+EDGE_RATE = 24000
+SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
+VOICE_IN_SSML = re.compile(r"<voice name='([^']*)'>")
+
+
+@dataclass
+class EdgeCall:
+    query: dict[str, str]
+    origin: str | None
+    output_format: str | None = None
+    voice: str | None = None
+    ssml: str | None = None
+
+
+@dataclass
+class EdgeFake:
+    """Set `mode` before the request; read `calls` afterwards."""
+
+    mode: EdgeMode = "ok"
+    calls: list[EdgeCall] = field(default_factory=list)
+    server: LoopbackServer | None = None
+
+    def app(self) -> web.Application:
+        application = web.Application()
+        application.router.add_get("/edge/v1", self._synthesize)
+        return application
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"{self.server.ws_base_url}/edge/v1?TrustedClientToken=fake-token"
+
+    async def _synthesize(self, request: web.Request) -> web.StreamResponse:
+        call = EdgeCall(query=dict(request.query), origin=request.headers.get("Origin"))
+        self.calls.append(call)
+        if self.mode == "http_403":
+            return web.Response(status=403, text="Forbidden")
+        if self.mode == "http_503":
+            return web.Response(status=503, text="Service Unavailable")
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            if "Path:speech.config" in message.data:
+                found = re.search(r'"outputFormat":"([^"]+)"', message.data)
+                call.output_format = found.group(1) if found else None
+            if "Path:ssml" in message.data:
+                call.ssml = message.data
+                voice = VOICE_IN_SSML.search(message.data)
+                call.voice = voice.group(1) if voice else None
+                break
+        if self.mode == "stall":
+            assert self.server is not None
+            await self.server.stall()
+            return socket
+        await socket.send_str(_text_frame("turn.start", "{}"))
+        if self.mode == "close_before_audio":
+            await socket.close()
+            return socket
+        if self.mode != "no_audio":
+            audio = b"<html>busy</html>" * 64 if self.mode == "not_mp3" else tone_mp3(AUDIO_SECONDS, EDGE_RATE)
+            for start in range(0, len(audio), 4096):
+                await socket.send_bytes(_audio_frame(audio[start : start + 4096]))
+        await socket.send_str(_text_frame("turn.end", "{}"))
+        await socket.close()
+        return socket
+
+
+def _text_frame(path: str, body: str) -> str:
+    return f"X-RequestId:fake\r\nContent-Type:application/json; charset=utf-8\r\nPath:{path}\r\n\r\n{body}"
+
+
+def _audio_frame(audio: bytes) -> bytes:
+    # The first header line is a throw-away: edge-tts glues the 2 length bytes to it (see provider-protocols.md).
+    header = b"X-RequestId:fake\r\nContent-Type:audio/mpeg\r\nX-StreamId:1\r\nPath:audio\r\n"
+    return len(header).to_bytes(2, "big") + header + audio

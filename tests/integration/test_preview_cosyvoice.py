@@ -1,0 +1,91 @@
+"""POST /tts/preview with provider cosyvoice: the real dashscope tts_v2 SpeechSynthesizer against a loopback fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.dashscope_cosyvoice_fake import API_KEY, AUDIO_SECONDS, CosyVoiceFake
+from tests.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
+from tests.fakes.tts_loopback import LoopbackServer, closed_port
+
+
+@pytest.fixture
+def cosyvoice(monkeypatch: pytest.MonkeyPatch) -> Iterator[CosyVoiceFake]:
+    fake = CosyVoiceFake()
+    fake.server = LoopbackServer(fake.app).start()
+    # Set after `import dashscope` may have happened in an earlier test: the adapter applies it on every call.
+    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", fake.url)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY)
+    yield fake
+    fake.server.stop()
+
+
+def test_pcm_at_the_session_rate_with_default_model_and_voice(cosyvoice: CosyVoiceFake) -> None:
+    response = post_preview({"text": "Hello there.", "provider": "cosyvoice"})
+    assert_preview_wav(response, 16000, AUDIO_SECONDS)
+    call = cosyvoice.calls[-1]
+    assert call.model == "cosyvoice-v2"
+    assert call.parameters["voice"] == "longxiaochun_v2"
+    assert (call.parameters["format"], call.parameters["sample_rate"]) == ("pcm", 16000)
+    assert call.text == "Hello there."
+    assert call.actions == ["run-task", "continue-task", "finish-task"]
+
+
+def test_cloned_voice_and_its_model_at_24k(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "24000")
+    body = {
+        "text": "你好，我正在测试音色。",
+        "tts_provider": "CosyVoice",
+        "voice": "cosyvoice-v2-myvoice-abc123",
+        "tts_model": "cosyvoice-v2",
+    }
+    assert_preview_wav(post_preview(body), 24000, AUDIO_SECONDS)
+    call = cosyvoice.calls[-1]
+    assert (call.parameters["voice"], call.parameters["sample_rate"]) == ("cosyvoice-v2-myvoice-abc123", 24000)
+    assert call.text == "你好，我正在测试音色。"
+
+
+def test_a_rate_without_pcm_format_is_resampled(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "32000")
+    assert_preview_wav(post_preview({"text": "hi", "provider": "cosyvoice"}), 32000, AUDIO_SECONDS)
+    assert cosyvoice.calls[-1].parameters["sample_rate"] == 24000
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("task_failed_start", "the server reported an error (InvalidParameter: Voice not found)."),
+        ("task_failed_mid", "the server reported an error (InternalError: Synthesis engine crashed)."),
+        ("http_401", "the server refused the connection with HTTP 401."),
+        ("close_mid_stream", "the connection closed before the audio was complete."),
+        ("no_audio", "it returned no audio."),
+    ],
+)
+def test_upstream_failures_are_502(cosyvoice: CosyVoiceFake, mode: str, reason: str) -> None:
+    cosyvoice.mode = mode  # type: ignore[assignment]
+    response = post_preview({"text": "hi", "provider": "cosyvoice"})
+    assert_error(response, 502, f"The cosyvoice provider failed: {reason}")
+    assert API_KEY not in response.text
+
+
+def test_stall_past_the_deadline_is_502(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS", "0.5")
+    cosyvoice.mode = "stall"
+    response = post_preview({"text": "hi", "provider": "cosyvoice"})
+    assert_error(response, 502, "The cosyvoice provider failed: it did not finish within 0.5 seconds.")
+
+
+def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", f"ws://127.0.0.1:{closed_port()}/api-ws/v1/inference")
+    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY)
+    response = post_preview({"text": "hi", "provider": "cosyvoice"})
+    assert_error(response, 502, "The cosyvoice provider failed: the server could not be reached.")
+
+
+def test_missing_key_is_503_naming_the_setting(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASHSCOPE_API_KEY")
+    response = post_preview({"text": "hi", "provider": "cosyvoice"})
+    assert_error(response, 503, "The cosyvoice provider is not configured: set DASHSCOPE_API_KEY.")
+    assert cosyvoice.calls == []

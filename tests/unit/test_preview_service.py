@@ -1,0 +1,144 @@
+"""The preview use case with an in-memory synthesizer: request rules (contract 1-6) and the WAV it builds."""
+
+from __future__ import annotations
+
+import io
+import wave
+from dataclasses import dataclass, field
+
+import pytest
+
+from voice_service.errors import InvalidRequestError, UpstreamError
+from voice_service.services.preview import (
+    PREVIEW_PROVIDERS,
+    PreviewDraft,
+    PreviewPolicy,
+    synthesize_preview,
+    validate_preview,
+    wav_from_pcm16,
+)
+
+POLICY = PreviewPolicy(default_provider="edge", max_chars=240, sample_rate=16000, timeout_seconds=20)
+
+
+@dataclass
+class RecordingSynthesizer:
+    """Returns `pcm` and remembers what it was asked."""
+
+    pcm: bytes = b"\x01\x00" * 1600
+    calls: list[tuple[str, str | None, str | None, int, float]] = field(default_factory=list)
+
+    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+        self.calls.append((text, voice, model, sample_rate, timeout))
+        return self.pcm
+
+
+def test_spec_fields_are_used_as_given() -> None:
+    request = validate_preview(PreviewDraft(text=" Hello ", voice="v1", provider="ElevenLabs", model="m1"), POLICY)
+    assert (request.text, request.provider, request.voice, request.model) == ("Hello", "elevenlabs", "v1", "m1")
+
+
+def test_web_client_spellings_are_accepted() -> None:
+    request = validate_preview(PreviewDraft(text="你好", tts_provider="cosyvoice", tts_model="cosyvoice-v2"), POLICY)
+    assert (request.provider, request.model) == ("cosyvoice", "cosyvoice-v2")
+
+
+@pytest.mark.parametrize("alias", ["bailian", "qwen", "qwen_tts", " QWEN ", "DashScope"])
+def test_dashscope_aliases(alias: str) -> None:
+    assert validate_preview(PreviewDraft(text="hi", provider=alias), POLICY).provider == "dashscope"
+
+
+def test_both_spellings_agreeing_is_fine_even_through_an_alias() -> None:
+    request = validate_preview(PreviewDraft(text="hi", provider="qwen", tts_provider="dashscope"), POLICY)
+    assert request.provider == "dashscope"
+
+
+@pytest.mark.parametrize(
+    ("draft", "detail"),
+    [
+        (
+            PreviewDraft(text="hi", provider="edge", tts_provider="espeak"),
+            "The fields 'provider' and 'tts_provider' disagree ('edge' vs 'espeak'); send only one of them.",
+        ),
+        (
+            PreviewDraft(text="hi", model="a", tts_model="b"),
+            "The fields 'model' and 'tts_model' disagree ('a' vs 'b'); send only one of them.",
+        ),
+        (
+            PreviewDraft(text="hi", provider="azure"),
+            "Unknown provider 'azure': use one of edge, dashscope, cosyvoice, elevenlabs, espeak.",
+        ),
+        (PreviewDraft(text=" \n\t "), "The text is empty; send a few words to preview."),
+        (PreviewDraft(text="hi", voice="v" * 201), "The voice is too long; use at most 200 characters."),
+    ],
+)
+def test_invalid_requests_are_400_sentences(draft: PreviewDraft, detail: str) -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        validate_preview(draft, POLICY)
+    assert raised.value.message == detail
+
+
+def test_unknown_provider_is_never_replaced_by_the_default() -> None:
+    synthesizer = RecordingSynthesizer()
+    with pytest.raises(InvalidRequestError):
+        synthesize_preview(PreviewDraft(text="hi", tts_provider="openai"), POLICY, lambda _: synthesizer)
+    assert synthesizer.calls == []
+
+
+def test_text_limit_counts_characters_not_bytes() -> None:
+    # 240 Chinese characters are 720 UTF-8 bytes: still within the limit.
+    assert validate_preview(PreviewDraft(text="音" * 240), POLICY).text == "音" * 240
+    with pytest.raises(InvalidRequestError, match="241 characters long; a preview takes at most 240"):
+        validate_preview(PreviewDraft(text="音" * 241), POLICY)
+
+
+def test_default_provider_comes_from_the_policy() -> None:
+    policy = PreviewPolicy(default_provider="Bailian", max_chars=10, sample_rate=16000, timeout_seconds=1)
+    assert validate_preview(PreviewDraft(text="hi"), policy).provider == "dashscope"
+
+
+def test_a_misconfigured_default_provider_names_the_setting() -> None:
+    policy = PreviewPolicy(default_provider="azure", max_chars=10, sample_rate=16000, timeout_seconds=1)
+    with pytest.raises(InvalidRequestError, match="OPENTALKING_TTS_PROVIDER"):
+        validate_preview(PreviewDraft(text="hi"), policy)
+
+
+def test_synthesis_gets_the_session_rate_and_deadline_and_returns_a_wav() -> None:
+    # GIVEN a provider that returns 0.1 s of PCM at 16 kHz
+    synthesizer = RecordingSynthesizer()
+    asked: list[str] = []
+
+    def synthesizer_for(provider: str) -> RecordingSynthesizer:
+        asked.append(provider)
+        return synthesizer
+
+    # WHEN a preview is made
+    audio = synthesize_preview(PreviewDraft(text=" hi ", voice=" "), POLICY, synthesizer_for)
+    # THEN the default provider was asked with the stripped text, no voice, the session rate and the deadline
+    assert asked == ["edge"]
+    assert synthesizer.calls == [("hi", None, None, 16000, 20)]
+    # AND the WAV wraps exactly that PCM
+    with wave.open(io.BytesIO(audio.wav)) as reader:
+        assert (reader.getnchannels(), reader.getsampwidth(), reader.getframerate()) == (1, 2, 16000)
+        assert reader.readframes(reader.getnframes()) == synthesizer.pcm
+    assert audio.duration_seconds == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("pcm", [b"", b"\x00"])
+def test_no_audio_is_an_upstream_error(pcm: bytes) -> None:
+    with pytest.raises(UpstreamError) as raised:
+        synthesize_preview(PreviewDraft(text="hi", provider="espeak"), POLICY, lambda _: RecordingSynthesizer(pcm))
+    assert raised.value.message == "The espeak provider failed: it returned no audio."
+
+
+def test_wav_header_sizes_match_the_payload() -> None:
+    wav = wav_from_pcm16(b"\x10\x00" * 12345, 24000)
+    assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+    assert int.from_bytes(wav[4:8], "little") == len(wav) - 8
+    assert int.from_bytes(wav[40:44], "little") == 12345 * 2 == len(wav) - 44
+
+
+def test_every_provider_has_an_adapter() -> None:
+    from voice_service.adapters.tts.registry import SYNTHESIZER_FACTORIES
+
+    assert tuple(SYNTHESIZER_FACTORIES) == PREVIEW_PROVIDERS
