@@ -45,3 +45,7 @@ clean: ## Remove build output and local data (not the virtual environment)
 	rm -rf .aws-sam .data .pytest_cache
 
 -include mk/*.mk
+
+.PHONY: bench
+bench: $(VENV)/.installed ## Run the benchmarks; print the table and write BENCHMARKS.md
+	$(PY) -m scripts.bench

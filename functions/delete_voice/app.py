@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from voice_service.adapters.factories import get_voice_catalog
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import voice_catalog
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.catalog import VoiceCatalog, delete_voice
+from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
 
 router = APIRouter()
 
@@ -22,9 +22,12 @@ router = APIRouter()
     summary="Delete a cloned voice",
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
 )
-def delete_voice_entry(
-    entry_id: Annotated[int, Path(description="Catalog id from GET /voices.")],
-    catalog: Annotated[VoiceCatalog, Depends(get_voice_catalog)],
+async def delete_voice_entry(
+    # Bounds are documented, not enforced here: the service answers out-of-range ids with its own sentence.
+    entry_id: Annotated[
+        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+    ],
+    catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)
     delete_voice(catalog, entry_id)

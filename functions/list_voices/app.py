@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from voice_service.adapters.factories import get_voice_catalog
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import voice_catalog
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES, VoiceItem, VoiceList
+from voice_service.http.schemas import ERROR_RESPONSES, VoiceList
+from voice_service.models import CLONE_PROVIDERS
 from voice_service.services.catalog import VoiceCatalog, list_voices
 
 router = APIRouter()
@@ -21,12 +22,15 @@ router = APIRouter()
     summary="List cloned voices",
     responses=ERROR_RESPONSES,
 )
-def get_voices(
-    catalog: Annotated[VoiceCatalog, Depends(get_voice_catalog)],
-    provider: Annotated[str | None, Query(description="Only this provider's voices: cosyvoice or dashscope.")] = None,
-) -> VoiceList:
-    entries = list_voices(catalog, provider)
-    return VoiceList(items=[VoiceItem.from_entry(entry) for entry in entries])
+async def get_voices(
+    catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    provider: Annotated[
+        str | None,
+        # Documented as an enum; the service also accepts other letter cases and a blank value (= no filter).
+        Query(description="Only this provider's voices.", json_schema_extra={"enum": list(CLONE_PROVIDERS)}),
+    ] = None,
+) -> Response:
+    return Response(VoiceList.json_from_entries(list_voices(catalog, provider)), media_type="application/json")
 
 
 app = create_app(router)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -146,14 +145,3 @@ def test_lock_held_past_the_busy_timeout_is_a_busy_error_and_recovers(db_path: P
     # THEN nothing was written, and the next request succeeds
     assert catalog.list_entries() == []
     assert catalog.add_entry(voice(), NOW).display_label == "Alice"
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_read_only_directory_is_a_storage_error(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
-    db_path.parent.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    try:
-        with pytest.raises(StorageError):
-            SqliteVoiceCatalog(db_path).add_entry(voice(), NOW)
-    finally:
-        db_path.parent.chmod(stat.S_IRWXU)

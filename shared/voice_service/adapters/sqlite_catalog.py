@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from voice_service.errors import StorageBusyError, StorageError
 from voice_service.models import CloneProvider, NewVoice, VoiceEntry
@@ -58,7 +59,8 @@ class SqliteVoiceCatalog:
         return self._path
 
     def list_entries(self, provider: CloneProvider | None = None) -> list[VoiceEntry]:
-        with self._transaction("BEGIN") as connection:
+        # One SELECT is atomic on its own (autocommit), so no BEGIN/COMMIT round trips on the hot read path.
+        with self._transaction(None) as connection:
             if provider is None:
                 rows = connection.execute(f"SELECT {_COLUMNS} FROM voices ORDER BY id").fetchall()
             else:
@@ -112,11 +114,17 @@ class SqliteVoiceCatalog:
         return row is not None
 
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        """Run one short transaction; SQLite errors become StorageError (or StorageBusyError when locked)."""
+    def _transaction(self, begin: str | None) -> Iterator[sqlite3.Connection]:
+        """Run one short transaction (`begin=None`: a single autocommit statement).
+
+        SQLite errors become StorageError, or StorageBusyError when the lock outlasted the busy timeout.
+        """
         with self._lock:
             try:
                 connection = self._current_connection()
+                if begin is None:
+                    yield connection
+                    return
                 connection.execute(begin)
                 try:
                     yield connection
@@ -227,18 +235,11 @@ def _format_timestamp(moment: datetime) -> str:
 
 
 def _parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat (C, accepts "Z" since 3.11) is ~20x faster than strptime, which dominated list latency.
+    return datetime.fromisoformat(text)
 
 
-def _entry_from_row(row: tuple[object, ...]) -> VoiceEntry:
+def _entry_from_row(row: tuple[Any, ...]) -> VoiceEntry:
+    # Columns are declared TEXT/INTEGER NOT NULL (user_id nullable), so the values already have the right types.
     entry_id, user_id, provider, voice_id, label, model, source, created_at = row
-    return VoiceEntry(
-        id=int(entry_id),  # type: ignore[call-overload]
-        user_id=None if user_id is None else str(user_id),
-        provider=str(provider),
-        voice_id=str(voice_id),
-        display_label=str(label),
-        target_model=str(model),
-        source=str(source),
-        created_at=_parse_timestamp(str(created_at)),
-    )
+    return VoiceEntry(entry_id, user_id, provider, voice_id, label, model, source, _parse_timestamp(created_at))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -23,6 +25,7 @@ def create_app(*routers: APIRouter, cors_origins: tuple[str, ...] | None = None)
     for router in routers:
         app.include_router(router)
     register_error_handlers(app)
+    _document_validation_errors_as_400(app)
     origins = cors_origins if cors_origins is not None else get_settings(ApiSettings).cors_allow_origins
     # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500.
     app.add_middleware(UnexpectedErrorMiddleware)
@@ -35,3 +38,26 @@ def create_app(*routers: APIRouter, cors_origins: tuple[str, ...] | None = None)
         max_age=PREFLIGHT_MAX_AGE,
     )
     return app
+
+
+def _document_validation_errors_as_400(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the app does: validation failures are 400 `ErrorBody`, never 422."""
+    build_default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build_default()
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    responses = operation.get("responses", {})
+                    if responses.pop("422", None) is not None and "400" not in responses:
+                        responses["400"] = {
+                            "description": "Invalid request",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                        }
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(unused, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from fastapi import FastAPI
 from mangum import Mangum
 
-from voice_service.observability import logger, metrics, tracer
+from voice_service.observability import get_tracer, logger, metrics
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -18,14 +18,22 @@ def make_lambda_handler(app: FastAPI) -> LambdaHandler:
     """Wrap `app` for API Gateway REST proxy events.
 
     Powertools' decorators need a plain function (a Mangum instance has no `__name__`, Kludex/mangum#222), and
-    `lifespan="off"` because Mangum would otherwise run startup and shutdown on every invocation.
+    `lifespan="off"` because Mangum would otherwise run startup and shutdown on every invocation. The tracer
+    decorator is applied on the first invocation, because building the tracer imports the X-Ray SDK.
     """
     asgi = Mangum(app, lifespan="off")
 
+    def handle_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return asgi(event, context)
+
+    traced_handler: LambdaHandler | None = None
+
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return asgi(event, context)
+        nonlocal traced_handler
+        if traced_handler is None:
+            traced_handler = get_tracer().capture_lambda_handler(handle_request, capture_response=False)
+        return traced_handler(event, context)
 
     return lambda_handler

@@ -1,0 +1,47 @@
+"""The hand-built GET /voices JSON matches the documented `VoiceList` model exactly."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from voice_service.http.schemas import VoiceItem, VoiceList
+from voice_service.models import VoiceEntry
+
+
+def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fields() -> None:
+    entries = [
+        VoiceEntry(
+            1,
+            None,
+            "dashscope",
+            "qwen-tts-vc-a",
+            "Alice's Voice",
+            "qwen3-tts-vc-realtime",
+            "clone",
+            datetime(2026, 1, 1, tzinfo=UTC),
+        ),
+        VoiceEntry(
+            7,
+            None,
+            "cosyvoice",
+            "cosyvoice-v2-b",
+            "我的复刻音色",
+            "cosyvoice-v2",
+            "clone",
+            datetime(2026, 1, 2, tzinfo=UTC),
+        ),
+    ]
+    payload = json.loads(VoiceList.json_from_entries(entries))
+    VoiceList.model_validate(payload)
+    assert [set(item) for item in payload["items"]] == [set(VoiceItem.model_fields)] * 2
+    assert payload["items"][1]["display_label"] == "我的复刻音色"
+    assert payload["items"][0] == {
+        "id": 1,
+        "user_id": None,
+        "provider": "dashscope",
+        "voice_id": "qwen-tts-vc-a",
+        "display_label": "Alice's Voice",
+        "target_model": "qwen3-tts-vc-realtime",
+        "source": "clone",
+    }
