@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                 port=args.port,
                 catalog_dir=args.catalog_dir.resolve(),
                 overrides={"AWS_ENDPOINT_URL_S3": s3.container_endpoint, "OPENTALKING_SAMPLES_BUCKET": SAMPLES_BUCKET},
+                host_aliases=[s3.bucket_host(SAMPLES_BUCKET)],
             )
             with running_stack(options) as stack:
                 print(f"sam-local: serving the stack on {stack.base_url} (Ctrl+C stops it)", file=sys.stderr)

@@ -71,6 +71,15 @@ def podman_subnets(network: str = "podman") -> list[str]:
     return subnets
 
 
+def podman_gateway(network: str = "podman") -> str:
+    """The host's address on a podman network: what host.containers.internal resolves to in its containers."""
+    result = run(["podman", "network", "inspect", network, "--format", "{{range .Subnets}}{{.Gateway}} {{end}}"])
+    gateways = [address for address in result.stdout.split() if ":" not in address]
+    if not gateways:
+        raise HostSetupError(f"podman network {network!r} has no IPv4 gateway")
+    return gateways[0]
+
+
 def forward_drop_rules(subnet: str) -> list[tuple[str, list[str]]]:
     """The rules that drop everything a container on `subnet` sends beyond this machine.
 

@@ -17,7 +17,8 @@ from scripts.sam_local.podman import PodmanService
 from scripts.sam_local.stack import SamLocalApi, sam_build, sam_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-TEMPLATE = REPO_ROOT / "template.yaml"
+# SAM_LOCAL_TEMPLATE serves another template (e.g. a trimmed copy) the same way.
+TEMPLATE = Path(os.environ.get("SAM_LOCAL_TEMPLATE", REPO_ROOT / "template.yaml"))
 ENV_VARS_FILE = REPO_ROOT / "events" / "sam-local-env.json"
 # The functions' EFS LocalMountPath in template.yaml; podman mounts the emulated catalog there in every container.
 CATALOG_MOUNT_PATH = "/mnt/catalog"
@@ -34,6 +35,9 @@ class StackOptions:
     env_vars_file: Path = ENV_VARS_FILE
     # Values for every function, e.g. endpoints of services on this machine (use HOST_FROM_CONTAINERS in them).
     overrides: dict[str, str] = field(default_factory=dict)
+    # More names for this machine inside the containers, e.g. `BUCKET.host.containers.internal`: the S3 adapter
+    # addresses buckets virtual-host style, and the containers have no DNS beyond their hosts file.
+    host_aliases: list[str] = field(default_factory=list)
     warm_containers: str = "EAGER"
 
 
@@ -58,12 +62,11 @@ def prepare_host() -> list[str]:
     return subnets
 
 
-def merged_env_vars(env_vars_file: Path, overrides: dict[str, str], destination: Path) -> Path:
-    """The repository's env-vars file with `overrides` added to its global Parameters, written to `destination`."""
-    content = json.loads(env_vars_file.read_text(encoding="utf-8")) if env_vars_file.exists() else {}
+def merged_env_vars(env_vars_file: Path, overrides: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The repository's env-vars file (`sam --env-vars` format) with `overrides` added to its global Parameters."""
+    content = json.loads(env_vars_file.read_text(encoding="utf-8"))
     content.setdefault("Parameters", {}).update(overrides)
-    destination.write_text(json.dumps(content, indent=2), encoding="utf-8")
-    return destination
+    return content
 
 
 @contextmanager
@@ -80,7 +83,12 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     stand_in = image.ensure_stand_in_image()
     lap("image")
     state_dir = Path(tempfile.mkdtemp(prefix="sam-local-"))
-    podman = PodmanService(state_dir, options.catalog_dir, CATALOG_MOUNT_PATH, default_env=options.overrides)
+    env_vars = merged_env_vars(options.env_vars_file, options.overrides)
+    env_vars_path = state_dir / "env-vars.json"
+    env_vars_path.write_text(json.dumps(env_vars, indent=2), encoding="utf-8")
+    # `sam` passes only variables the template declares; podman's default env carries the global ones to every
+    # container as well (what `sam` sets wins), so an endpoint override never depends on the template declaring it.
+    podman = PodmanService(state_dir, options.catalog_dir, CATALOG_MOUNT_PATH, default_env=env_vars["Parameters"])
     with ExitStack() as cleanup:
         podman.start()
         cleanup.callback(podman.stop)
@@ -88,15 +96,15 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
         environment = sam_environment(podman.docker_host, {})
         sam_build(options.template, options.build_dir, environment, state_dir / "sam.log")
         lap("build")
-        env_vars = merged_env_vars(options.env_vars_file, options.overrides, state_dir / "env-vars.json")
         api = SamLocalApi(
             options.build_dir / "template.yaml",
             options.port,
             stand_in,
             environment,
             state_dir / "sam.log",
-            env_vars_file=env_vars,
+            env_vars_file=env_vars_path,
             warm_containers=options.warm_containers,
+            add_hosts=dict.fromkeys(options.host_aliases, host.podman_gateway()),
         )
         cleanup.callback(api.stop)
         api.start(timeout=float(os.environ.get("SAM_LOCAL_START_TIMEOUT", "240")))
@@ -110,13 +118,19 @@ class HostS3:
     host_endpoint: str  # for this machine (the tests, the fakes)
     container_endpoint: str  # for the functions in their containers
 
+    @staticmethod
+    def bucket_host(bucket: str) -> str:
+        """The virtual-host name of a bucket as the functions address it (add it to StackOptions.host_aliases)."""
+        return f"{bucket}.{HOST_FROM_CONTAINERS}"
+
 
 @contextmanager
 def s3_for_containers(*buckets: str) -> Iterator[HostS3]:
     """moto's S3 server on all interfaces, so containers reach it through the podman bridge; stopped on exit.
 
-    Presigned URLs made in a container name host.containers.internal:PORT; requests for them arrive with that Host
-    header, which moto would read as a virtual-host bucket name unless the endpoint is declared custom.
+    Requests from path-style clients arrive with Host: host.containers.internal:PORT, which moto would read as a
+    virtual-host bucket name ("host") unless the endpoint is declared custom; virtual-host requests
+    (BUCKET.host.containers.internal) are what moto expects anyway.
     """
     from moto.server import ThreadedMotoServer
 

@@ -83,6 +83,7 @@ class SamLocalApi:
         log: Path,
         env_vars_file: Path | None = None,
         warm_containers: str = "LAZY",
+        add_hosts: dict[str, str] | None = None,
     ) -> None:
         self.built_template = built_template
         self.port = port
@@ -91,6 +92,7 @@ class SamLocalApi:
         self.log = log
         self.env_vars_file = env_vars_file
         self.warm_containers = warm_containers
+        self.add_hosts = add_hosts or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -116,6 +118,8 @@ class SamLocalApi:
         ]
         if self.env_vars_file is not None:
             command += ["--env-vars", str(self.env_vars_file)]
+        for name, address in sorted(self.add_hosts.items()):
+            command += ["--add-host", f"{name}:{address}"]
         return command
 
     def start(self, timeout: float = 60.0) -> None:
