@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,8 +18,12 @@ from scripts.sam_local.podman import PodmanService
 from scripts.sam_local.stack import SamLocalApi, sam_build, sam_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+REPO_TEMPLATE = REPO_ROOT / "template.yaml"
+REPO_BUILT_TEMPLATE = REPO_ROOT / ".aws-sam" / "build-x86_64" / "template.yaml"
 # SAM_LOCAL_TEMPLATE serves another template (e.g. a trimmed copy) the same way.
-TEMPLATE = Path(os.environ.get("SAM_LOCAL_TEMPLATE", REPO_ROOT / "template.yaml"))
+TEMPLATE = Path(os.environ.get("SAM_LOCAL_TEMPLATE", REPO_TEMPLATE))
+# The stand-in image is x86_64; the template's Architecture parameter must match it.
+ARCHITECTURE = "x86_64"
 ENV_VARS_FILE = REPO_ROOT / "events" / "sam-local-env.json"
 # The functions' EFS LocalMountPath in template.yaml; podman mounts the emulated catalog there in every container.
 CATALOG_MOUNT_PATH = "/mnt/catalog"
@@ -62,6 +67,25 @@ def prepare_host() -> list[str]:
     return subnets
 
 
+def build_stack(options: StackOptions, environment: dict[str, str], log: Path) -> Path:
+    """The built template: for this repository's template, the project's cached x86_64 build (`make
+    build-test-artifacts`, which the artifact tests use too, so `make test` builds once); else a `sam build`."""
+    if options.template.resolve() == REPO_TEMPLATE:
+        with log.open("ab") as out:
+            result = subprocess.run(
+                ["make", "--no-print-directory", "build-test-artifacts"],
+                cwd=REPO_ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise host.HostSetupError(f"`make build-test-artifacts` failed ({result.returncode}); see {log}")
+        return REPO_BUILT_TEMPLATE
+    sam_build(options.template, options.build_dir, environment, log, {"Architecture": ARCHITECTURE})
+    return options.build_dir / "template.yaml"
+
+
 def merged_env_vars(env_vars_file: Path, overrides: dict[str, str]) -> dict[str, dict[str, str]]:
     """The repository's env-vars file (`sam --env-vars` format) with `overrides` added to its global Parameters."""
     content = json.loads(env_vars_file.read_text(encoding="utf-8"))
@@ -93,11 +117,11 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
         podman.start()
         cleanup.callback(podman.stop)
         lap("podman")
-        environment = sam_environment(podman.docker_host, {})
-        sam_build(options.template, options.build_dir, environment, state_dir / "sam.log")
+        environment = sam_environment(podman.docker_host, {"LAMBDA_ARCHITECTURE": ARCHITECTURE})
+        built_template = build_stack(options, environment, state_dir / "sam.log")
         lap("build")
         api = SamLocalApi(
-            options.build_dir / "template.yaml",
+            built_template,
             options.port,
             stand_in,
             environment,
@@ -105,6 +129,7 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
             env_vars_file=env_vars_path,
             warm_containers=options.warm_containers,
             add_hosts=dict.fromkeys(options.host_aliases, host.podman_gateway()),
+            parameter_overrides={"Architecture": ARCHITECTURE},
         )
         cleanup.callback(api.stop)
         api.start(timeout=float(os.environ.get("SAM_LOCAL_START_TIMEOUT", "240")))

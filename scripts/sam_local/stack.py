@@ -15,7 +15,8 @@ from scripts.sam_local.host import HostSetupError, HostUnsupportedError, run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 SAM_VENV = REPO_ROOT / ".venv-sam"
-SAM_REQUIREMENTS = Path(__file__).resolve().parent / "sam-requirements.txt"
+# The same pinned SAM CLI and virtual environment as `make sam` (mk/cloud.mk).
+SAM_REQUIREMENTS = REPO_ROOT / "mk" / "sam-requirements.txt"
 # Variables `sam` itself needs; nothing else from the caller's shell reaches it (SAM copies shell values of
 # template-declared variables into the functions, and a developer's shell may hold real keys or endpoints).
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "PYENV_VERSION", "PYENV_ROOT", "TMPDIR")
@@ -62,13 +63,22 @@ def sam_environment(docker_host: str, extra: dict[str, str]) -> dict[str, str]:
     return {**passed, **SAM_ENVIRONMENT, "DOCKER_HOST": docker_host, **extra}
 
 
-def sam_build(template: Path, build_dir: Path, environment: dict[str, str], log: Path) -> None:
-    """`sam build` (no container: the functions are pure Python built with this machine's CPython 3.12)."""
+def sam_build(
+    template: Path, build_dir: Path, environment: dict[str, str], log: Path, parameters: dict[str, str]
+) -> None:
+    """`sam build` (no container: the functions are built with this machine's CPython 3.12)."""
     command = [sam_executable(), "build", "--template-file", str(template), "--build-dir", str(build_dir)]
+    command += parameter_overrides(parameters)
     with log.open("ab") as out:
         result = subprocess.run(command, cwd=template.parent, env=environment, stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise HostSetupError(f"`sam build` failed ({result.returncode}); see {log}")
+
+
+def parameter_overrides(parameters: dict[str, str]) -> list[str]:
+    if not parameters:
+        return []
+    return ["--parameter-overrides", " ".join(f"{name}={value}" for name, value in sorted(parameters.items()))]
 
 
 class SamLocalApi:
@@ -84,6 +94,7 @@ class SamLocalApi:
         env_vars_file: Path | None = None,
         warm_containers: str = "LAZY",
         add_hosts: dict[str, str] | None = None,
+        parameter_overrides: dict[str, str] | None = None,
     ) -> None:
         self.built_template = built_template
         self.port = port
@@ -93,6 +104,7 @@ class SamLocalApi:
         self.env_vars_file = env_vars_file
         self.warm_containers = warm_containers
         self.add_hosts = add_hosts or {}
+        self.parameters = parameter_overrides or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -118,6 +130,7 @@ class SamLocalApi:
         ]
         if self.env_vars_file is not None:
             command += ["--env-vars", str(self.env_vars_file)]
+        command += parameter_overrides(self.parameters)
         for name, address in sorted(self.add_hosts.items()):
             command += ["--add-host", f"{name}:{address}"]
         return command
