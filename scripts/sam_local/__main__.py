@@ -35,8 +35,10 @@ def main(argv: list[str] | None = None) -> int:
             host.ensure_forward_drop(host.podman_subnets())
             print(f"sam-local: ready ({image.ensure_stand_in_image()})", file=sys.stderr)
             return 0
-        # SIGTERM unwinds like Ctrl+C, so everything started below is stopped by id.
+        # SIGTERM and SIGINT (even when a background job inherited it ignored) unwind like Ctrl+C, so everything
+        # started below is stopped by id.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         with s3_for_containers(SAMPLES_BUCKET) as s3:
             options = StackOptions(
                 port=args.port,

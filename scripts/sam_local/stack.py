@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -171,12 +170,16 @@ class SamLocalApi:
         return self.process.wait()
 
     def stop(self) -> None:
-        """SIGINT lets `sam` stop its warm containers itself; the podman service removes any it leaves behind."""
+        """Terminate `sam` by its process id; the podman service then removes the containers it leaves by id.
+
+        SIGTERM rather than SIGINT: a `sam` started from a background job inherits an ignored SIGINT, and its own
+        shutdown stops warm containers one by one, which is slower than removing them all at once.
+        """
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGINT)
+        self.process.terminate()
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
