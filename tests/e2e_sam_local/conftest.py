@@ -32,6 +32,7 @@ from scripts.sam_local.stack import ensure_sam_cli
 from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 
 ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+NOT_RUN = "sam local end-to-end suite not run on this machine"
 
 
 @dataclass
@@ -53,7 +54,7 @@ def free_loopback_port() -> int:
 def not_hostable(reason: object) -> None:
     if ON_CI:
         pytest.fail(f"sam local end-to-end suite cannot run on CI: {reason}")
-    pytest.skip(f"sam local end-to-end suite not run: {reason}")
+    pytest.skip(f"{NOT_RUN}: {reason}")
 
 
 @pytest.fixture(scope="package")
@@ -98,3 +99,21 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
     assert stack.api.process is not None and stack.api.process.poll() is not None
     assert stack.podman.process is not None and stack.podman.process.poll() is not None
     assert not set(stack.podman.sam_containers()) - stack.podman.preexisting_containers
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    # A machine that cannot host the runtime gets one summary line for the package, not one per test.
+    if report.skipped and isinstance(report.longrepr, tuple) and NOT_RUN in report.longrepr[2]:
+        report.longrepr = (
+            os.path.relpath(__file__, item.config.rootpath),
+            not_hostable.__code__.co_firstlineno,
+            report.longrepr[2],
+        )
+    # A failed test shows the end of `sam`'s log: the function's own output (tracebacks, timeouts) is there.
+    stack = getattr(item, "funcargs", {}).get("sam_stack")
+    if report.failed and call.when == "call" and isinstance(stack, SamLocalStack):
+        lines = stack.stack.sam_log.read_text(encoding="utf-8", errors="replace").splitlines()
+        report.sections.append(("sam local start-api log (last 60 lines)", "\n".join(lines[-60:])))
+    return report
