@@ -33,6 +33,7 @@ class PreviewBody(BaseModel):
 PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"audio/wav": {}}, "description": "16-bit mono PCM WAV at the session sample rate"},
     400: {"model": ErrorBody, "description": "Invalid request"},
+    413: {"model": ErrorBody, "description": "The audio is too long to return"},
     502: {"model": ErrorBody, "description": "The provider failed, stalled or sent no audio"},
     503: {"model": ErrorBody, "description": "The provider is not configured"},
 }

@@ -89,3 +89,24 @@ def test_missing_key_is_503_naming_the_setting(cosyvoice: CosyVoiceFake, monkeyp
     response = post_preview({"text": "hi", "provider": "cosyvoice"})
     assert_error(response, 503, "The cosyvoice provider is not configured: set DASHSCOPE_API_KEY.")
     assert cosyvoice.calls == []
+
+
+def test_endpoint_variable_changed_after_import_takes_effect(
+    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the SDK already imported (it reads DASHSCOPE_* only at import)
+    import dashscope  # noqa: F401
+
+    from voice_service.settings import get_settings
+
+    # WHEN the variable then points at a closed port, and later back at the fake
+    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", f"ws://127.0.0.1:{closed_port()}/api-ws/v1/inference")
+    get_settings.cache_clear()
+    refused = post_preview({"text": "hi", "provider": "cosyvoice"})
+    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", cosyvoice.url)
+    get_settings.cache_clear()
+    served = post_preview({"text": "hi", "provider": "cosyvoice"})
+    # THEN each request went where the variable said at that time
+    assert_error(refused, 502, "The cosyvoice provider failed: the server could not be reached.")
+    assert_preview_wav(served, 16000, AUDIO_SECONDS)
+    assert len(cosyvoice.calls) == 1

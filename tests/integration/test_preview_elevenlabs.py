@@ -89,3 +89,16 @@ def test_voice_id_with_path_characters_is_400(elevenlabs: ElevenLabsFake) -> Non
     response = post_preview({"text": "hi", "provider": "elevenlabs", "voice": "../../v1/voices"})
     assert response.status_code == 400
     assert elevenlabs.calls == []
+
+
+def test_no_voice_and_no_default_voice_is_503_naming_the_setting(
+    elevenlabs: ElevenLabsFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENTALKING_TTS_ELEVENLABS_VOICE_ID")
+    response = post_preview({"text": "hi", "provider": "elevenlabs"})
+    assert_error(
+        response,
+        503,
+        "The elevenlabs provider is not configured: set OPENTALKING_TTS_ELEVENLABS_VOICE_ID (or send a voice).",
+    )
+    assert elevenlabs.calls == []

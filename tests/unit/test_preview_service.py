@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from voice_service.errors import InvalidRequestError, UpstreamError
+from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.services.preview import (
     PREVIEW_PROVIDERS,
     PreviewDraft,
@@ -142,3 +142,12 @@ def test_every_provider_has_an_adapter() -> None:
     from voice_service.adapters.tts.registry import SYNTHESIZER_FACTORIES
 
     assert tuple(SYNTHESIZER_FACTORIES) == PREVIEW_PROVIDERS
+
+
+def test_audio_too_long_for_a_lambda_response_is_413() -> None:
+    # GIVEN a provider that returns 50 s of 48 kHz audio (4.8 MB: over 6 MB once base64-encoded)
+    policy = PreviewPolicy(default_provider="espeak", max_chars=240, sample_rate=48000, timeout_seconds=20)
+    synthesizer = RecordingSynthesizer(pcm=b"\x00\x01" * 48000 * 50)
+    # WHEN / THEN
+    with pytest.raises(PayloadTooLargeError, match="50 seconds long, too long to return at 48000 Hz"):
+        synthesize_preview(PreviewDraft(text="hi"), policy, lambda _: synthesizer)

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from voice_service.errors import InvalidRequestError, UpstreamError
+from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
+from voice_service.observability import MetricUnit, record_provider_metric
 
 PREVIEW_PROVIDERS: Final[tuple[str, ...]] = ("edge", "dashscope", "cosyvoice", "elevenlabs", "espeak")
 # The original server's names for DashScope Qwen TTS, still sent by older clients.
@@ -16,6 +17,8 @@ PROVIDER_ALIASES: Final[dict[str, str]] = {"bailian": "dashscope", "qwen": "dash
 MAX_VOICE_CHARS: Final = 200
 MAX_MODEL_CHARS: Final = 100
 PCM_SAMPLE_WIDTH: Final = 2  # bytes: 16-bit little-endian
+# Lambda returns at most 6 MB and binary bodies travel base64-encoded (4/3): keep the WAV well below 4.5 MB.
+MAX_WAV_BYTES: Final = 4_400_000
 
 
 class SpeechSynthesizer(Protocol):
@@ -115,18 +118,21 @@ def synthesize_preview(
         InvalidRequestError: see `validate_preview`; also a voice or model the provider rejects before any call.
         UpstreamError: the provider failed, stalled past the deadline or returned no audio.
         ProviderNotConfiguredError: the provider lacks its key or a required setting.
+        PayloadTooLargeError: the audio would not fit in a Lambda response.
     """
-    # Imported here: Powertools' metrics are not needed to validate a request.
-    from voice_service.observability import MetricUnit, record_provider_metric
-
     request = validate_preview(draft, policy)
     synthesizer = synthesizer_for(request.provider)
     pcm = synthesizer.synthesize(request.text, request.voice, request.model, policy.sample_rate, policy.timeout_seconds)
     frames = len(pcm) // PCM_SAMPLE_WIDTH
     if frames == 0:
         raise UpstreamError(request.provider, "it returned no audio.")
-    wav = wav_from_pcm16(pcm[: frames * PCM_SAMPLE_WIDTH], policy.sample_rate)
     duration = frames / policy.sample_rate
+    if frames * PCM_SAMPLE_WIDTH > MAX_WAV_BYTES:
+        raise PayloadTooLargeError(
+            f"The preview is {duration:.0f} seconds long, too long to return at {policy.sample_rate} Hz; "
+            "shorten the text."
+        )
+    wav = wav_from_pcm16(pcm[: frames * PCM_SAMPLE_WIDTH], policy.sample_rate)
     record_provider_metric("PreviewSynthesized", request.provider)
     record_provider_metric("AudioSecondsSynthesized", request.provider, duration, MetricUnit.Seconds)
     return PreviewAudio(wav=wav, provider=request.provider, sample_rate=policy.sample_rate, duration_seconds=duration)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from voice_service.errors import UpstreamError
@@ -12,6 +12,9 @@ from voice_service.errors import UpstreamError
 T = TypeVar("T")
 # Upstream messages are quoted to the caller; keep them short and on one line.
 MAX_QUOTED_CHARS = 200
+# Upstream audio is untrusted: a preview of 240 characters is about a minute; refuse to buffer far more than that.
+MAX_UPSTREAM_AUDIO_BYTES = 16 * 1024 * 1024
+TOO_MUCH_AUDIO = "it sent far more audio than a preview needs."
 
 
 def deadline_reason(timeout: float) -> str:
@@ -64,6 +67,7 @@ class StreamOutcome:
         self._lock = threading.Lock()
         self._settled = threading.Event()
         self._failure: str | None = None
+        self._size = 0
 
     @property
     def settled(self) -> bool:
@@ -71,8 +75,14 @@ class StreamOutcome:
 
     def add_audio(self, chunk: bytes) -> None:
         with self._lock:
-            if not self._settled.is_set():
-                self._chunks.append(bytes(chunk))
+            if self._settled.is_set():
+                return
+            self._chunks.append(bytes(chunk))
+            self._size += len(chunk)
+            if self._size > MAX_UPSTREAM_AUDIO_BYTES:
+                self._chunks.clear()
+                self._failure = TOO_MUCH_AUDIO
+                self._settled.set()
 
     def succeed(self) -> None:
         with self._lock:
@@ -107,3 +117,13 @@ def websocket_failure_reason(error: object) -> str:
     if isinstance(error, ConnectionRefusedError | TimeoutError):
         return "the server could not be reached."
     return f"the connection failed ({type(error).__name__})."
+
+
+def join_limited(provider: str, chunks: Iterable[bytes]) -> bytes:
+    """Concatenate streamed audio, refusing more than MAX_UPSTREAM_AUDIO_BYTES."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) > MAX_UPSTREAM_AUDIO_BYTES:
+            raise UpstreamError(provider, TOO_MUCH_AUDIO)
+    return bytes(buffer)

@@ -9,7 +9,7 @@ import asyncio
 import math
 
 from voice_service.adapters.audio_pcm import AudioDecodeError, decode_to_pcm16
-from voice_service.adapters.tts.common import deadline_reason, quote_upstream
+from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason, quote_upstream
 from voice_service.errors import InvalidRequestError, UpstreamError
 from voice_service.settings import EdgeTtsSettings, get_settings
 
@@ -43,11 +43,13 @@ class EdgeSynthesizer:
 
 
 async def _collect_mp3(communicate: object) -> bytes:
-    chunks: list[bytes] = []
+    mp3 = bytearray()
     async for chunk in communicate.stream():  # type: ignore[attr-defined]
         if chunk["type"] == "audio":
-            chunks.append(chunk["data"])
-    return b"".join(chunks)
+            mp3 += chunk["data"]
+            if len(mp3) > MAX_UPSTREAM_AUDIO_BYTES:
+                raise UpstreamError(PROVIDER, TOO_MUCH_AUDIO)
+    return bytes(mp3)
 
 
 def _run(collect: object, timeout: float) -> bytes:

@@ -6,7 +6,7 @@ import re
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.adapters.provider_keys import elevenlabs_api_key
-from voice_service.adapters.tts.common import deadline_reason, quote_upstream, run_with_deadline
+from voice_service.adapters.tts.common import deadline_reason, join_limited, quote_upstream, run_with_deadline
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
 from voice_service.settings import ElevenLabsTtsSettings, get_settings
 
@@ -25,6 +25,7 @@ class ElevenLabsSynthesizer:
 
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
         settings = get_settings(ElevenLabsTtsSettings)
+        api_key = elevenlabs_api_key()
         voice_id = voice or settings.default_voice_id
         if not voice_id:
             raise ProviderNotConfiguredError(PROVIDER, f"{VOICE_ID_SETTING} (or send a voice)")
@@ -35,7 +36,6 @@ class ElevenLabsSynthesizer:
             raise InvalidRequestError(
                 f"Invalid elevenlabs model {model_id!r}: use a model id such as eleven_flash_v2_5."
             )
-        api_key = elevenlabs_api_key()
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
 
         def fetch() -> bytes:
@@ -58,7 +58,7 @@ def _stream_pcm(
     # The stream is lazy: the request is made, and every error raised, while iterating.
     try:
         chunks = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
-        return b"".join(chunks)
+        return join_limited(PROVIDER, chunks)
     except ApiError as exc:
         raise UpstreamError(
             PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc, api_key)})."

@@ -1,0 +1,62 @@
+"""Shared adapter helpers: the hard deadline, the stream outcome, quoting upstream messages, the audio cap."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from voice_service.adapters.tts import common
+from voice_service.errors import UpstreamError
+
+
+def test_run_with_deadline_returns_the_value_or_the_error() -> None:
+    assert common.run_with_deadline("edge", lambda: b"pcm", 1.0) == b"pcm"
+    with pytest.raises(ZeroDivisionError):
+        common.run_with_deadline("edge", lambda: 1 // 0, 1.0)
+
+
+def test_run_with_deadline_gives_up_on_blocked_work() -> None:
+    release = threading.Event()
+    try:
+        with pytest.raises(UpstreamError) as raised:
+            common.run_with_deadline("elevenlabs", release.wait, 0.05)
+    finally:
+        release.set()
+    assert raised.value.message == "The elevenlabs provider failed: it did not finish within 0.05 seconds."
+
+
+def test_stream_outcome_first_terminal_event_wins() -> None:
+    outcome = common.StreamOutcome("dashscope")
+    outcome.add_audio(b"\x01\x00")
+    outcome.succeed()
+    outcome.fail("too late to matter.")
+    outcome.add_audio(b"\x02\x00")
+    assert outcome.wait(0.01) == b"\x01\x00"
+
+
+def test_stream_outcome_failure_and_deadline() -> None:
+    failed = common.StreamOutcome("cosyvoice")
+    failed.fail("the server reported an error (X: y).")
+    with pytest.raises(UpstreamError, match=r"cosyvoice provider failed: the server reported an error \(X: y\)\."):
+        failed.wait(1)
+    with pytest.raises(UpstreamError, match="did not finish within 0.01 seconds"):
+        common.StreamOutcome("cosyvoice").wait(0.01)
+
+
+def test_too_much_upstream_audio_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(common, "MAX_UPSTREAM_AUDIO_BYTES", 8)
+    outcome = common.StreamOutcome("dashscope")
+    outcome.add_audio(b"12345")
+    outcome.add_audio(b"67890")
+    with pytest.raises(UpstreamError, match="far more audio than a preview needs"):
+        outcome.wait(1)
+    with pytest.raises(UpstreamError, match="far more audio than a preview needs"):
+        common.join_limited("elevenlabs", iter([b"12345", b"67890"]))
+    assert common.join_limited("elevenlabs", iter([b"1234", b"5678"])) == b"12345678"
+
+
+def test_quoted_upstream_messages_hide_secrets_and_stay_short() -> None:
+    assert common.quote_upstream("Invalid key sk-123.\n", "sk-123") == "Invalid key ***"
+    assert len(common.quote_upstream("x" * 1000)) == common.MAX_QUOTED_CHARS
+    assert common.quote_upstream("   ") == "no message"
