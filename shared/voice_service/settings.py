@@ -200,8 +200,14 @@ class CloneSettings(_Base):
     )
     # IMAGEIO_FFMPEG_EXE is /opt/bin/ffmpeg in Lambda (the ffmpeg layer); unset locally: imageio-ffmpeg's binary.
     ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
+    # Qwen enrollment processes the inline sample before answering: give it time, within API Gateway's 29 s.
     provider_timeout_seconds: int = Field(
-        default=8, ge=1, le=60, validation_alias="OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS"
+        default=8, ge=1, le=25, validation_alias="OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS"
+    )
+    # CosyVoice's create_voice only registers the voice (it deploys afterwards), but the SDK retries a timeout
+    # three times 2 s apart: the worst case is 4 x this + 6 s, so keep it small.
+    cosyvoice_timeout_seconds: int = Field(
+        default=4, ge=1, le=5, validation_alias="OPENTALKING_COSYVOICE_TIMEOUT_SECONDS"
     )
     # How long a CosyVoice clone waits for the voice to finish deploying before deleting its sample (see cloning.py).
     cosyvoice_deploy_wait_seconds: float = Field(

@@ -44,6 +44,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDashScopeEnrollment]:
         monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
         monkeypatch.setenv("DASHSCOPE_API_KEY", server.api_key)
         monkeypatch.setenv("OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS", "1")
+        monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "1")
         monkeypatch.setenv("OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS", "0.05")
         monkeypatch.setenv("OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS", "2")
         yield server

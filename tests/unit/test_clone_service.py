@@ -358,3 +358,12 @@ def test_catalog_failure_after_the_provider_created_the_voice_logs_its_id(
         service.clone(dashscope_form(preferred_name="orphan"), GOOD_AUDIO)
     errors = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert any(getattr(record, "voice_id", None) == "qwen-tts-vc-orphan-1" for record in errors)
+
+
+def test_missing_key_does_not_consume_the_upload(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.uploads, FakeBucket)
+    service.qwen.configured = False
+    service.uploads.objects[f"uploads/{UPLOAD_ID}"] = GOOD_AUDIO
+    with pytest.raises(ProviderNotConfiguredError):
+        service.clone(dashscope_form(upload_id=UPLOAD_ID), None)
+    assert list(service.uploads.objects) == [f"uploads/{UPLOAD_ID}"]

@@ -57,7 +57,7 @@ def get_cloning_service() -> CloningService:
         uploads=bucket,
         samples=bucket,
         qwen=QwenVoiceEnrollment(timeout_seconds=settings.provider_timeout_seconds),
-        cosyvoice=CosyVoiceEnrollment(timeout_seconds=settings.provider_timeout_seconds),
+        cosyvoice=CosyVoiceEnrollment(timeout_seconds=settings.cosyvoice_timeout_seconds),
         direct_max_bytes=settings.direct_upload_max_bytes,
         deploy_wait_seconds=settings.cosyvoice_deploy_wait_seconds,
         poll_interval_seconds=settings.cosyvoice_poll_interval_seconds,

@@ -6,9 +6,11 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from voice_service.errors import (
     InvalidRequestError,
@@ -37,6 +39,11 @@ PROVIDER_ALIASES: Final[dict[str, CloneProvider]] = {
 DEPLOYING: Final = "DEPLOYING"
 DEPLOYED: Final = "OK"
 DEPLOY_FAILED: Final = "UNDEPLOYED"
+
+
+def random_voice_name() -> str:
+    """A name valid for both providers: "v" and 8 hex digits (9 lowercase letters or digits)."""
+    return "v" + secrets.token_hex(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +149,7 @@ class CloningService:
     now: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    _names: Callable[[], str] = field(default=lambda: "v" + secrets.token_hex(4))
+    new_voice_name: Callable[[], str] = random_voice_name
 
     def clone(self, form: CloneForm, audio: bytes | None) -> CloneResult:
         """Clone a voice from `audio` (sent directly) or from the upload named by `form.upload_id`.
@@ -155,7 +162,9 @@ class CloningService:
             UpstreamError: the provider failed; nothing was written and no sample kept.
             StorageError: the catalog or the bucket failed.
         """
-        request = validate_clone_form(form, has_audio=audio is not None, generate_name=self._names)
+        request = validate_clone_form(form, has_audio=audio is not None, generate_name=self.new_voice_name)
+        # A missing key is known before an upload is consumed or ffmpeg runs.
+        (self.qwen if request.provider == "dashscope" else self.cosyvoice).ensure_configured()
         if audio is not None:
             self._check_direct_size(len(audio))
             data = audio
@@ -163,15 +172,15 @@ class CloningService:
             assert request.upload_id is not None
             data = self._take_upload(request.upload_id)
         sample = self.converter.to_clone_wav(data)
-        record_provider_metric("SampleConversionMilliseconds", request.provider, sample.conversion_seconds * 1000)
+        record_provider_metric(
+            "SampleConversionTime", request.provider, sample.conversion_seconds * 1000, MetricUnit.Milliseconds
+        )
         if request.provider == "dashscope":
-            self.qwen.ensure_configured()
             voice_id = self.qwen.create_voice(
                 target_model=request.target_model, preferred_name=request.voice_name, wav=sample.wav
             )
             message = "Voice cloned with DashScope Qwen voice enrollment; use voice_id with the same target_model."
         else:
-            self.cosyvoice.ensure_configured()
             voice_id, message = self._clone_cosyvoice(request, sample)
         record_provider_metric("VoiceCloned", request.provider)
         entry = self._catalog_voice(NewVoice(request.provider, voice_id, request.display_label, request.target_model))

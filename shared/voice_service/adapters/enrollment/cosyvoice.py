@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Any, Final
 
 from voice_service.adapters.dashscope_sdk import configured_dashscope
-from voice_service.adapters.enrollment.errors import upstream_error_from
+from voice_service.adapters.enrollment.customization import call_customization, upstream_error_from
 from voice_service.adapters.provider_keys import dashscope_api_key
 from voice_service.errors import UpstreamError
 
 PROVIDER: Final = "cosyvoice"
+ENROLLMENT_MODEL: Final = "voice-enrollment"  # what VoiceEnrollmentService sends
+STATUS_TIMEOUT_SECONDS: Final = 2
 
 
 class CosyVoiceEnrollment:
     """Implements the CosyVoiceEnrollment port with the real dashscope SDK.
 
     The SDK retries timeouts and refused connections itself (3 more tries, 2 s apart), so the worst case is about
-    4 x timeout + 6 s; keep OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS small enough for API Gateway's 29 s.
+    4 x timeout + 6 s; keep OPENTALKING_COSYVOICE_TIMEOUT_SECONDS small enough for API Gateway's 29 s.
     """
 
     def __init__(self, *, timeout_seconds: int) -> None:
@@ -34,8 +36,12 @@ class CosyVoiceEnrollment:
         return voice_id
 
     def voice_status(self, voice_id: str) -> str:
-        details = self._call(lambda service: service.query_voice(voice_id))
-        status = details.get("status") if isinstance(details, dict) else None
+        # Not VoiceEnrollmentService.query_voice: its retry loop (up to 4 x timeout + 6 s) would overrun the
+        # bounded wait in the cloning service. The same request, tried once and briefly.
+        output = call_customization(
+            PROVIDER, ENROLLMENT_MODEL, {"action": "query_voice", "voice_id": voice_id}, STATUS_TIMEOUT_SECONDS
+        )
+        status = output.get("status")
         if not isinstance(status, str):
             raise UpstreamError(PROVIDER, "the voice query reply had no status.")
         return status
