@@ -1,10 +1,10 @@
 # The SAM stack: validate, build and deploy (included by the root Makefile).
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
-# Lambda instruction set of a build; also the template's Architecture parameter. Tests build x86_64 (this machine's).
+# Lambda instruction set of a build; also the template's Architecture parameter. The tests build both: x86_64 to
+# import the artifacts on this machine, arm64 (the deployed default) to check sizes and wheels.
 ARCH ?= arm64
-TEST_ARCH := x86_64
-TEST_BUILD_DIR := .aws-sam/build-$(TEST_ARCH)
+CONFIG_ENV ?= default
 # Everything a build reads: a change to any of these rebuilds the cached test build.
 BUILD_INPUTS := template.yaml samconfig.toml scripts/build_function.py \
 	$(shell find functions layers shared -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
@@ -13,6 +13,7 @@ SAM_ENV := SAM_CLI_TELEMETRY=0
 SAM_OFFLINE_ENV := $(SAM_ENV) AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1}
 
 .PHONY: sam validate build build-test-artifacts deploy
+.PRECIOUS: .aws-sam/build-%/template.yaml
 $(SAM_VENV)/.installed: mk/sam-requirements.txt
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -25,16 +26,19 @@ validate: $(SAM_VENV)/.installed $(VENV)/.installed ## cfn-lint and `sam validat
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM_OFFLINE_ENV) $(SAM) validate --lint
 
-build: $(SAM_VENV)/.installed ## sam build of the whole stack for ARCH (arm64 | x86_64) into .aws-sam/build
+build: $(SAM_VENV)/.installed $(VENV)/.installed ## sam build for ARCH (arm64 | x86_64) into .aws-sam/build; report sizes
 	LAMBDA_ARCHITECTURE=$(ARCH) $(SAM_OFFLINE_ENV) $(SAM) build --parameter-overrides Architecture=$(ARCH)
+	$(PY) -m scripts.build_sizes .aws-sam/build
 
-# The tests' build: x86_64 so the artifacts import on this machine; rebuilt only when an input changed.
-$(TEST_BUILD_DIR)/template.yaml: $(BUILD_INPUTS) | $(SAM_VENV)/.installed
-	rm -rf $(TEST_BUILD_DIR)
-	LAMBDA_ARCHITECTURE=$(TEST_ARCH) $(SAM_OFFLINE_ENV) $(SAM) build --build-dir $(TEST_BUILD_DIR) \
-		--parameter-overrides Architecture=$(TEST_ARCH)
+# The tests' builds, one directory per architecture, rebuilt only when an input changed.
+.aws-sam/build-%/template.yaml: $(BUILD_INPUTS) | $(SAM_VENV)/.installed
+	rm -rf .aws-sam/build-$*
+	LAMBDA_ARCHITECTURE=$* $(SAM_OFFLINE_ENV) $(SAM) build --build-dir .aws-sam/build-$* \
+		--parameter-overrides Architecture=$*
 
-build-test-artifacts: $(TEST_BUILD_DIR)/template.yaml ## The x86_64 build the artifact tests inspect (cached)
+build-test-artifacts: .aws-sam/build-x86_64/template.yaml .aws-sam/build-arm64/template.yaml ## The builds the artifact tests inspect (cached)
 
-deploy: build ## sam build for ARCH, then sam deploy with samconfig.toml (first time: README "Deploy", --guided)
-	$(SAM_ENV) $(SAM) deploy --parameter-overrides Architecture=$(ARCH) $(DEPLOY_ARGS)
+# samconfig.toml's environments deploy arm64, so this builds arm64 whatever ARCH says.
+deploy: ## sam build (arm64) and sam deploy with samconfig.toml CONFIG_ENV (default | prod); first time: README "Deploy"
+	$(MAKE) --no-print-directory build ARCH=arm64
+	$(SAM_ENV) $(SAM) deploy --config-env $(CONFIG_ENV) $(DEPLOY_ARGS)
