@@ -68,19 +68,19 @@ def prepare_host() -> list[str]:
 
 
 def build_stack(options: StackOptions, environment: dict[str, str], log: Path) -> Path:
-    """The built template: for this repository's template, the project's cached x86_64 build (`make
-    build-test-artifacts`, which the artifact tests use too, so `make test` builds once); else a `sam build`."""
+    """The built template: for this repository's template, the project's x86_64 build, cached by make and shared
+    with the artifact tests (`make build-test-artifacts`), so `make test` builds once; else a `sam build`."""
     if options.template.resolve() == REPO_TEMPLATE:
         with log.open("ab") as out:
             result = subprocess.run(
-                ["make", "--no-print-directory", "build-test-artifacts"],
+                ["make", "--no-print-directory", str(REPO_BUILT_TEMPLATE.relative_to(REPO_ROOT))],
                 cwd=REPO_ROOT,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 check=False,
             )
         if result.returncode != 0:
-            raise host.HostSetupError(f"`make build-test-artifacts` failed ({result.returncode}); see {log}")
+            raise host.HostSetupError(f"the x86_64 `sam build` (make) failed ({result.returncode}); see {log}")
         return REPO_BUILT_TEMPLATE
     sam_build(options.template, options.build_dir, environment, log, {"Architecture": ARCHITECTURE})
     return options.build_dir / "template.yaml"
