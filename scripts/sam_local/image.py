@@ -132,5 +132,5 @@ def remove_stale_emulation_images() -> None:
     result = run(["podman", "images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"])
     for line in result.stdout.splitlines():
         image_id, name = line.split(" ", 1)
-        if name.startswith(("localhost/lambda-python:rapid-", "samcli/lambda-python")):
+        if name.removeprefix("docker.io/").startswith(("localhost/lambda-python:rapid-", "samcli/lambda-python")):
             subprocess.run(["podman", "rmi", "--force", image_id], capture_output=True, check=False)
