@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from scripts.sam_local.host import HostSetupError, run
 
 SAM_CONTAINER_LABEL = "sam.cli.container.type=lambda"
+RUN_ID_VARIABLE = "SAM_LOCAL_RUN_ID"
 
 
 def containers_conf(catalog_dir: Path, mount_path: str, default_env: dict[str, str]) -> str:
@@ -51,9 +53,11 @@ class PodmanService:
         self.log = state_dir / "podman-service.log"
         self.catalog_dir = catalog_dir
         self.mount_path = mount_path
-        self.default_env = default_env or {}
+        # Every container of this run carries the run's id in its environment (podman's default env), so cleanup
+        # removes exactly this run's containers even when another run shares podman's store.
+        self.run_id = uuid.uuid4().hex[:16]
+        self.default_env = {**(default_env or {}), RUN_ID_VARIABLE: self.run_id}
         self.process: subprocess.Popen[bytes] | None = None
-        self.preexisting_containers: set[str] = set()
 
     @property
     def docker_host(self) -> str:
@@ -68,7 +72,6 @@ class PodmanService:
         self.catalog_dir.mkdir(parents=True, exist_ok=True)
         self.conf.write_text(containers_conf(self.catalog_dir, self.mount_path, self.default_env), encoding="utf-8")
         self.socket.unlink(missing_ok=True)
-        self.preexisting_containers = set(self.sam_containers())
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 ["podman", "system", "service", "--time=0", self.docker_host],
@@ -90,14 +93,24 @@ class PodmanService:
     def podman_remote(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["podman", "--url", self.docker_host, *args], capture_output=True, text=True, check=False)
 
-    def sam_containers(self) -> list[str]:
-        """Ids of the Lambda containers `sam` created, running or not."""
-        result = run(["podman", "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={SAM_CONTAINER_LABEL}"])
-        return result.stdout.split()
+    def own_containers(self) -> list[str]:
+        """Ids of the Lambda containers `sam` created through this service, running or not."""
+        listed = run(["podman", "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={SAM_CONTAINER_LABEL}"])
+        if not listed.stdout.split():
+            return []
+        inspected = subprocess.run(
+            ["podman", "container", "inspect", "--format", "{{.Id}} {{range .Config.Env}}{{.}} {{end}}"]
+            + listed.stdout.split(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        marker = f"{RUN_ID_VARIABLE}={self.run_id}"
+        return [line.split()[0] for line in inspected.stdout.splitlines() if marker in line.split()[1:]]
 
-    def remove_new_containers(self) -> list[str]:
-        """Remove, by id, the Lambda containers created since this service started; return their ids."""
-        created = [cid for cid in self.sam_containers() if cid not in self.preexisting_containers]
+    def remove_own_containers(self) -> list[str]:
+        """Remove this run's Lambda containers by id; return their ids."""
+        created = self.own_containers()
         if created:
             # Lambda containers keep no state worth a graceful stop: kill and remove them at once.
             subprocess.run(["podman", "rm", "--force", "--time", "0", *created], capture_output=True, check=False)
@@ -106,7 +119,7 @@ class PodmanService:
     def stop(self) -> None:
         """Remove the containers this run created, then stop the service by its process id."""
         try:
-            removed = self.remove_new_containers()
+            removed = self.remove_own_containers()
             if removed:
                 print(f"sam-local: removed {len(removed)} container(s)", file=sys.stderr)
         finally:

@@ -98,7 +98,7 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
     # Everything the suite started is gone: sam, its containers, the podman service.
     assert stack.api.process is not None and stack.api.process.poll() is not None
     assert stack.podman.process is not None and stack.podman.process.poll() is not None
-    assert not set(stack.podman.sam_containers()) - stack.podman.preexisting_containers
+    assert stack.podman.own_containers() == []
 
 
 @pytest.hookimpl(wrapper=True)

@@ -182,5 +182,5 @@ def test_cosyvoice_clone_sample_is_fetched_by_its_presigned_url_from_the_s3_serv
 
 def test_the_forward_drop_rules_hold_while_the_containers_run(sam_stack: SamLocalStack) -> None:
     # The functions' containers are up (warm), and netavark has set up their network by now
-    assert sam_stack.stack.podman.sam_containers()
+    assert sam_stack.stack.podman.own_containers()
     assert missing_forward_drop(podman_subnets()) == []
