@@ -1,5 +1,7 @@
-"""The stand-in for `public.ecr.aws/lambda/python:3.12-x86_64`, built from Debian packages, this machine's CPython 3.12
-and `awslambdaric` from PyPI; rebuilt only when one of its inputs changes."""
+"""A stand-in for `public.ecr.aws/lambda/python:3.12-x86_64`, cached in podman and rebuilt when its inputs change.
+
+Built from Debian packages (debootstrap), this machine's CPython 3.12 and the official `awslambdaric` from PyPI.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""The API contract end to end through `sam local start-api`: API Gateway emulation and binary media types, the
-official runtime interface client, each function's own build artifact and layers, the catalog shared by functions,
-and the functions' reach to the fakes and the S3 server on this machine."""
+"""The API contract end to end through `sam local start-api`, as the in-process tests assert it.
+
+What only this path exercises: API Gateway emulation and binary media types, the official runtime interface client,
+each function's own build artifact and layers, the catalog shared by functions in separate containers, and the
+functions' reach from their containers to the fakes and the S3 server on this machine.
+"""
 
 from __future__ import annotations
 
