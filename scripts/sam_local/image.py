@@ -6,6 +6,7 @@ Built from Debian packages (debootstrap), this machine's CPython 3.12 and the of
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import re
 import shutil
@@ -59,12 +60,16 @@ def inputs_digest() -> str:
     """A digest of everything the image is built from; a different digest means the cached image is stale."""
     prefix = python_prefix()
     library = prefix / "lib" / "libpython3.12.so.1.0"
+    recipe = (DEBIAN_SUITE, DEBIAN_PACKAGES, PYTHON_EXCLUDES, IMAGE_CHANGES, PROBE)
     parts = [
-        Path(__file__).read_bytes(),
+        # The build steps and their constants, not the whole module: a comment edit does not rebuild the image.
+        inspect.getsource(build_rootfs).encode(),
+        inspect.getsource(import_rootfs).encode(),
+        repr(recipe).encode(),
         BOOTSTRAP.read_bytes(),
         RUNTIME_REQUIREMENTS.read_bytes(),
         sdk_requirement().encode(),
-        f"{DEBIAN_SUITE} {DEBIAN_PACKAGES} {sys.version} {prefix}".encode(),
+        f"{sys.version} {prefix}".encode(),
         str(library.stat().st_size if library.exists() else 0).encode(),
     ]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
