@@ -6,11 +6,13 @@ These run everywhere (no podman, no root), unlike the rest of this package.
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from scripts.sam_local import image
 from scripts.sam_local.host import FIREWALL_COMMENT, forward_drop_rules
 from scripts.sam_local.podman import containers_conf
 from scripts.sam_local.runner import ENV_VARS_FILE, merged_env_vars
@@ -84,3 +86,17 @@ def test_start_api_command_binds_loopback_and_uses_the_stand_in_image(monkeypatc
     assert value("--add-host") == "bucket.host.containers.internal:10.88.0.1"
     assert value("--parameter-overrides") == "Architecture=x86_64"
     assert value("--env-vars") == "/s/env.json"
+
+
+def test_the_stand_in_image_digest_changes_with_its_inputs_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if sys.version_info[:2] != (3, 12):
+        pytest.skip("the stand-in image is built from CPython 3.12")
+    unchanged = image.inputs_digest()
+    assert image.inputs_digest() == unchanged
+    # A different runtime client pin is a different image
+    requirements = tmp_path / "runtime-requirements.txt"
+    requirements.write_text("awslambdaric==4.2.1\n", encoding="utf-8")
+    monkeypatch.setattr(image, "RUNTIME_REQUIREMENTS", requirements)
+    assert image.inputs_digest() != unchanged
