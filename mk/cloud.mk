@@ -38,7 +38,9 @@ build: $(SAM_VENV)/.installed $(VENV)/.installed ## sam build for ARCH (arm64 | 
 
 build-test-artifacts: .aws-sam/build-x86_64/template.yaml .aws-sam/build-arm64/template.yaml ## The builds the artifact tests inspect (cached)
 
-# samconfig.toml's environments deploy arm64, so this builds arm64 whatever ARCH says.
+# samconfig.toml's environments deploy arm64, so this builds arm64 whatever ARCH says, and refuses to upload a
+# function that Lambda would reject for its size.
 deploy: ## sam build (arm64) and sam deploy with samconfig.toml CONFIG_ENV (default | prod); first time: README "Deploy"
 	$(MAKE) --no-print-directory build ARCH=arm64
+	$(PY) -m scripts.build_sizes --check .aws-sam/build
 	$(SAM_ENV) $(SAM) deploy --config-env $(CONFIG_ENV) $(DEPLOY_ARGS)

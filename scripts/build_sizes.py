@@ -93,10 +93,12 @@ def report(functions: list[BuiltFunction]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("build_dir", type=Path, nargs="?", default=Path(".aws-sam/build"))
+    parser.add_argument("--check", action="store_true", help="exit 1 if a function is over the limit (for deploys)")
     args = parser.parse_args(argv)
     functions = built_functions(args.build_dir)
     print(report(functions))
-    return 1 if any(function.total_bytes > UNZIPPED_LIMIT_BYTES for function in functions) else 0
+    over = any(function.total_bytes > UNZIPPED_LIMIT_BYTES for function in functions)
+    return 1 if over and args.check else 0
 
 
 if __name__ == "__main__":
