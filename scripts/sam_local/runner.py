@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,20 @@ def prepare_host() -> list[str]:
     return subnets
 
 
+def state_remover(state_dir: Path) -> Callable[..., bool]:
+    """An exit callback: logs and sockets go with a run that ended normally (Ctrl+C included); a failed run keeps
+    them for reading."""
+
+    def remove_unless_failed(exc_type: type[BaseException] | None, *_: object) -> bool:
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt | SystemExit | GeneratorExit):
+            shutil.rmtree(state_dir, ignore_errors=True)
+        else:
+            print(f"sam-local: logs kept in {state_dir}", file=sys.stderr)
+        return False
+
+    return remove_unless_failed
+
+
 def build_stack(options: StackOptions, environment: dict[str, str], log: Path) -> Path:
     """The built template: for this repository's template, the project's x86_64 build, cached by make and shared
     with the artifact tests (`make build-test-artifacts`), so `make test` builds once; else a `sam build`."""
@@ -114,6 +129,7 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     # container as well (what `sam` sets wins), so an endpoint override never depends on the template declaring it.
     podman = PodmanService(state_dir, options.catalog_dir, CATALOG_MOUNT_PATH, default_env=env_vars["Parameters"])
     with ExitStack() as cleanup:
+        cleanup.push(state_remover(state_dir))
         podman.start()
         cleanup.callback(podman.stop)
         lap("podman")
