@@ -9,7 +9,15 @@ from voice_service.adapters.tts.registry import get_synthesizer
 from voice_service.http.app import create_app
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ErrorBody
-from voice_service.services.preview import PreviewDraft, PreviewPolicy, synthesize_preview
+from voice_service.services.preview import (
+    MAX_MODEL_CHARS,
+    MAX_VOICE_CHARS,
+    PREVIEW_PROVIDERS,
+    PROVIDER_ALIASES,
+    PreviewDraft,
+    PreviewPolicy,
+    synthesize_preview,
+)
 from voice_service.settings import PreviewSettings, get_settings
 
 router = APIRouter()
@@ -20,14 +28,35 @@ class PreviewBody(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    text: str = Field(description="Text to synthesize (at most OPENTALKING_TTS_PREVIEW_MAX_CHARS characters).")
-    voice: str | None = Field(default=None, description="Voice identifier; its format depends on the provider.")
-    provider: str | None = Field(
-        default=None, description="edge, dashscope, cosyvoice, elevenlabs or espeak; default OPENTALKING_TTS_PROVIDER."
+    # Limits and names are documented for clients and fuzzers; the service itself checks them (with its own
+    # sentences, the configured limit, and any letter case of the provider names).
+    text: str = Field(
+        description="Text to synthesize (at most OPENTALKING_TTS_PREVIEW_MAX_CHARS characters, default 240).",
+        json_schema_extra={"minLength": 1, "maxLength": 240, "pattern": "\\S"},
     )
-    model: str | None = Field(default=None, description="Provider-specific model identifier.")
-    tts_provider: str | None = Field(default=None, description="The web client's name for `provider`.")
-    tts_model: str | None = Field(default=None, description="The web client's name for `model`.")
+    voice: str | None = Field(
+        default=None,
+        description="Voice identifier; its format depends on the provider.",
+        json_schema_extra={"maxLength": MAX_VOICE_CHARS},
+    )
+    provider: str | None = Field(
+        default=None,
+        description="edge, dashscope, cosyvoice, elevenlabs or espeak; default OPENTALKING_TTS_PROVIDER.",
+        json_schema_extra={"enum": [*PREVIEW_PROVIDERS, *PROVIDER_ALIASES]},
+    )
+    model: str | None = Field(
+        default=None,
+        description="Provider-specific model identifier.",
+        json_schema_extra={"maxLength": MAX_MODEL_CHARS},
+    )
+    tts_provider: str | None = Field(
+        default=None,
+        description="The web client's name for `provider`.",
+        json_schema_extra={"enum": [*PREVIEW_PROVIDERS, *PROVIDER_ALIASES]},
+    )
+    tts_model: str | None = Field(
+        default=None, description="The web client's name for `model`.", json_schema_extra={"maxLength": MAX_MODEL_CHARS}
+    )
 
 
 PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -30,6 +30,8 @@ class QwenRealtimeFake:
     mode: QwenMode = "ok"
     calls: list[QwenCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # The key the fake accepts (DashScope uses one key for every service).
+    api_key: str = API_KEY
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -44,7 +46,7 @@ class QwenRealtimeFake:
     async def _realtime(self, request: web.Request) -> web.StreamResponse:
         call = QwenCall(model=request.query.get("model"), authorization=request.headers.get("Authorization"))
         self.calls.append(call)
-        if self.mode == "http_401" or call.authorization != f"Bearer {API_KEY}":
+        if self.mode == "http_401" or call.authorization != f"Bearer {self.api_key}":
             return web.json_response({"code": "InvalidApiKey", "message": "Invalid API-key provided."}, status=401)
         socket = web.WebSocketResponse()
         await socket.prepare(request)
