@@ -13,6 +13,7 @@ import io
 import json
 import re
 import threading
+import urllib.parse
 import urllib.request
 import wave
 from dataclasses import dataclass, field
@@ -62,11 +63,22 @@ class FakeDashScopeEnrollment:
     problems: list[str] = field(default_factory=list)
     fetched_samples: list[bytes] = field(default_factory=list)
     created_voices: list[str] = field(default_factory=list)
+    # Where to listen, and the origin presigned sample URLs must have. The sam local suite listens on all interfaces
+    # (functions reach the fake from their containers) and gets URLs on host.containers.internal.
+    bind_host: str = "127.0.0.1"
+    sample_url_prefix: str = "http://127.0.0.1:"
+    # Host names the fake resolves itself when downloading a sample (the Host header, which is signed, is kept).
+    resolve: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -94,7 +106,7 @@ class FakeDashScopeEnrollment:
             def log_message(self, *_: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((self.bind_host, 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -180,10 +192,10 @@ class FakeDashScopeEnrollment:
         sample = b""
         url = str(task_input.get("url", ""))
         checks["url is a loopback presigned SigV4 GET"] = (
-            url.startswith("http://127.0.0.1:") and "X-Amz-Signature=" in url
+            url.startswith(self.sample_url_prefix) and "X-Amz-Signature=" in url
         )
         if checks["url is a loopback presigned SigV4 GET"]:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(self._sample_request(url), timeout=5) as response:
                 sample = response.read()
         checks["sample is a 24 kHz mono 16-bit WAV"] = is_clone_wav(sample)
         failed = [name for name, passed in checks.items() if not passed]
@@ -195,3 +207,11 @@ class FakeDashScopeEnrollment:
             voice_id = f"{task_input['target_model']}-{task_input['prefix']}-{len(self.created_voices) + 1:04d}"
             self.created_voices.append(voice_id)
         return 200, {"output": {"voice_id": voice_id}, "usage": {"count": 1}, "request_id": request_id}
+
+    def _sample_request(self, url: str) -> urllib.request.Request:
+        parts = urllib.parse.urlsplit(url)
+        address = self.resolve.get(parts.hostname or "")
+        if address is None:
+            return urllib.request.Request(url)
+        netloc = f"{address}:{parts.port}" if parts.port else address
+        return urllib.request.Request(parts._replace(netloc=netloc).geturl(), headers={"Host": parts.netloc})
