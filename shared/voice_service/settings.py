@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Self, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 DEFAULT_SQLITE_PATH = Path(".data") / "voices.sqlite3"
 
@@ -185,6 +185,10 @@ class SampleBucketSettings(_Base):
     )
 
 
+# API Gateway stops waiting at 29 s; keep 2 s for S3, the catalog write and the response.
+CLONE_TIME_BUDGET_SECONDS = 27
+
+
 class CloneSettings(_Base):
     """Limits and time budgets of `POST /voices/clone` (sizes per contract rule 9)."""
 
@@ -195,8 +199,9 @@ class CloneSettings(_Base):
     # Providers accept at most 60 s of prompt audio and need a few seconds of speech (Qwen: 3 s).
     max_sample_seconds: float = Field(default=60.0, gt=0, le=300, validation_alias="OPENTALKING_CLONE_MAX_SECONDS")
     min_sample_seconds: float = Field(default=3.0, ge=0, le=60, validation_alias="OPENTALKING_CLONE_MIN_SECONDS")
+    # A 12 MiB WAV converts in ~30 ms and two minutes of webm/opus in ~120 ms here (BENCHMARKS.md).
     conversion_timeout_seconds: float = Field(
-        default=15.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
+        default=4.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
     )
     # IMAGEIO_FFMPEG_EXE is /opt/bin/ffmpeg in Lambda (the ffmpeg layer); unset locally: imageio-ffmpeg's binary.
     ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
@@ -207,15 +212,33 @@ class CloneSettings(_Base):
     # CosyVoice's create_voice only registers the voice (it deploys afterwards), but the SDK retries a timeout
     # three times 2 s apart: the worst case is 4 x this + 6 s, so keep it small.
     cosyvoice_timeout_seconds: int = Field(
-        default=4, ge=1, le=5, validation_alias="OPENTALKING_COSYVOICE_TIMEOUT_SECONDS"
+        default=3, ge=1, le=5, validation_alias="OPENTALKING_COSYVOICE_TIMEOUT_SECONDS"
     )
     # How long a CosyVoice clone waits for the voice to finish deploying before deleting its sample (see cloning.py).
     cosyvoice_deploy_wait_seconds: float = Field(
-        default=8.0, ge=0, le=25, validation_alias="OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS"
+        default=3.0, ge=0, le=25, validation_alias="OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS"
     )
     cosyvoice_poll_interval_seconds: float = Field(
         default=1.0, gt=0, le=10, validation_alias="OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS"
     )
+
+    @model_validator(mode="after")
+    def _fits_api_gateway(self) -> Self:
+        """A clone must answer before API Gateway gives up (29 s), or the caller sees a 504 for a clone that may
+        still succeed; refuse settings whose worst case does not fit."""
+        worst = self.worst_case_seconds()
+        if worst > CLONE_TIME_BUDGET_SECONDS:
+            raise ValueError(
+                f"the clone time budgets add up to {worst:.1f} s in the worst case, over the "
+                f"{CLONE_TIME_BUDGET_SECONDS} s a request may take behind API Gateway"
+            )
+        return self
+
+    def worst_case_seconds(self) -> float:
+        """Conversion plus the slower provider path: Qwen's request, or CosyVoice's create_voice with the SDK's
+        three retries 2 s apart, the deploy wait and its last status query."""
+        cosyvoice = 4 * self.cosyvoice_timeout_seconds + 6 + self.cosyvoice_deploy_wait_seconds + 2
+        return self.conversion_timeout_seconds + max(self.provider_timeout_seconds, cosyvoice)
 
 
 class UploadApiSettings(ApiSettings, SampleBucketSettings):

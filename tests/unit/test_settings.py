@@ -64,3 +64,16 @@ def test_alias_choices_take_the_first_variable_present(monkeypatch: pytest.Monke
     assert RegionSettings.from_environment().region == "eu-central-1"
     monkeypatch.setenv("SPECIFIC_REGION", "ap-southeast-1")
     assert RegionSettings.from_environment().region == "ap-southeast-1"
+
+
+def test_clone_defaults_fit_api_gateway_and_oversized_budgets_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_service.settings import CLONE_TIME_BUDGET_SECONDS, CloneSettings
+
+    # GIVEN the defaults THEN the worst case fits
+    assert get_settings(CloneSettings).worst_case_seconds() <= CLONE_TIME_BUDGET_SECONDS
+    # WHEN the CosyVoice budgets are raised past API Gateway's limit THEN the settings are refused
+    get_settings.cache_clear()
+    monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "5")
+    monkeypatch.setenv("OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS", "8")
+    with pytest.raises(ValidationError, match="worst case"):
+        get_settings(CloneSettings)
