@@ -31,6 +31,8 @@ class CosyVoiceFake:
     mode: CosyVoiceMode = "ok"
     calls: list[CosyVoiceCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
     # The key the fake accepts (DashScope uses one key for every service).
     api_key: str = API_KEY
 
@@ -78,7 +80,7 @@ class CosyVoiceFake:
             await self.server.stall()
             return
         rate = int(call.parameters["sample_rate"])
-        audio = b"" if self.mode == "no_audio" else tone_pcm16(AUDIO_SECONDS, rate)
+        audio = b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, rate)
         for start in range(0, len(audio), 6400):
             await socket.send_json(_event(task_id, "result-generated", {"output": {"type": "sentence-synthesis"}}))
             await socket.send_bytes(audio[start : start + 6400])

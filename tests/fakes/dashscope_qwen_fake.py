@@ -30,6 +30,8 @@ class QwenRealtimeFake:
     mode: QwenMode = "ok"
     calls: list[QwenCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
     # The key the fake accepts (DashScope uses one key for every service).
     api_key: str = API_KEY
 
@@ -75,7 +77,7 @@ class QwenRealtimeFake:
             await self.server.stall()
             return
         await socket.send_json({"type": "response.created", "response": {"id": "resp_1"}})
-        audio = b"" if self.mode == "no_audio" else tone_pcm16(AUDIO_SECONDS, QWEN_RATE)
+        audio = b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, QWEN_RATE)
         for start in range(0, len(audio), 9600):
             delta = base64.b64encode(audio[start : start + 9600]).decode()
             await socket.send_json({"type": "response.audio.delta", "response_id": "resp_1", "delta": delta})

@@ -27,6 +27,8 @@ class ElevenLabsFake:
     mode: ElevenLabsMode = "ok"
     calls: list[ElevenLabsCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -54,7 +56,9 @@ class ElevenLabsFake:
         output_format = call.output_format or "mp3_44100_128"
         if not output_format.startswith("pcm_"):
             return web.json_response({"detail": {"status": "invalid_format", "message": "fake speaks PCM only"}}, 400)
-        audio = b"" if self.mode == "no_audio" else tone_pcm16(AUDIO_SECONDS, int(output_format.removeprefix("pcm_")))
+        audio = (
+            b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, int(output_format.removeprefix("pcm_")))
+        )
         response = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
         if self.mode == "close_mid_stream":
             response.content_length = len(audio)  # promise everything, then send half and hang up
