@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from functions.clone_voice.app import router as clone_voice_router
+from functions.create_upload.app import router as create_upload_router
 from functions.delete_voice.app import router as delete_voice_router
 from functions.list_voices.app import router as list_voices_router
 from functions.preview.app import router as preview_router
 from voice_service.http.app import create_app
 
-ROUTERS = (list_voices_router, delete_voice_router, preview_router)
+ROUTERS = (list_voices_router, delete_voice_router, preview_router, clone_voice_router, create_upload_router)
 
 
 def create_local_app() -> FastAPI:

@@ -163,3 +163,64 @@ class EspeakTtsSettings(_Base):
     """eSpeak NG, the offline provider (no key, no network)."""
 
     default_voice: str = Field(default="en-us", validation_alias="OPENTALKING_TTS_ESPEAK_VOICE")
+
+
+MIB = 1024 * 1024
+
+
+class SampleBucketSettings(_Base):
+    """The S3 bucket holding direct uploads (`uploads/`) and CosyVoice samples (`samples/`) for minutes at most."""
+
+    samples_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SAMPLES_BUCKET")
+    # Presigned URLs must be signed for the bucket's own region (Lambda sets AWS_REGION).
+    samples_bucket_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENTALKING_SAMPLES_BUCKET_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    sample_url_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, validation_alias="OPENTALKING_SAMPLE_URL_TTL_SECONDS"
+    )
+    upload_url_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, validation_alias="OPENTALKING_UPLOAD_URL_TTL_SECONDS"
+    )
+
+
+class CloneSettings(_Base):
+    """Limits and time budgets of `POST /voices/clone` (sizes per contract rule 9)."""
+
+    # API Gateway + Lambda carry about 4.5 MiB of raw multipart body; larger samples use POST /voices/uploads.
+    direct_upload_max_bytes: int = Field(
+        default=4_500_000, ge=256, le=12 * MIB, validation_alias="OPENTALKING_CLONE_DIRECT_MAX_BYTES"
+    )
+    # Providers accept at most 60 s of prompt audio and need a few seconds of speech (Qwen: 3 s).
+    max_sample_seconds: float = Field(default=60.0, gt=0, le=300, validation_alias="OPENTALKING_CLONE_MAX_SECONDS")
+    min_sample_seconds: float = Field(default=3.0, ge=0, le=60, validation_alias="OPENTALKING_CLONE_MIN_SECONDS")
+    conversion_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
+    )
+    # IMAGEIO_FFMPEG_EXE is /opt/bin/ffmpeg in Lambda (the ffmpeg layer); unset locally: imageio-ffmpeg's binary.
+    ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
+    # Qwen enrollment processes the inline sample before answering: give it time, within API Gateway's 29 s.
+    provider_timeout_seconds: int = Field(
+        default=8, ge=1, le=25, validation_alias="OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS"
+    )
+    # CosyVoice's create_voice only registers the voice (it deploys afterwards), but the SDK retries a timeout
+    # three times 2 s apart: the worst case is 4 x this + 6 s, so keep it small.
+    cosyvoice_timeout_seconds: int = Field(
+        default=4, ge=1, le=5, validation_alias="OPENTALKING_COSYVOICE_TIMEOUT_SECONDS"
+    )
+    # How long a CosyVoice clone waits for the voice to finish deploying before deleting its sample (see cloning.py).
+    cosyvoice_deploy_wait_seconds: float = Field(
+        default=8.0, ge=0, le=25, validation_alias="OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS"
+    )
+    cosyvoice_poll_interval_seconds: float = Field(
+        default=1.0, gt=0, le=10, validation_alias="OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS"
+    )
+
+
+class UploadApiSettings(ApiSettings, SampleBucketSettings):
+    """Settings of the create-upload function."""
+
+
+class CloneApiSettings(ApiSettings, CatalogSettings, SampleBucketSettings, CloneSettings):
+    """Settings of the clone function."""

@@ -1,0 +1,189 @@
+"""Convert an uploaded sample to the 24 kHz mono 16-bit WAV the cloning providers want, treating it as hostile.
+
+pydub's `from_file` is not used on uploads: it runs ffprobe, reads stdin through the `cache:` protocol and lets
+ffmpeg guess the format, which is how a concat script or playlist disguised as audio reads other files. Instead:
+the container is sniffed from its magic bytes and that demuxer is forced, the upload reaches ffmpeg through a pipe
+with no other protocol allowed (mp4 only: a file in a private temporary directory, because its index may sit at the
+end and needs seeking), ffmpeg runs in that empty directory with an empty environment, the decoded duration and
+size are capped, and the process is killed after a timeout. pydub then wraps the raw PCM into the WAV.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Final
+
+from voice_service.adapters.audio.sniff import AudioContainer, sniff_container
+from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError
+from voice_service.observability import logger
+from voice_service.services.cloning import ConvertedSample
+
+CLONE_SAMPLE_RATE: Final = 24_000
+CLONE_CHANNELS: Final = 1
+CLONE_SAMPLE_WIDTH: Final = 2  # bytes: signed 16-bit little-endian
+FFMPEG_SETTING: Final = "IMAGEIO_FFMPEG_EXE"
+# ffmpeg's own messages go to the log only, and only this much of them (they can repeat per frame).
+STDERR_LOG_CHARS: Final = 600
+SUPPORTED_FORMATS_SENTENCE: Final = (
+    "The audio is not in a supported format: send WAV, MP3, M4A/MP4, AAC, FLAC, Ogg (Opus or Vorbis) or WebM."
+)
+
+
+class FfmpegSampleConverter:
+    """Turns uploaded bytes into a `ConvertedSample`, or raises InvalidRequestError with a sentence for the caller."""
+
+    def __init__(
+        self,
+        *,
+        ffmpeg_exe: str | None,
+        max_seconds: float,
+        min_seconds: float,
+        timeout_seconds: float,
+    ) -> None:
+        self._configured_exe = ffmpeg_exe
+        self._max_seconds = max_seconds
+        self._min_seconds = min_seconds
+        self._timeout_seconds = timeout_seconds
+
+    @property
+    def max_pcm_bytes(self) -> int:
+        return int(self._max_seconds * CLONE_SAMPLE_RATE) * CLONE_CHANNELS * CLONE_SAMPLE_WIDTH
+
+    def to_clone_wav(self, data: bytes) -> ConvertedSample:
+        """Decode `data` (any allowed container) and return it as 24 kHz mono 16-bit WAV.
+
+        Raises:
+            InvalidRequestError: not an allowed container, undecodable (truncated, corrupt, disguised), too slow to
+                decode, or shorter than the minimum duration.
+            ProviderNotConfiguredError: no ffmpeg binary is available.
+        """
+        container = sniff_container(data)
+        if container is None:
+            raise InvalidRequestError(SUPPORTED_FORMATS_SENTENCE)
+        started = time.perf_counter()
+        pcm = self._decode_to_pcm(data, container)
+        pcm = pcm[: len(pcm) - len(pcm) % (CLONE_CHANNELS * CLONE_SAMPLE_WIDTH)]
+        segment = _audio_segment_class()(
+            data=pcm, sample_width=CLONE_SAMPLE_WIDTH, frame_rate=CLONE_SAMPLE_RATE, channels=CLONE_CHANNELS
+        )
+        duration = float(segment.duration_seconds)
+        if duration == 0:
+            raise InvalidRequestError(f"The {container.name} audio contains no sound that could be decoded.")
+        if duration < self._min_seconds:
+            raise InvalidRequestError(
+                f"The audio is too short ({duration:.1f} s): at least {self._min_seconds:g} seconds are needed."
+            )
+        wav = io.BytesIO()
+        segment.export(wav, format="wav")
+        elapsed = time.perf_counter() - started
+        logger.info(
+            "Sample converted",
+            extra={
+                "source_format": container.name,
+                "input_bytes": len(data),
+                "duration_seconds": round(duration, 3),
+                "conversion_ms": round(elapsed * 1000, 1),
+            },
+        )
+        return ConvertedSample(wav.getvalue(), duration, container.name, elapsed)
+
+    def _decode_to_pcm(self, data: bytes, container: AudioContainer) -> bytes:
+        exe = self._ffmpeg_exe()
+        # A fresh empty working directory: even a relative path inside a disguised input resolves to nothing.
+        with tempfile.TemporaryDirectory(prefix="clone-sample-") as workdir:
+            if container.needs_seekable_input:
+                input_path = Path(workdir) / "input.bin"
+                input_path.write_bytes(data)
+                source, protocols, stdin_bytes = f"file:{input_path}", "file", None
+            else:
+                source, protocols, stdin_bytes = "pipe:0", "pipe", data
+            command = [
+                exe,
+                "-nostdin",
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-protocol_whitelist",
+                protocols,
+                "-f",
+                container.demuxer,
+                *(["-enable_drefs", "0"] if container.demuxer == "mov" else []),
+                "-i",
+                source,
+                "-vn",
+                "-sn",
+                "-dn",
+                "-map_metadata",
+                "-1",
+                "-t",
+                f"{self._max_seconds:g}",
+                "-ac",
+                str(CLONE_CHANNELS),
+                "-ar",
+                str(CLONE_SAMPLE_RATE),
+                "-c:a",
+                "pcm_s16le",
+                "-f",
+                "s16le",
+                "-fs",
+                str(self.max_pcm_bytes + 4096),
+                "pipe:1",
+            ]
+            try:
+                completed = subprocess.run(
+                    command,
+                    input=stdin_bytes,
+                    stdin=subprocess.DEVNULL if stdin_bytes is None else None,
+                    capture_output=True,
+                    cwd=workdir,
+                    env={},
+                    timeout=self._timeout_seconds,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                logger.warning("Sample conversion timed out", extra={"source_format": container.name})
+                raise InvalidRequestError(
+                    "The audio took too long to decode; send a shorter or simpler recording."
+                ) from exc
+            except OSError as exc:
+                raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
+        if completed.returncode != 0:
+            logger.warning(
+                "Sample conversion failed",
+                extra={
+                    "source_format": container.name,
+                    "returncode": completed.returncode,
+                    "ffmpeg_stderr": completed.stderr[:STDERR_LOG_CHARS].decode("utf-8", "replace"),
+                },
+            )
+            raise InvalidRequestError(
+                f"The audio could not be decoded as {container.name}: the file is truncated, corrupt or not audio."
+            )
+        return completed.stdout[: self.max_pcm_bytes]
+
+    def _ffmpeg_exe(self) -> str:
+        if self._configured_exe:
+            return self._configured_exe
+        try:
+            import imageio_ffmpeg
+        except ImportError as exc:
+            raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
+        try:
+            return str(imageio_ffmpeg.get_ffmpeg_exe())
+        except RuntimeError as exc:
+            raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
+
+
+def _audio_segment_class() -> Any:
+    # pydub looks for ffmpeg on PATH at import and warns when absent (it never runs it here: raw PCM in, WAV out),
+    # and imports the stdlib audioop that Python 3.12 flags as deprecated. Both are pydub's, silenced only here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message="'audioop' is deprecated", category=DeprecationWarning)
+        from pydub import AudioSegment
+    return AudioSegment

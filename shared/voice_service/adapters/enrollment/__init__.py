@@ -1,0 +1,1 @@
+"""DashScope voice enrollment: Qwen (sample inline) and CosyVoice (sample fetched from a presigned URL)."""

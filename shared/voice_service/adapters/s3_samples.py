@@ -1,0 +1,169 @@
+"""The samples bucket: direct uploads under `uploads/`, CosyVoice samples under `samples/`, both short-lived.
+
+Keys are server-chosen random 32-hex tokens. URLs are presigned with SigV4 for the bucket's region (boto3 would
+otherwise presign SigV2 in some regions). AWS_ENDPOINT_URL_S3, which boto3 reads itself, points the client at the
+embedded S3 of `make run` or at moto's server in tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Final
+
+from voice_service.errors import ProviderNotConfiguredError, StorageError
+from voice_service.observability import logger
+from voice_service.services.uploads import UploadTicket
+
+UPLOAD_PREFIX: Final = "uploads/"
+SAMPLE_PREFIX: Final = "samples/"
+BUCKET_SETTING: Final = "OPENTALKING_SAMPLES_BUCKET"
+NOT_FOUND_CODES: Final = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class S3SampleBucket:
+    """Implements the UploadStore and SampleStore ports on one bucket."""
+
+    def __init__(
+        self,
+        bucket: str | None,
+        *,
+        region: str | None,
+        sample_url_ttl_seconds: int,
+        upload_url_ttl_seconds: int,
+        client: Any = None,
+    ) -> None:
+        self._bucket = bucket
+        self._region = region
+        self._sample_url_ttl = sample_url_ttl_seconds
+        self._upload_url_ttl = upload_url_ttl_seconds
+        self._client = client
+
+    @property
+    def bucket(self) -> str:
+        if not self._bucket:
+            raise ProviderNotConfiguredError("sample storage", BUCKET_SETTING)
+        return self._bucket
+
+    # UploadStore
+
+    def new_upload(self, min_bytes: int, max_bytes: int) -> UploadTicket:
+        upload_id = secrets.token_hex(16)
+        # The exact key is part of the signed policy (boto3 adds {"key": ...}), so the browser cannot pick another.
+        presigned = self._call(
+            "presign the upload",
+            lambda s3: s3.generate_presigned_post(
+                Bucket=self.bucket,
+                Key=upload_key(upload_id),
+                Conditions=[["content-length-range", min_bytes, max_bytes]],
+                ExpiresIn=self._upload_url_ttl,
+            ),
+        )
+        return UploadTicket(
+            upload_id=upload_id,
+            url=str(presigned["url"]),
+            fields={str(name): str(value) for name, value in presigned["fields"].items()},
+            expires_in=self._upload_url_ttl,
+            min_bytes=min_bytes,
+            max_bytes=max_bytes,
+        )
+
+    def upload_size(self, upload_id: str) -> int | None:
+        bucket = self.bucket
+        try:
+            head = self._s3().head_object(Bucket=bucket, Key=upload_key(upload_id))
+        except Exception as exc:
+            if _error_code(exc) in NOT_FOUND_CODES:
+                return None
+            raise _storage_error("look up the upload", exc) from exc
+        return int(head["ContentLength"])
+
+    def read_upload(self, upload_id: str, max_bytes: int) -> bytes:
+        def read(s3: Any) -> bytes:
+            body = s3.get_object(Bucket=self.bucket, Key=upload_key(upload_id))["Body"]
+            try:
+                return bytes(body.read(max_bytes + 1))
+            finally:
+                body.close()
+
+        return self._call("read the upload", read)
+
+    def delete_upload(self, upload_id: str) -> None:
+        self._delete_quietly(upload_key(upload_id))
+
+    # SampleStore
+
+    def put_sample(self, wav: bytes) -> str:
+        key = f"{SAMPLE_PREFIX}{secrets.token_hex(16)}.wav"
+        self._call(
+            "store the sample",
+            lambda s3: s3.put_object(Bucket=self.bucket, Key=key, Body=wav, ContentType="audio/wav"),
+        )
+        return key
+
+    def presigned_sample_url(self, key: str) -> str:
+        # Signed just before handing it over, short-lived, never stored.
+        return str(
+            self._call(
+                "presign the sample",
+                lambda s3: s3.generate_presigned_url(
+                    "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._sample_url_ttl
+                ),
+            )
+        )
+
+    def delete_sample(self, key: str) -> None:
+        self._delete_quietly(key)
+
+    # internals
+
+    def _delete_quietly(self, key: str) -> None:
+        bucket = self.bucket
+        try:
+            self._s3().delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            # Never turn a finished request into an error over cleanup: the lifecycle rule removes it later.
+            logger.warning("Could not delete a sample object", extra={"key": key, "error": type(exc).__name__})
+
+    def _call(self, action: str, operation: Any) -> Any:
+        try:
+            return operation(self._s3())
+        except (StorageError, ProviderNotConfiguredError):
+            raise
+        except Exception as exc:
+            raise _storage_error(action, exc) from exc
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client(
+                "s3",
+                region_name=self._region,
+                config=Config(
+                    signature_version="s3v4",
+                    s3={"addressing_style": "virtual"},
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    connect_timeout=3,
+                    read_timeout=10,
+                ),
+            )
+        return self._client
+
+
+def upload_key(upload_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{upload_id}"
+
+
+def _error_code(exc: Exception) -> str | None:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", "")) or None
+    return None
+
+
+def _storage_error(action: str, exc: Exception) -> StorageError:
+    logger.error(
+        "Sample bucket failure", extra={"action": action, "error": type(exc).__name__, "code": _error_code(exc)}
+    )
+    return StorageError(f"The sample storage could not {action}; try again later.")

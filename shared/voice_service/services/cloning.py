@@ -1,0 +1,330 @@
+"""Use case `POST /voices/clone`: validate everything, convert the sample, enroll it with the provider, catalog it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from voice_service.errors import (
+    InvalidRequestError,
+    PayloadTooLargeError,
+    UploadNotFoundError,
+    UpstreamError,
+)
+from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.observability import logger, record_provider_metric
+from voice_service.services.catalog import VoiceCatalog, utc_now
+from voice_service.services.uploads import MAX_SAMPLE_BYTES, MIN_SAMPLE_BYTES, UploadStore, parse_upload_id
+
+# CosyVoice: the SDK says "digits and lowercase letters, less than 10", the docs "alphanumeric, max 10": both hold.
+PREFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,9}")
+# Qwen enrollment: letters, digits and underscores, at most 16.
+PREFERRED_NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9_]{1,16}")
+# Contract rule 2: the original server's aliases for DashScope Qwen.
+PROVIDER_ALIASES: Final[dict[str, CloneProvider]] = {
+    "cosyvoice": "cosyvoice",
+    "dashscope": "dashscope",
+    "bailian": "dashscope",
+    "qwen": "dashscope",
+    "qwen_tts": "dashscope",
+}
+# CosyVoice voice states (query_voice): still building from the sample, usable, or failed.
+DEPLOYING: Final = "DEPLOYING"
+DEPLOYED: Final = "OK"
+DEPLOY_FAILED: Final = "UNDEPLOYED"
+
+
+def random_voice_name() -> str:
+    """A name valid for both providers: "v" and 8 hex digits (9 lowercase letters or digits)."""
+    return "v" + secrets.token_hex(4)
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedSample:
+    """A sample ready for cloning: a RIFF/WAVE file, 24 kHz, mono, 16-bit PCM."""
+
+    wav: bytes
+    duration_seconds: float
+    source_format: str
+    conversion_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CloneForm:
+    """The clone request's fields as received; None or an empty string means "not given"."""
+
+    provider: str | None = None
+    target_model: str | None = None
+    display_label: str | None = None
+    prefix: str | None = None
+    preferred_name: str | None = None
+    upload_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloneRequest:
+    """A validated clone request: `voice_name` is the CosyVoice prefix or the Qwen preferred name."""
+
+    provider: CloneProvider
+    target_model: str
+    display_label: str
+    voice_name: str
+    upload_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CloneResult:
+    entry: VoiceEntry
+    message: str
+
+
+class SampleConverter(Protocol):
+    """Port: hostile upload in, 24 kHz mono 16-bit WAV out (InvalidRequestError when it cannot be)."""
+
+    def to_clone_wav(self, data: bytes) -> ConvertedSample: ...
+
+
+class SampleStore(Protocol):
+    """Port: short-lived storage of converted samples that a provider fetches through a presigned URL."""
+
+    def put_sample(self, wav: bytes) -> str:
+        """Store the WAV under a fresh random key and return the key."""
+        ...
+
+    def presigned_sample_url(self, key: str) -> str:
+        """A GET URL for the sample that expires within minutes."""
+        ...
+
+    def delete_sample(self, key: str) -> None:
+        """Remove the sample; failures are logged, not raised (the lifecycle rule is the backstop)."""
+        ...
+
+
+class QwenEnrollment(Protocol):
+    """Port: DashScope Qwen voice enrollment (the sample travels inline)."""
+
+    def ensure_configured(self) -> None:
+        """Raise ProviderNotConfiguredError when the API key is missing."""
+        ...
+
+    def create_voice(self, *, target_model: str, preferred_name: str, wav: bytes) -> str:
+        """Return the new voice name; UpstreamError on any failure."""
+        ...
+
+
+class CosyVoiceEnrollment(Protocol):
+    """Port: DashScope CosyVoice voice enrollment (the sample is fetched from a URL)."""
+
+    def ensure_configured(self) -> None: ...
+
+    def create_voice(self, *, target_model: str, prefix: str, sample_url: str) -> str:
+        """Return the new voice id; UpstreamError on any failure."""
+        ...
+
+    def voice_status(self, voice_id: str) -> str:
+        """The voice's state, e.g. DEPLOYING, OK or UNDEPLOYED; UpstreamError on any failure."""
+        ...
+
+
+@dataclass
+class CloningService:
+    """Clones a voice. Nothing is written and no sample is kept unless the provider created the voice."""
+
+    catalog: VoiceCatalog
+    converter: SampleConverter
+    uploads: UploadStore
+    samples: SampleStore
+    qwen: QwenEnrollment
+    cosyvoice: CosyVoiceEnrollment
+    direct_max_bytes: int
+    deploy_wait_seconds: float
+    poll_interval_seconds: float
+    now: Callable[[], datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    new_voice_name: Callable[[], str] = random_voice_name
+
+    def clone(self, form: CloneForm, audio: bytes | None) -> CloneResult:
+        """Clone a voice from `audio` (sent directly) or from the upload named by `form.upload_id`.
+
+        Raises:
+            InvalidRequestError: a field breaks a rule, or the audio is missing, out of size or not convertible.
+            PayloadTooLargeError: a direct sample is larger than the direct path carries (use an upload).
+            UploadNotFoundError: no upload has that id (never uploaded, already used, or expired).
+            ProviderNotConfiguredError: the provider's key or ffmpeg is missing.
+            UpstreamError: the provider failed; nothing was written and no sample kept.
+            StorageError: the catalog or the bucket failed.
+        """
+        request = validate_clone_form(form, has_audio=audio is not None, generate_name=self.new_voice_name)
+        # A missing key is known before an upload is consumed or ffmpeg runs.
+        (self.qwen if request.provider == "dashscope" else self.cosyvoice).ensure_configured()
+        if audio is not None:
+            self._check_direct_size(len(audio))
+            data = audio
+        else:
+            assert request.upload_id is not None
+            data = self._take_upload(request.upload_id)
+        sample = self.converter.to_clone_wav(data)
+        record_provider_metric(
+            "SampleConversionTime", request.provider, sample.conversion_seconds * 1000, MetricUnit.Milliseconds
+        )
+        if request.provider == "dashscope":
+            voice_id = self.qwen.create_voice(
+                target_model=request.target_model, preferred_name=request.voice_name, wav=sample.wav
+            )
+            message = "Voice cloned with DashScope Qwen voice enrollment; use voice_id with the same target_model."
+        else:
+            voice_id, message = self._clone_cosyvoice(request, sample)
+        record_provider_metric("VoiceCloned", request.provider)
+        entry = self._catalog_voice(NewVoice(request.provider, voice_id, request.display_label, request.target_model))
+        return CloneResult(entry, message)
+
+    def _check_direct_size(self, size: int) -> None:
+        check_sample_size(size)
+        if size > self.direct_max_bytes:
+            raise PayloadTooLargeError(
+                f"The audio is larger than {self.direct_max_bytes} bytes, the most a direct request carries: "
+                "upload it with POST /voices/uploads and send its upload_id instead of audio."
+            )
+
+    def _take_upload(self, upload_id: str) -> bytes:
+        # An upload is single-use: whatever happens next, it is deleted once looked at.
+        size = self.uploads.upload_size(upload_id)
+        if size is None:
+            raise UploadNotFoundError("No upload has that upload_id: it was never completed, already used, or expired.")
+        try:
+            check_sample_size(size)
+            data = self.uploads.read_upload(upload_id, MAX_SAMPLE_BYTES)
+            check_sample_size(len(data))  # the object may have been replaced since the size check
+            return data
+        finally:
+            self.uploads.delete_upload(upload_id)
+
+    def _clone_cosyvoice(self, request: CloneRequest, sample: ConvertedSample) -> tuple[str, str]:
+        key = self.samples.put_sample(sample.wav)
+        try:
+            voice_id = self.cosyvoice.create_voice(
+                target_model=request.target_model,
+                prefix=request.voice_name,
+                sample_url=self.samples.presigned_sample_url(key),
+            )
+        except BaseException:
+            self.samples.delete_sample(key)
+            raise
+        status = self._release_sample_when_fetched(voice_id, key)
+        if status == DEPLOYED:
+            return voice_id, "Voice cloned with CosyVoice and deployed; use voice_id with the same target_model."
+        return (
+            voice_id,
+            "Voice cloned with CosyVoice; DashScope is still deploying it, so it may take a minute to work.",
+        )
+
+    def _release_sample_when_fetched(self, voice_id: str, key: str) -> str:
+        """Delete the sample once DashScope no longer needs it; return the last known voice status.
+
+        `create_voice` returns while the voice is still DEPLOYING, and DashScope may fetch the sample during that
+        phase, so deleting right away could break the clone. Instead poll `query_voice` for a bounded time (the API
+        Gateway request must finish within 29 s): once the voice is OK (built from the sample) or UNDEPLOYED
+        (failed), the sample is deleted. If it is still deploying when the budget runs out, the sample is left:
+        its presigned URL dies after about 300 s anyway, so nobody can fetch it, and the bucket's lifecycle rule on
+        `samples/` removes the object after a day or two.
+        """
+        deadline = self.monotonic() + self.deploy_wait_seconds
+        status = DEPLOYING
+        while True:
+            try:
+                status = self.cosyvoice.voice_status(voice_id).upper()
+            except UpstreamError as exc:
+                logger.warning(
+                    "CosyVoice status unknown; sample left to the lifecycle rule",
+                    extra={"voice_id": voice_id, "sample_key": key, "reason": exc.reason},
+                )
+                return DEPLOYING
+            if status == DEPLOY_FAILED:
+                self.samples.delete_sample(key)
+                raise UpstreamError(
+                    "cosyvoice", f"voice {voice_id} could not be built from this sample (status {DEPLOY_FAILED})."
+                )
+            if status != DEPLOYING or self.monotonic() + self.poll_interval_seconds > deadline:
+                break
+            self.sleep(self.poll_interval_seconds)
+        if status == DEPLOYING:
+            logger.info(
+                "CosyVoice still deploying; sample left to its URL expiry and the lifecycle rule",
+                extra={"voice_id": voice_id, "sample_key": key},
+            )
+        else:
+            self.samples.delete_sample(key)
+        return status
+
+    def _catalog_voice(self, voice: NewVoice) -> VoiceEntry:
+        try:
+            return self.catalog.add_entry(voice, self.now())
+        except Exception:
+            # The provider has the voice but the catalog does not: say so loudly so it can be found and removed.
+            logger.error(
+                "Catalog write failed after the provider created the voice",
+                extra={"provider": voice.provider, "voice_id": voice.voice_id, "target_model": voice.target_model},
+            )
+            raise
+
+
+def check_sample_size(size: int) -> None:
+    """Contract rule 9: 256 bytes to 12 MiB."""
+    if size < MIN_SAMPLE_BYTES:
+        raise InvalidRequestError(f"The audio is too small ({size} bytes): send at least {MIN_SAMPLE_BYTES} bytes.")
+    if size > MAX_SAMPLE_BYTES:
+        raise InvalidRequestError(f"The audio is larger than 12 MiB ({MAX_SAMPLE_BYTES} bytes): send a shorter sample.")
+
+
+def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Callable[[], str]) -> CloneRequest:
+    """Check every field of the form (contract rule 8); generate the provider-side name when omitted."""
+    provider_name = _given(form.provider)
+    if provider_name is None:
+        raise InvalidRequestError("The field 'provider' is required: use cosyvoice or dashscope.")
+    provider = PROVIDER_ALIASES.get(provider_name.lower())
+    if provider is None:
+        raise InvalidRequestError(f"Unknown clone provider {provider_name!r}: use cosyvoice or dashscope.")
+    target_model = _given(form.target_model)
+    if target_model is None:
+        raise InvalidRequestError("The field 'target_model' is required and must not be empty.")
+    display_label = _given(form.display_label)
+    if display_label is None:
+        raise InvalidRequestError("The field 'display_label' is required and must not be empty.")
+    if provider == "cosyvoice":
+        voice_name = _given(form.prefix) or generate_name()
+        if not PREFIX_PATTERN.fullmatch(voice_name):
+            raise InvalidRequestError("The CosyVoice prefix must be 1 to 9 lowercase letters or digits.")
+    else:
+        voice_name = _given(form.preferred_name) or generate_name()
+        if not PREFERRED_NAME_PATTERN.fullmatch(voice_name):
+            raise InvalidRequestError("The DashScope preferred_name must be 1 to 16 letters, digits or underscores.")
+    upload_id = _given(form.upload_id)
+    if has_audio and upload_id is not None:
+        raise InvalidRequestError("Send either the audio file or an upload_id, not both.")
+    if not has_audio and upload_id is None:
+        raise InvalidRequestError(
+            "The audio sample is missing: send it as the file field 'audio', or upload it with POST /voices/uploads "
+            "and send its upload_id."
+        )
+    return CloneRequest(
+        provider=provider,
+        target_model=target_model,
+        display_label=display_label,
+        voice_name=voice_name,
+        upload_id=parse_upload_id(upload_id) if upload_id is not None else None,
+    )
+
+
+def _given(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None

@@ -1,0 +1,78 @@
+"""The clone and upload functions through their real Lambda handlers, fed the events/ files (base64 multipart)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from functions.clone_voice.app import lambda_handler as clone_handler
+from functions.create_upload.app import lambda_handler as upload_handler
+from tests.apigw import header, json_body
+from tests.conftest import FakeLambdaContext, load_event
+from tests.fakes.clone_support import bucket_keys, running_moto_server, use_fresh_bucket
+from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
+from voice_service.adapters.factories import get_voice_catalog
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    yield from running_moto_server()
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    return use_fresh_bucket(monkeypatch, s3_endpoint)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDashScopeEnrollment]:
+    with FakeDashScopeEnrollment() as server:
+        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
+        monkeypatch.setenv("DASHSCOPE_API_KEY", server.api_key)
+        monkeypatch.setenv("OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS", "0.05")
+        yield server
+
+
+def test_web_client_dashscope_clone_event(fake: FakeDashScopeEnrollment, bucket: str) -> None:
+    event = load_event("clone_dashscope_webm")
+    assert event["isBase64Encoded"] is True
+    response = clone_handler(event, FakeLambdaContext())
+    assert response["statusCode"] == 200
+    assert header(response, "access-control-allow-origin") == "http://localhost:5173"
+    body = json_body(response)
+    assert body["ok"] is True and body["provider"] == "dashscope" and body["display_label"] == "我的复刻音色"
+    assert fake.problems == [] and is_clone_wav(fake.fetched_samples[0])
+    assert [entry.id for entry in get_voice_catalog().list_entries()] == [body["entry_id"]]
+
+
+def test_safari_fragmented_mp4_cosyvoice_clone_event(
+    fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str
+) -> None:
+    response = clone_handler(load_event("clone_cosyvoice_m4a"), FakeLambdaContext())
+    assert response["statusCode"] == 200, response["body"]
+    assert json_body(response)["voice_id"].startswith("cosyvoice-v2-")
+    assert fake.problems == [] and len(fake.fetched_samples) == 1
+    assert bucket_keys(s3_endpoint, bucket) == []
+
+
+def test_missing_audio_event_is_400(fake: FakeDashScopeEnrollment, bucket: str) -> None:
+    response = clone_handler(load_event("clone_missing_audio"), FakeLambdaContext())
+    assert response["statusCode"] == 400
+    assert "POST /voices/uploads" in json_body(response)["detail"]
+    assert fake.requests == []
+
+
+def test_unknown_provider_event_is_400(fake: FakeDashScopeEnrollment, bucket: str) -> None:
+    response = clone_handler(load_event("clone_bad_provider"), FakeLambdaContext())
+    assert response["statusCode"] == 400
+    assert json_body(response)["detail"] == "Unknown clone provider 'edge': use cosyvoice or dashscope."
+    assert get_voice_catalog().list_entries() == []
+
+
+def test_upload_create_event(bucket: str) -> None:
+    response = upload_handler(load_event("upload_create"), FakeLambdaContext())
+    assert response["statusCode"] == 200
+    body = json_body(response)
+    assert body["fields"]["key"] == f"uploads/{body['upload_id']}"
+    assert body["url"].endswith(f"/{bucket}")

@@ -1,0 +1,369 @@
+"""The clone use case with in-memory fakes: validation before any call or write, cleanup, dedupe, sample release."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.fakes.catalog import InMemoryVoiceCatalog
+from voice_service.errors import (
+    InvalidRequestError,
+    PayloadTooLargeError,
+    ProviderNotConfiguredError,
+    StorageError,
+    UploadNotFoundError,
+    UpstreamError,
+)
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.services.cloning import CloneForm, CloningService, ConvertedSample
+from voice_service.services.uploads import MAX_SAMPLE_BYTES, UploadTicket
+
+NOW = datetime(2026, 11, 24, 2, 3, 4, 567000, tzinfo=UTC)
+GOOD_AUDIO = b"GOOD" + bytes(1000)
+UPLOAD_ID = "0123456789abcdef0123456789abcdef"
+
+
+@dataclass
+class FakeConverter:
+    calls: int = 0
+
+    def to_clone_wav(self, data: bytes) -> ConvertedSample:
+        self.calls += 1
+        if not data.startswith(b"GOOD"):
+            raise InvalidRequestError("The audio is not in a supported format.")
+        return ConvertedSample(b"RIFF-converted-" + data[:8], 4.0, "WAV", 0.01)
+
+
+@dataclass
+class FakeBucket:
+    objects: dict[str, bytes] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+    def new_upload(self, min_bytes: int, max_bytes: int) -> UploadTicket:
+        raise AssertionError("not used here")
+
+    def upload_size(self, upload_id: str) -> int | None:
+        data = self.objects.get(f"uploads/{upload_id}")
+        return None if data is None else len(data)
+
+    def read_upload(self, upload_id: str, max_bytes: int) -> bytes:
+        return self.objects[f"uploads/{upload_id}"][: max_bytes + 1]
+
+    def delete_upload(self, upload_id: str) -> None:
+        self._delete(f"uploads/{upload_id}")
+
+    def put_sample(self, wav: bytes) -> str:
+        key = f"samples/{len(self.objects):032x}.wav"
+        self.objects[key] = wav
+        return key
+
+    def presigned_sample_url(self, key: str) -> str:
+        return f"https://bucket.example/{key}?X-Amz-Signature=x"
+
+    def delete_sample(self, key: str) -> None:
+        self._delete(key)
+
+    def _delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+        self.deleted.append(key)
+
+
+@dataclass
+class FakeQwen:
+    error: Exception | None = None
+    configured: bool = True
+    calls: list[dict[str, object]] = field(default_factory=list)
+
+    def ensure_configured(self) -> None:
+        if not self.configured:
+            raise ProviderNotConfiguredError("dashscope", "DASHSCOPE_API_KEY")
+
+    def create_voice(self, *, target_model: str, preferred_name: str, wav: bytes) -> str:
+        self.calls.append({"target_model": target_model, "preferred_name": preferred_name, "wav": wav})
+        if self.error:
+            raise self.error
+        return f"qwen-tts-vc-{preferred_name}-{len(self.calls)}"
+
+
+@dataclass
+class FakeCosyVoice:
+    statuses: list[str] = field(default_factory=lambda: ["OK"])
+    error: Exception | None = None
+    status_error: Exception | None = None
+    calls: list[dict[str, object]] = field(default_factory=list)
+    status_queries: int = 0
+
+    def ensure_configured(self) -> None:
+        pass
+
+    def create_voice(self, *, target_model: str, prefix: str, sample_url: str) -> str:
+        self.calls.append({"target_model": target_model, "prefix": prefix, "sample_url": sample_url})
+        if self.error:
+            raise self.error
+        return f"{target_model}-{prefix}-1"
+
+    def voice_status(self, voice_id: str) -> str:
+        self.status_queries += 1
+        if self.status_error:
+            raise self.status_error
+        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+
+
+@dataclass
+class FakeClock:
+    time: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def monotonic(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(clock: FakeClock) -> CloningService:
+    bucket = FakeBucket()
+    return CloningService(
+        catalog=InMemoryVoiceCatalog(),
+        converter=FakeConverter(),
+        uploads=bucket,
+        samples=bucket,
+        qwen=FakeQwen(),
+        cosyvoice=FakeCosyVoice(),
+        direct_max_bytes=4_500_000,
+        deploy_wait_seconds=5,
+        poll_interval_seconds=1,
+        now=lambda: NOW,
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+    )
+
+
+def dashscope_form(**changes: str | None) -> CloneForm:
+    fields: dict[str, str | None] = {
+        "provider": "dashscope",
+        "target_model": "qwen3-tts-vc-realtime-2026-01-15",
+        "display_label": "My voice",
+        "prefix": "",
+        "preferred_name": "",
+        "upload_id": "",
+    }
+    return CloneForm(**{**fields, **changes})
+
+
+def cosyvoice_form(**changes: str | None) -> CloneForm:
+    return dashscope_form(provider="cosyvoice", target_model="cosyvoice-v2", **changes)
+
+
+def nothing_happened(service: CloningService) -> bool:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.cosyvoice, FakeCosyVoice)
+    assert isinstance(service.samples, FakeBucket)
+    return (
+        not service.qwen.calls
+        and not service.cosyvoice.calls
+        and not [key for key in service.samples.objects if key.startswith("samples/")]
+        and service.catalog.list_entries() == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "audio", "message"),
+    [
+        (dashscope_form(provider=None), GOOD_AUDIO, "'provider' is required"),
+        (dashscope_form(provider="edge"), GOOD_AUDIO, "Unknown clone provider 'edge'"),
+        (dashscope_form(target_model="  "), GOOD_AUDIO, "'target_model' is required"),
+        (dashscope_form(display_label=""), GOOD_AUDIO, "'display_label' is required"),
+        (dashscope_form(preferred_name="has space"), GOOD_AUDIO, "preferred_name must be 1 to 16"),
+        (dashscope_form(preferred_name="x" * 17), GOOD_AUDIO, "preferred_name must be 1 to 16"),
+        (cosyvoice_form(prefix="Upper"), GOOD_AUDIO, "prefix must be 1 to 9 lowercase"),
+        (cosyvoice_form(prefix="abcdefghij"), GOOD_AUDIO, "prefix must be 1 to 9 lowercase"),
+        (dashscope_form(), None, "audio sample is missing"),
+        (dashscope_form(upload_id=UPLOAD_ID), GOOD_AUDIO, "either the audio file or an upload_id"),
+        (dashscope_form(upload_id="../../etc/passwd"), None, "upload_id must be the 32-hex-digit id"),
+        (dashscope_form(), b"GOOD" + bytes(251), "too small (255 bytes)"),
+        (dashscope_form(), b"", "too small (0 bytes)"),
+        (dashscope_form(), b"GOOD" + bytes(MAX_SAMPLE_BYTES - 3), "larger than 12 MiB"),
+        (dashscope_form(), b"NOT AUDIO" + bytes(1000), "not in a supported format"),
+    ],
+)
+def test_invalid_requests_are_refused_before_any_call_or_write(
+    service: CloningService, form: CloneForm, audio: bytes | None, message: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=re.escape(message)):
+        service.clone(form, audio)
+    assert nothing_happened(service)
+
+
+def test_direct_audio_above_the_direct_limit_is_413_pointing_at_uploads(service: CloningService) -> None:
+    with pytest.raises(PayloadTooLargeError, match="POST /voices/uploads"):
+        service.clone(dashscope_form(), b"GOOD" + bytes(4_500_000))
+    assert nothing_happened(service)
+
+
+def test_prefix_and_preferred_name_are_not_checked_against_the_other_provider(service: CloningService) -> None:
+    # The web client sends both fields; only the chosen provider's one matters.
+    entry = service.clone(dashscope_form(prefix="NOT valid for cosyvoice!", preferred_name="Alice_1"), GOOD_AUDIO).entry
+    assert entry.voice_id == "qwen-tts-vc-Alice_1-1"
+
+
+def test_dashscope_clone_sends_the_converted_wav_and_catalogs_the_voice(service: CloningService) -> None:
+    result = service.clone(dashscope_form(provider=" Qwen ", preferred_name="alice"), GOOD_AUDIO)
+    assert isinstance(service.qwen, FakeQwen)
+    assert service.qwen.calls == [
+        {
+            "target_model": "qwen3-tts-vc-realtime-2026-01-15",
+            "preferred_name": "alice",
+            "wav": b"RIFF-converted-GOOD\x00\x00\x00\x00",
+        }
+    ]
+    assert result.entry == VoiceEntry(
+        1, None, "dashscope", "qwen-tts-vc-alice-1", "My voice", "qwen3-tts-vc-realtime-2026-01-15", "clone", NOW
+    )
+    assert "DashScope" in result.message
+
+
+def test_omitted_names_are_generated_valid_and_random(service: CloningService) -> None:
+    service.clone(dashscope_form(), GOOD_AUDIO)
+    service.clone(cosyvoice_form(), GOOD_AUDIO)
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.cosyvoice, FakeCosyVoice)
+    preferred_name = str(service.qwen.calls[0]["preferred_name"])
+    prefix = str(service.cosyvoice.calls[0]["prefix"])
+    assert len(preferred_name) == 9 and preferred_name.isalnum() and preferred_name.islower()
+    assert len(prefix) == 9 and prefix.isalnum() and prefix.islower()
+    assert preferred_name != prefix
+
+
+def test_same_label_twice_gets_a_timestamp_suffix(service: CloningService) -> None:
+    first = service.clone(dashscope_form(), GOOD_AUDIO).entry
+    second = service.clone(dashscope_form(), GOOD_AUDIO).entry
+    assert first.display_label == "My voice"
+    assert second.display_label == "My voice-20261124-020304-567"
+
+
+def test_upstream_failure_writes_nothing(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen)
+    service.qwen.error = UpstreamError("dashscope", "Audio.PreprocessError")
+    with pytest.raises(UpstreamError):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert service.catalog.list_entries() == []
+
+
+def test_missing_key_is_reported_before_anything_is_sent(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen)
+    service.qwen.configured = False
+    with pytest.raises(ProviderNotConfiguredError, match="DASHSCOPE_API_KEY"):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert nothing_happened(service)
+
+
+def test_cosyvoice_failure_leaves_no_sample(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    service.cosyvoice.error = UpstreamError("cosyvoice", "InvalidParameter")
+    with pytest.raises(UpstreamError):
+        service.clone(cosyvoice_form(), GOOD_AUDIO)
+    assert service.samples.objects == {}
+    assert service.samples.deleted == ["samples/00000000000000000000000000000000.wav"]
+    assert service.catalog.list_entries() == []
+
+
+def test_cosyvoice_sample_is_deleted_once_the_voice_is_deployed(service: CloningService, clock: FakeClock) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    service.cosyvoice.statuses = ["DEPLOYING", "DEPLOYING", "OK"]
+    result = service.clone(cosyvoice_form(prefix="alice"), GOOD_AUDIO)
+    assert result.entry.voice_id == "cosyvoice-v2-alice-1"
+    assert str(service.cosyvoice.calls[0]["sample_url"]).startswith("https://bucket.example/samples/")
+    assert service.samples.objects == {}
+    assert clock.sleeps == [1, 1]
+    assert "deployed" in result.message
+
+
+def test_cosyvoice_sample_is_left_to_the_lifecycle_while_still_deploying(
+    service: CloningService, clock: FakeClock
+) -> None:
+    # Given a voice that stays DEPLOYING past the wait budget (5 s, polled every 1 s)
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    service.cosyvoice.statuses = ["DEPLOYING"]
+    result = service.clone(cosyvoice_form(), GOOD_AUDIO)
+    # Then the clone succeeds, the sample stays (DashScope may still fetch it) and the wait was bounded
+    assert result.entry.provider == "cosyvoice"
+    assert list(service.samples.objects) == ["samples/00000000000000000000000000000000.wav"]
+    assert clock.time <= 5
+    assert "still deploying" in result.message
+
+
+def test_cosyvoice_status_failure_keeps_the_clone_and_the_sample(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    service.cosyvoice.status_error = UpstreamError("cosyvoice", "timed out")
+    result = service.clone(cosyvoice_form(), GOOD_AUDIO)
+    assert result.entry.id == 1
+    assert len(service.samples.objects) == 1
+
+
+def test_cosyvoice_voice_that_fails_to_deploy_is_502_with_no_entry_and_no_sample(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    service.cosyvoice.statuses = ["DEPLOYING", "UNDEPLOYED"]
+    with pytest.raises(UpstreamError, match="UNDEPLOYED"):
+        service.clone(cosyvoice_form(), GOOD_AUDIO)
+    assert service.samples.objects == {}
+    assert service.catalog.list_entries() == []
+
+
+def test_upload_is_read_validated_and_deleted(service: CloningService) -> None:
+    assert isinstance(service.uploads, FakeBucket)
+    service.uploads.objects[f"uploads/{UPLOAD_ID}"] = GOOD_AUDIO
+    service.clone(dashscope_form(upload_id=UPLOAD_ID.upper()), None)
+    assert service.uploads.objects == {}
+    # Single use: the same id again is a 404
+    with pytest.raises(UploadNotFoundError):
+        service.clone(dashscope_form(upload_id=UPLOAD_ID), None)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"GOOD" + bytes(MAX_SAMPLE_BYTES - 3), "larger than 12 MiB"),
+        (b"GOOD" + bytes(251), "too small"),
+        (b"NOT AUDIO" + bytes(1000), "not in a supported format"),
+    ],
+)
+def test_invalid_upload_is_refused_and_still_deleted(service: CloningService, content: bytes, message: str) -> None:
+    assert isinstance(service.uploads, FakeBucket)
+    service.uploads.objects[f"uploads/{UPLOAD_ID}"] = content
+    with pytest.raises(InvalidRequestError, match=message):
+        service.clone(dashscope_form(upload_id=UPLOAD_ID), None)
+    assert service.uploads.objects == {}
+    assert nothing_happened(service)
+
+
+def test_catalog_failure_after_the_provider_created_the_voice_logs_its_id(
+    service: CloningService, caplog: pytest.LogCaptureFixture
+) -> None:
+    class BrokenCatalog(InMemoryVoiceCatalog):
+        def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+            raise StorageError("The voice catalog could not be used: disk I/O error.")
+
+    service.catalog = BrokenCatalog()
+    with caplog.at_level(logging.ERROR), pytest.raises(StorageError):
+        service.clone(dashscope_form(preferred_name="orphan"), GOOD_AUDIO)
+    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert any(getattr(record, "voice_id", None) == "qwen-tts-vc-orphan-1" for record in errors)
+
+
+def test_missing_key_does_not_consume_the_upload(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.uploads, FakeBucket)
+    service.qwen.configured = False
+    service.uploads.objects[f"uploads/{UPLOAD_ID}"] = GOOD_AUDIO
+    with pytest.raises(ProviderNotConfiguredError):
+        service.clone(dashscope_form(upload_id=UPLOAD_ID), None)
+    assert list(service.uploads.objects) == [f"uploads/{UPLOAD_ID}"]
