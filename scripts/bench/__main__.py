@@ -10,10 +10,23 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 
-from scripts.bench import catalog_concurrency, cold_start, warm_catalog
+from scripts.bench import catalog_concurrency, clone_conversion, cold_start, preview_overhead, warm_catalog
 from scripts.bench.common import BENCH_ENVIRONMENT, REPO_ROOT, Result, python312
 
-PACKAGES = ("fastapi", "mangum", "aws-lambda-powertools", "pydantic", "edge-tts", "dashscope", "elevenlabs", "pydub")
+PACKAGES = (
+    "fastapi",
+    "mangum",
+    "aws-lambda-powertools",
+    "pydantic",
+    "edge-tts",
+    "dashscope",
+    "elevenlabs",
+    "httpx",
+    "soundfile",
+    "soxr",
+    "pydub",
+    "imageio-ffmpeg",
+)
 
 
 def render(results: list[Result]) -> str:
@@ -57,6 +70,8 @@ def main() -> int:
     for name, runner in (
         ("cold start", lambda: cold_start.run(interpreter[0])),
         ("warm catalog", warm_catalog.run),
+        ("preview overhead", preview_overhead.run),
+        ("clone conversion", clone_conversion.run),
         ("catalog concurrency", catalog_concurrency.run),
     ):
         print(f"running {name} ...", file=sys.stderr)
