@@ -9,7 +9,9 @@ from aiohttp import web
 
 from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
-ElevenLabsMode = Literal["ok", "http_401", "http_500_html", "http_422", "close_mid_stream", "stall", "no_audio"]
+ElevenLabsMode = Literal[
+    "ok", "http_401", "http_500_html", "http_422", "close_mid_stream", "stall", "no_audio", "garbage_chunks"
+]
 AUDIO_SECONDS = 1.0
 API_KEY = "el-test-key-0123456789"
 
@@ -67,6 +69,13 @@ class ElevenLabsFake:
             await response.write(audio[:1024])
             assert self.server is not None
             await self.server.stall()
+            return response
+        if self.mode == "garbage_chunks":
+            # Chunked transfer encoding broken under the client: bytes that are no chunk-size line.
+            await response.write(audio[:1024])
+            assert request.transport is not None
+            request.transport.write(b"zz-not-a-chunk-size\r\n\x00\x01garbage\r\n")
+            request.transport.close()
             return response
         if self.mode == "close_mid_stream":
             await response.write(audio[: len(audio) // 2])

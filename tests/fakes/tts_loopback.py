@@ -101,3 +101,43 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class GarbageServer:
+    """A loopback TCP server that answers every connection with bytes that are neither HTTP nor a websocket."""
+
+    REPLY = b"\x00\x01\x02 SSH-2.0-not-what-you-expected \xff\xfe\r\n\r\n" + bytes(range(256))
+
+    def __init__(self) -> None:
+        import socket
+
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="garbage-server", daemon=True)
+        self.port = int(self._listener.getsockname()[1])
+        self.connections = 0
+
+    def __enter__(self) -> GarbageServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with connection:
+                connection.settimeout(1.0)
+                try:
+                    connection.recv(65536)  # the request line and headers
+                    connection.sendall(self.REPLY)
+                except OSError:
+                    pass
