@@ -1,0 +1,157 @@
+"""The SAM template as the tests read it: functions with Globals merged in, their routes, policies and mounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+
+from tests.conftest import REPO_ROOT
+
+TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+PREFLIGHT = "OPTIONS"
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The template with short-form intrinsics (!Ref, !Sub, ...) as their long-form dicts."""
+    return cfn_yaml.load(str(path))
+
+
+@dataclass(frozen=True, order=True)
+class Route:
+    method: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    properties: dict[str, Any]
+    resource: dict[str, Any]
+
+    @property
+    def code_dir(self) -> Path:
+        return REPO_ROOT / str(self.properties["CodeUri"])
+
+    @property
+    def app_module(self) -> str:
+        """The function's FastAPI module, importable from the repository root."""
+        return f"functions.{self.code_dir.name}.app"
+
+    @property
+    def environment(self) -> dict[str, Any]:
+        return dict(self.properties.get("Environment", {}).get("Variables", {}))
+
+    def _api_events(self) -> list[dict[str, Any]]:
+        events = self.properties.get("Events", {})
+        return [event["Properties"] for event in events.values() if event["Type"] == "Api"]
+
+    @property
+    def routes(self) -> set[Route]:
+        """Routes the function serves, preflights excluded."""
+        found = {Route(str(event["Method"]).upper(), str(event["Path"])) for event in self._api_events()}
+        return {route for route in found if route.method != PREFLIGHT}
+
+    @property
+    def preflight_paths(self) -> set[str]:
+        return {str(event["Path"]) for event in self._api_events() if str(event["Method"]).upper() == PREFLIGHT}
+
+    @property
+    def api_ids(self) -> list[Any]:
+        return [event.get("RestApiId") for event in self._api_events()]
+
+    @property
+    def statements(self) -> list[dict[str, Any]]:
+        statements: list[dict[str, Any]] = []
+        for policy in as_list(self.properties.get("Policies", [])):
+            if isinstance(policy, dict) and "Statement" in policy:
+                statements.extend(as_list(policy["Statement"]))
+        return statements
+
+    @property
+    def allowed_actions(self) -> set[str]:
+        return {
+            str(action)
+            for statement in self.statements
+            if statement.get("Effect") == "Allow"
+            for action in as_list(statement["Action"])
+        }
+
+    def statements_allowing(self, action: str) -> list[dict[str, Any]]:
+        return [
+            statement
+            for statement in self.statements
+            if statement.get("Effect") == "Allow" and action in as_list(statement["Action"])
+        ]
+
+    @property
+    def mount_paths(self) -> list[str]:
+        return [str(config["LocalMountPath"]) for config in self.properties.get("FileSystemConfigs", [])]
+
+    @property
+    def in_vpc(self) -> bool:
+        return "VpcConfig" in self.properties
+
+    @property
+    def layer_ids(self) -> list[str]:
+        return [layer["Ref"] for layer in self.properties.get("Layers", []) if isinstance(layer, dict)]
+
+
+class Stack:
+    """Read-only view of template.yaml."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.template = template
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return dict(self.template["Resources"])
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {name: res for name, res in self.resources.items() if res["Type"] == resource_type}
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        return dict(self.resources[logical_id].get("Properties", {}))
+
+    @property
+    def parameter_defaults(self) -> dict[str, Any]:
+        return {name: spec.get("Default") for name, spec in self.template.get("Parameters", {}).items()}
+
+    @cached_property
+    def functions(self) -> dict[str, FunctionSpec]:
+        function_globals = dict(self.template.get("Globals", {}).get("Function", {}))
+        specs = {}
+        for name, resource in self.of_type("AWS::Serverless::Function").items():
+            properties = {**function_globals, **resource.get("Properties", {})}
+            # SAM merges environment maps key by key (the function's value wins).
+            global_variables = function_globals.get("Environment", {}).get("Variables", {})
+            own_variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+            properties["Environment"] = {"Variables": {**global_variables, **own_variables}}
+            specs[name] = FunctionSpec(name, properties, resource)
+        return specs
+
+    @property
+    def api(self) -> dict[str, Any]:
+        (api,) = self.of_type("AWS::Serverless::Api").values()
+        return dict(api["Properties"])
+
+    @property
+    def binary_media_types(self) -> set[str]:
+        """As HTTP media types (the template escapes `/` as `~1`)."""
+        return {str(entry).replace("~1", "/") for entry in self.api.get("BinaryMediaTypes", [])}
+
+    def resolve(self, value: Any) -> Any:
+        """A value with `Ref`s to parameters replaced by their defaults (other intrinsics are returned as is)."""
+        if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in self.parameter_defaults:
+            return self.parameter_defaults[value["Ref"]]
+        return value

@@ -1,0 +1,188 @@
+"""template.yaml against the code it deploys: routes, environment, media types and IAM actions agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.template.code_facts import (
+    app_routes,
+    aws_actions_called_by,
+    load_app,
+    media_types_in_code,
+    openapi_media_types,
+    settings_read_by,
+    travels_as_text,
+    variables_read_by,
+)
+from tests.template.stack import FunctionSpec, Stack, load_template
+
+STACK = Stack(load_template())
+FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+# Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
+LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
+# Read by libraries, not by the project's settings models.
+LIBRARY_VARIABLE_PREFIXES = ("POWERTOOLS_",)
+SECRET_ARN_VARIABLE = "OPENTALKING_PROVIDER_SECRETS_ARN"
+SQLITE_PATH_VARIABLE = "OPENTALKING_SQLITE_PATH"
+BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
+FFMPEG_VARIABLE = "IMAGEIO_FFMPEG_EXE"
+
+by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+
+
+@by_function
+def test_the_template_routes_exactly_what_the_functions_app_serves(function: FunctionSpec) -> None:
+    # GIVEN the function's FastAPI app, as the Lambda imports it
+    app = load_app(function.app_module)
+
+    # THEN API Gateway sends it exactly the routes it serves: none missing (404 from API Gateway), none extra
+    assert function.routes == app_routes(app), function.logical_id
+
+
+@by_function
+def test_every_route_has_a_preflight_to_the_same_function(function: FunctionSpec) -> None:
+    # The function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only)
+    assert function.preflight_paths == {route.path for route in function.routes}
+
+
+def test_no_route_is_claimed_by_two_functions() -> None:
+    claimed = [route for function in FUNCTIONS for route in function.routes]
+    assert len(claimed) == len(set(claimed))
+    preflights = [path for function in FUNCTIONS for path in function.preflight_paths]
+    assert len(preflights) == len(set(preflights))
+
+
+def test_every_function_is_behind_the_one_rest_api() -> None:
+    (api_id,) = STACK.of_type("AWS::Serverless::Api")
+    for function in FUNCTIONS:
+        assert function.api_ids and all(ref == {"Ref": api_id} for ref in function.api_ids), function.logical_id
+
+
+@by_function
+def test_every_variable_the_template_sets_is_read_by_the_function(function: FunctionSpec) -> None:
+    # A renamed setting leaves its old name in the template, silently ignored: catch it here
+    read = {name for names in variables_read_by(function.app_module) for name in names}
+    stale = {
+        name for name in function.environment if not name.startswith(LIBRARY_VARIABLE_PREFIXES) and name not in read
+    }
+    assert not stale, f"{function.logical_id} sets variables its code never reads: {sorted(stale)}"
+
+
+@by_function
+def test_every_variable_without_a_default_is_set_by_the_template(function: FunctionSpec) -> None:
+    available = set(function.environment) | LAMBDA_PROVIDED
+    missing = [
+        names
+        for names, field in variables_read_by(function.app_module).items()
+        if field.is_required() and not available.intersection(names)
+    ]
+    assert not missing, f"{function.logical_id} needs these set in template.yaml: {missing}"
+
+
+@by_function
+def test_provider_keys_never_appear_in_the_template(function: FunctionSpec) -> None:
+    # Keys live in Secrets Manager; a key variable in the template would put it in plain sight of the console
+    secret_variables = {
+        name
+        for names, field in variables_read_by(function.app_module).items()
+        if "SecretStr" in str(field.annotation)
+        for name in names
+    }
+    assert not secret_variables.intersection(function.environment)
+
+
+@by_function
+def test_catalog_readers_mount_efs_and_point_sqlite_into_the_mount(function: FunctionSpec) -> None:
+    read = {name for names in variables_read_by(function.app_module) for name in names}
+    if SQLITE_PATH_VARIABLE not in read:
+        # No catalog, so no EFS and no VPC (preview and uploads reach the internet without a NAT gateway)
+        assert not function.mount_paths
+        assert not function.in_vpc
+        return
+    (mount_path,) = function.mount_paths
+    assert str(function.environment[SQLITE_PATH_VARIABLE]).startswith(f"{mount_path}/")
+    assert function.in_vpc
+    # SAM: a function mounting EFS must depend on the mount targets, or it may be created before them
+    mount_targets = set(STACK.of_type("AWS::EFS::MountTarget"))
+    assert mount_targets <= set(function.resource.get("DependsOn", []))
+
+
+@by_function
+def test_efs_write_permission_goes_only_to_functions_that_change_the_catalog(function: FunctionSpec) -> None:
+    if not function.mount_paths:
+        assert not any(action.startswith("elasticfilesystem:") for action in function.allowed_actions)
+        return
+    assert "elasticfilesystem:ClientMount" in function.allowed_actions
+    read_only = all(route.method == "GET" for route in function.routes)
+    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is not read_only
+
+
+@by_function
+def test_bucket_and_secret_variables_name_the_stacks_own_resources(function: FunctionSpec) -> None:
+    read = {name for names in variables_read_by(function.app_module) for name in names}
+    if BUCKET_VARIABLE in read:
+        assert function.environment[BUCKET_VARIABLE] == {"Ref": "SamplesBucket"}
+    if SECRET_ARN_VARIABLE in read:
+        secret = function.environment[SECRET_ARN_VARIABLE]
+        # The function may read exactly the secret it is told about
+        (statement,) = function.statements_allowing("secretsmanager:GetSecretValue")
+        assert statement["Resource"] == secret
+
+
+@by_function
+def test_ffmpeg_comes_from_the_layer_where_the_code_runs_it(function: FunctionSpec) -> None:
+    read = {name for names in variables_read_by(function.app_module) for name in names}
+    if FFMPEG_VARIABLE in read:
+        assert function.environment[FFMPEG_VARIABLE] == "/opt/bin/ffmpeg"
+        assert "FfmpegLayer" in function.layer_ids
+    else:
+        assert "FfmpegLayer" not in function.layer_ids
+
+
+@by_function
+def test_iam_allows_every_aws_call_the_adapters_make(function: FunctionSpec) -> None:
+    # GIVEN the AWS operations reachable from the function's routes (boto3 calls and Powertools helpers)
+    needed = aws_actions_called_by(function.app_module)
+
+    # THEN its policies allow each one by action name
+    missing = {action: calls for action, calls in needed.items() if action not in function.allowed_actions}
+    assert not missing, f"{function.logical_id} lacks IAM actions for {missing}"
+
+
+@by_function
+def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
+    for statement in function.statements:
+        assert statement.get("Effect") == "Allow"
+        assert "*" not in str(statement["Action"]), statement
+        assert statement["Resource"] != "*", statement
+        for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
+            if action.startswith("s3:"):
+                # Object actions only, and only under the prefix the function works on
+                resource = statement["Resource"]["Fn::Sub"]
+                assert resource.startswith("${SamplesBucket.Arn}/") and resource.endswith("/*"), resource
+                assert resource.count("/") == 2
+
+
+def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
+    # GIVEN every media type the functions declare in OpenAPI or use in their code
+    used: dict[str, set[str]] = {}
+    for function in FUNCTIONS:
+        types = openapi_media_types(load_app(function.app_module)) | media_types_in_code(function.app_module)
+        for media_type in types:
+            used.setdefault(media_type, set()).add(function.logical_id)
+    binary = {media_type for media_type in used if not travels_as_text(media_type)}
+
+    # THEN API Gateway passes each binary one through base64 (else bytes are mangled into U+FFFD) ...
+    assert binary <= STACK.binary_media_types, f"add to BinaryMediaTypes: {sorted(binary - STACK.binary_media_types)}"
+    # ... and lists no type nobody uses, and never */* (which breaks preflights and base64s every JSON body)
+    assert STACK.binary_media_types <= binary
+    assert "*/*" not in STACK.binary_media_types
+
+
+def test_every_function_reads_some_settings() -> None:
+    # Guards the analysis itself: if the code graph stopped resolving imports, the checks above would pass vacuously
+    for function in FUNCTIONS:
+        assert "ApiSettings" in settings_read_by(function.app_module) or any(
+            "ApiSettings" in [base.__name__ for base in model.__mro__]
+            for model in settings_read_by(function.app_module).values()
+        ), function.logical_id

@@ -1,0 +1,114 @@
+"""template.yaml after the SAM transform (aws-sam-translator, as CloudFormation runs it): what API Gateway gets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.template.stack import TEMPLATE_PATH, Stack, load_template
+
+TRANSLATE = Path(__file__).with_name("sam_translate.py")
+STACK = Stack(load_template())
+PREFLIGHT = "options"
+
+
+def translate(python: Path, tmp_path: Path, **parameters: str) -> dict[str, Any]:
+    environment = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"}
+    completed = subprocess.run(
+        [str(python), str(TRANSLATE), str(TEMPLATE_PATH), *(f"{name}={value}" for name, value in parameters.items())],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    (tmp_path / "translated.json").write_text(completed.stdout, encoding="utf-8")
+    return json.loads(completed.stdout)
+
+
+def openapi_methods(translated: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    body = translated["Resources"]["VoiceApi"]["Properties"]["Body"]
+    return {(path, method): spec for path, methods in body["paths"].items() for method, spec in methods.items()}
+
+
+@pytest.fixture(scope="module")
+def with_api_key(sam_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return translate(sam_cli, tmp_path_factory.mktemp("with-key"), ApiKeyRequired="true")
+
+
+@pytest.fixture(scope="module")
+def without_api_key(sam_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return translate(sam_cli, tmp_path_factory.mktemp("without-key"), ApiKeyRequired="")
+
+
+def test_api_key_switched_on_guards_every_route_but_not_the_preflights(with_api_key: dict[str, Any]) -> None:
+    methods = openapi_methods(with_api_key)
+    assert {method for _, method in methods} >= {PREFLIGHT, "get", "post", "delete"}
+    for (path, method), spec in methods.items():
+        if method == PREFLIGHT:
+            assert not spec.get("security"), path  # browsers never send the key on a preflight
+        else:
+            assert spec.get("security") == [{"api_key": []}], (path, method)
+    assert {"VoiceApiUsagePlan", "VoiceApiApiKey", "VoiceApiUsagePlanKey"} <= set(with_api_key["Resources"])
+
+
+def test_api_key_switched_off_leaves_every_route_open(without_api_key: dict[str, Any]) -> None:
+    assert not any(spec.get("security") for spec in openapi_methods(without_api_key).values())
+
+
+def test_every_route_is_a_lambda_proxy_to_its_function(without_api_key: dict[str, Any]) -> None:
+    methods = openapi_methods(without_api_key)
+    expected = {
+        (route.path, route.method.lower()): function.logical_id
+        for function in STACK.functions.values()
+        for route in function.routes
+    } | {
+        (path, PREFLIGHT): function.logical_id
+        for function in STACK.functions.values()
+        for path in function.preflight_paths
+    }
+    assert set(methods) == set(expected)
+    for key, spec in methods.items():
+        integration = spec["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy"
+        assert f"${{{expected[key]}.Arn}}" in json.dumps(integration["uri"])
+
+
+def test_binary_media_types_reach_api_gateway_unescaped(without_api_key: dict[str, Any]) -> None:
+    body = without_api_key["Resources"]["VoiceApi"]["Properties"]["Body"]
+    assert set(body["x-amazon-apigateway-binary-media-types"]) == STACK.binary_media_types
+
+
+def test_gateway_responses_carry_the_cors_header(without_api_key: dict[str, Any]) -> None:
+    body = without_api_key["Resources"]["VoiceApi"]["Properties"]["Body"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE"} <= set(responses)
+    for response in responses.values():
+        assert "gatewayresponse.header.Access-Control-Allow-Origin" in response["responseParameters"]
+
+
+def test_functions_mounting_efs_get_vpc_access_and_wait_for_mount_targets(without_api_key: dict[str, Any]) -> None:
+    resources = without_api_key["Resources"]
+    for function in STACK.functions.values():
+        role = resources[f"{function.logical_id}Role"]["Properties"]
+        vpc_policy = any("AWSLambdaVPCAccessExecutionRole" in str(arn) for arn in role["ManagedPolicyArns"])
+        assert vpc_policy is function.in_vpc, function.logical_id
+        if function.mount_paths:
+            depends_on = resources[function.logical_id].get("DependsOn", [])
+            assert set(STACK.of_type("AWS::EFS::MountTarget")) <= set(depends_on)
+
+
+def test_the_translated_template_lints_clean(without_api_key: dict[str, Any], tmp_path: Path) -> None:
+    # cfn-lint 1.x no longer runs the SAM transform, so it checks raw AWS resources only here (e.g. EFS mount paths)
+    from cfnlint.api import lint_all
+
+    translated = tmp_path / "translated.json"
+    translated.write_text(json.dumps(without_api_key), encoding="utf-8")
+    errors = [match for match in lint_all(translated.read_text(encoding="utf-8")) if match.rule.id.startswith("E")]
+    assert not errors, [str(error) for error in errors]
