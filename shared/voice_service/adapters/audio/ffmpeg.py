@@ -2,10 +2,11 @@
 
 pydub's `from_file` is not used on uploads: it runs ffprobe, reads stdin through the `cache:` protocol and lets
 ffmpeg guess the format, which is how a concat script or playlist disguised as audio reads other files. Instead:
-the container is sniffed from its magic bytes and that demuxer is forced, the upload reaches ffmpeg through a pipe
-with no other protocol allowed (mp4 only: a file in a private temporary directory, because its index may sit at the
-end and needs seeking), ffmpeg runs in that empty directory with an empty environment, the decoded duration and
-size are capped, and the process is killed after a timeout. pydub then wraps the raw PCM into the WAV.
+the container is sniffed from its magic bytes and that demuxer is forced, the upload reaches ffmpeg as a stream on
+its standard input with no other protocol allowed (mp4 only: by the file protocol, because its index may sit at the
+end and needs seeking; either way from a file in a private temporary directory), ffmpeg runs in that directory
+with an empty environment, the decoded duration and size are capped, and the process is killed after a timeout.
+pydub then wraps the raw PCM into the WAV.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Final
 
@@ -94,14 +96,17 @@ class FfmpegSampleConverter:
 
     def _decode_to_pcm(self, data: bytes, container: AudioContainer) -> bytes:
         exe = self._ffmpeg_exe()
-        # A fresh empty working directory: even a relative path inside a disguised input resolves to nothing.
+        # A fresh private working directory holding only the upload: a relative path in a disguised input resolves
+        # to nothing else.
         with tempfile.TemporaryDirectory(prefix="clone-sample-") as workdir:
+            input_path = Path(workdir) / "input.bin"
+            input_path.write_bytes(data)
             if container.needs_seekable_input:
-                input_path = Path(workdir) / "input.bin"
-                input_path.write_bytes(data)
-                source, protocols, stdin_bytes = f"file:{input_path}", "file", None
+                source, protocols, streamed = f"file:{input_path}", "file", False
             else:
-                source, protocols, stdin_bytes = "pipe:0", "pipe", data
+                # Still a stream on standard input with only the pipe protocol allowed, but backed by the file:
+                # ffmpeg reads it at C speed, where feeding a pipe from Python costs a select() round per 4 KiB.
+                source, protocols, streamed = "pipe:0", "pipe", True
             command = [
                 exe,
                 "-nostdin",
@@ -135,16 +140,16 @@ class FfmpegSampleConverter:
                 "pipe:1",
             ]
             try:
-                completed = subprocess.run(
-                    command,
-                    input=stdin_bytes,
-                    stdin=subprocess.DEVNULL if stdin_bytes is None else None,
-                    capture_output=True,
-                    cwd=workdir,
-                    env={},
-                    timeout=self._timeout_seconds,
-                    check=False,
-                )
+                with input_path.open("rb") if streamed else nullcontext(subprocess.DEVNULL) as stdin:
+                    completed = subprocess.run(
+                        command,
+                        stdin=stdin,
+                        capture_output=True,
+                        cwd=workdir,
+                        env={},
+                        timeout=self._timeout_seconds,
+                        check=False,
+                    )
             except subprocess.TimeoutExpired as exc:
                 logger.warning("Sample conversion timed out", extra={"source_format": container.name})
                 raise InvalidRequestError(
