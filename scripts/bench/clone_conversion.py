@@ -27,7 +27,7 @@ from scripts.bench.common import REPO_ROOT, Result, bench_env, median_and_p95, m
 
 TARGET = 1.1
 MEMORY_TARGET = 3.0  # x the upload size
-RUNS = 15
+RUNS = 25
 MIB = 1024 * 1024
 WAV_BYTES = 12 * MIB
 WAV_HEADER_BYTES = 44  # -bitexact keeps ffmpeg's WAV header at the canonical 44 bytes
