@@ -34,7 +34,6 @@ PACKAGES = (
     "httpx",
     "soundfile",
     "soxr",
-    "pydub",
     "imageio-ffmpeg",
 )
 

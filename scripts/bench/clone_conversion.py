@@ -152,9 +152,6 @@ def measure_memory(mode: str, source: Path) -> dict[str, float]:
     """In a fresh process (see the module docstring): peak memory of one conversion above the RSS before it."""
     data = source.read_bytes()
     converter = _converter()
-    from voice_service.adapters.audio import ffmpeg as adapter
-
-    adapter._audio_segment_class()  # pydub imported before the baseline, as in a warm container
     ffmpeg_exe()
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "out.wav"
