@@ -14,9 +14,9 @@ from functions.list_voices.app import router as list_voices_router
 from functions.preview.app import router as preview_router
 from voice_service.http.app import create_app
 
-# /voices/clone and /voices/uploads before /voices/{entry_id}: Starlette answers a wrong method with the Allow header
-# of the first route whose path matches.
-ROUTERS = (list_voices_router, clone_voice_router, create_upload_router, delete_voice_router, preview_router)
+# Fixed paths before `/voices/{entry_id}`: Starlette answers a wrong method with the first route whose path matches,
+# and `/voices/clone` must not be mistaken for an entry id (in API Gateway each path is its own resource).
+ROUTERS = (preview_router, list_voices_router, clone_voice_router, create_upload_router, delete_voice_router)
 
 
 def create_local_app() -> FastAPI:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import voice_catalog
@@ -13,11 +14,23 @@ from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
 
+
+class _EntryIdSegment(StringConvertor):
+    """One path segment, except the fixed siblings `/voices/clone` and `/voices/uploads`.
+
+    API Gateway gives those paths resources of their own, so `DELETE /voices/clone` never reaches this function;
+    the local app shares one router table and must not read `clone` as an entry id either.
+    """
+
+    regex = r"(?!(?:clone|uploads)$)[^/]+"
+
+
+register_url_convertor("voice_entry_id", _EntryIdSegment())
 router = APIRouter()
 
 
 @router.delete(
-    "/voices/{entry_id}",
+    "/voices/{entry_id:voice_entry_id}",
     response_model=DeleteResult,
     summary="Delete a cloned voice",
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},

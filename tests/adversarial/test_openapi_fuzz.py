@@ -14,7 +14,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from functions.local_api import create_local_app
+from tests.fakes.clone_support import running_moto_server, use_fresh_bucket
 from tests.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
+from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from tests.fakes.dashscope_qwen_fake import QwenRealtimeFake
 from tests.fakes.edge_fake import EdgeFake
 from tests.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
@@ -55,10 +57,30 @@ def provider_fakes() -> Iterator[dict[str, str]]:
             fake.server.stop()  # type: ignore[union-attr]
 
 
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    yield from running_moto_server()
+
+
+@pytest.fixture(scope="module")
+def enrollment() -> Iterator[FakeDashScopeEnrollment]:
+    with FakeDashScopeEnrollment(api_key=DASHSCOPE_KEY) as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
-def upstreams_are_loopback_fakes(provider_fakes: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def upstreams_are_loopback_fakes(
+    provider_fakes: dict[str, str],
+    enrollment: FakeDashScopeEnrollment,
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for name, value in provider_fakes.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", enrollment.base_url)
+    monkeypatch.setenv("OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS", "2")
+    monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "2")
+    use_fresh_bucket(monkeypatch, s3_endpoint)
 
 
 @schema.parametrize()

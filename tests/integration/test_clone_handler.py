@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.create_upload.app import lambda_handler as upload_handler
 from tests.apigw import header, json_body
 from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.clone_support import bucket_keys, running_moto_server, use_fresh_bucket
+from tests.fakes.clone_support import bucket_keys
 from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
 from voice_service.adapters.factories import get_voice_catalog
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    yield from running_moto_server()
-
-
-@pytest.fixture
-def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    return use_fresh_bucket(monkeypatch, s3_endpoint)
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDashScopeEnrollment]:
-    with FakeDashScopeEnrollment() as server:
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
-        monkeypatch.setenv("DASHSCOPE_API_KEY", server.api_key)
-        monkeypatch.setenv("OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS", "0.05")
-        yield server
 
 
 def test_web_client_dashscope_clone_event(fake: FakeDashScopeEnrollment, bucket: str) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from functions.clone_voice.app import lambda_handler
 from tests.apigw import json_body
 from tests.conftest import FakeLambdaContext
-from tests.fakes.clone_support import apigw_event, bucket_keys, make_sample, running_moto_server, use_fresh_bucket
+from tests.fakes.clone_support import apigw_event, bucket_keys, make_sample
 from tests.fakes.dashscope_enrollment_fake import (
     COSYVOICE_MODEL,
     ERROR_JSON,
@@ -26,28 +25,6 @@ from voice_service.adapters.factories import get_voice_catalog
 RESPONSE_FIELDS = {"ok", "entry_id", "voice_id", "display_label", "provider", "target_model", "message"}
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 COSY_TARGET = "cosyvoice-v2"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    yield from running_moto_server()
-
-
-@pytest.fixture
-def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    return use_fresh_bucket(monkeypatch, s3_endpoint)
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDashScopeEnrollment]:
-    with FakeDashScopeEnrollment() as server:
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
-        monkeypatch.setenv("DASHSCOPE_API_KEY", server.api_key)
-        monkeypatch.setenv("OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS", "1")
-        monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "1")
-        monkeypatch.setenv("OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS", "0.05")
-        monkeypatch.setenv("OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS", "2")
-        yield server
 
 
 def post_clone(provider: str, sample: bytes, **fields: str) -> tuple[int, dict[str, object]]:

@@ -9,7 +9,6 @@ import math
 import re
 import struct
 import wave
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,29 +18,11 @@ from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.create_upload.app import lambda_handler as upload_handler
 from tests.apigw import json_body
 from tests.conftest import FakeLambdaContext
-from tests.fakes.clone_support import apigw_event, bucket_keys, make_sample, running_moto_server, use_fresh_bucket
+from tests.fakes.clone_support import apigw_event, bucket_keys, make_sample
 from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
 from voice_service.adapters.factories import get_voice_catalog
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    yield from running_moto_server()
-
-
-@pytest.fixture
-def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    return use_fresh_bucket(monkeypatch, s3_endpoint)
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDashScopeEnrollment]:
-    with FakeDashScopeEnrollment() as server:
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", server.base_url)
-        monkeypatch.setenv("DASHSCOPE_API_KEY", server.api_key)
-        yield server
 
 
 def new_upload() -> dict[str, object]:

@@ -150,6 +150,11 @@ class Stack:
         """As HTTP media types (the template escapes `/` as `~1`)."""
         return {str(entry).replace("~1", "/") for entry in self.api.get("BinaryMediaTypes", [])}
 
+    def is_binary(self, media_type: str) -> bool:
+        """Whether API Gateway treats this media type as binary (base64 in the event, decoded in the response)."""
+        family = media_type.split("/", 1)[0]
+        return bool({media_type, f"{family}/*", "*/*"} & self.binary_media_types)
+
     def resolve(self, value: Any) -> Any:
         """A value with `Ref`s to parameters replaced by their defaults (other intrinsics are returned as is)."""
         if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in self.parameter_defaults:

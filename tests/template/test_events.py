@@ -57,7 +57,8 @@ def test_body_encoding_is_what_api_gateway_does_for_its_content_type(path: Path)
     event = load(path)
     if event.get("body") is None:
         return
-    assert event["isBase64Encoded"] is (media_type(event) in STACK.binary_media_types), media_type(event)
+    content_type = media_type(event)
+    assert event["isBase64Encoded"] is (content_type is not None and STACK.is_binary(content_type)), content_type
 
 
 def test_every_route_has_an_event_for_sam_local_invoke() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cfnlint.api import lint_all
 
 from tests.template.stack import TEMPLATE_PATH, Stack, load_template
 
@@ -17,7 +18,7 @@ STACK = Stack(load_template())
 PREFLIGHT = "options"
 
 
-def translate(python: Path, tmp_path: Path, **parameters: str) -> dict[str, Any]:
+def translate(python: Path, **parameters: str) -> dict[str, Any]:
     environment = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"}
     completed = subprocess.run(
         [str(python), str(TRANSLATE), str(TEMPLATE_PATH), *(f"{name}={value}" for name, value in parameters.items())],
@@ -28,7 +29,6 @@ def translate(python: Path, tmp_path: Path, **parameters: str) -> dict[str, Any]
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    (tmp_path / "translated.json").write_text(completed.stdout, encoding="utf-8")
     return json.loads(completed.stdout)
 
 
@@ -38,13 +38,13 @@ def openapi_methods(translated: dict[str, Any]) -> dict[tuple[str, str], dict[st
 
 
 @pytest.fixture(scope="module")
-def with_api_key(sam_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return translate(sam_cli, tmp_path_factory.mktemp("with-key"), ApiKeyRequired="true")
+def with_api_key(sam_cli: Path) -> dict[str, Any]:
+    return translate(sam_cli, ApiKeyRequired="true")
 
 
 @pytest.fixture(scope="module")
-def without_api_key(sam_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return translate(sam_cli, tmp_path_factory.mktemp("without-key"), ApiKeyRequired="")
+def without_api_key(sam_cli: Path) -> dict[str, Any]:
+    return translate(sam_cli, ApiKeyRequired="")
 
 
 def test_api_key_switched_on_guards_every_route_but_not_the_preflights(with_api_key: dict[str, Any]) -> None:
@@ -104,11 +104,7 @@ def test_functions_mounting_efs_get_vpc_access_and_wait_for_mount_targets(withou
             assert set(STACK.of_type("AWS::EFS::MountTarget")) <= set(depends_on)
 
 
-def test_the_translated_template_lints_clean(without_api_key: dict[str, Any], tmp_path: Path) -> None:
+def test_the_translated_template_lints_clean(without_api_key: dict[str, Any]) -> None:
     # cfn-lint 1.x no longer runs the SAM transform, so it checks raw AWS resources only here (e.g. EFS mount paths)
-    from cfnlint.api import lint_all
-
-    translated = tmp_path / "translated.json"
-    translated.write_text(json.dumps(without_api_key), encoding="utf-8")
-    errors = [match for match in lint_all(translated.read_text(encoding="utf-8")) if match.rule.id.startswith("E")]
+    errors = [match for match in lint_all(json.dumps(without_api_key)) if match.rule.id.startswith("E")]
     assert not errors, [str(error) for error in errors]

@@ -5,17 +5,20 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.settings import CatalogSettings, CloneSettings, SampleBucketSettings, get_settings
 
 if TYPE_CHECKING:
     from voice_service.adapters.s3_samples import S3SampleBucket
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
     from voice_service.services.cloning import CloningService
 
 
 @lru_cache(maxsize=1)
 def get_voice_catalog() -> SqliteVoiceCatalog:
     """The process-wide catalog (one SQLite connection per warm container)."""
+    # Imported on first use: the preview and upload functions never open the catalog.
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+
     settings = get_settings(CatalogSettings)
     return SqliteVoiceCatalog(settings.sqlite_path, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
 
