@@ -11,7 +11,15 @@ from aiohttp import WSMsgType, web
 from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
 CosyVoiceMode = Literal[
-    "ok", "task_failed_start", "task_failed_mid", "http_401", "close_mid_stream", "stall", "no_audio"
+    "ok",
+    "task_failed_start",
+    "task_failed_mid",
+    "http_401",
+    "http_503",
+    "close_mid_stream",
+    "stall",
+    "no_audio",
+    "garbage_frames",
 ]
 AUDIO_SECONDS = 1.0
 API_KEY = "sk-cosy-test-key-0123456789"
@@ -31,6 +39,8 @@ class CosyVoiceFake:
     mode: CosyVoiceMode = "ok"
     calls: list[CosyVoiceCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
     # The key the fake accepts (DashScope uses one key for every service).
     api_key: str = API_KEY
 
@@ -48,6 +58,8 @@ class CosyVoiceFake:
     async def _inference(self, request: web.Request) -> web.StreamResponse:
         call = CosyVoiceCall(authorization=request.headers.get("Authorization"))
         self.calls.append(call)
+        if self.mode == "http_503":
+            return web.Response(status=503, text="<html>Service Temporarily Unavailable</html>")
         if self.mode == "http_401" or call.authorization != f"Bearer {self.api_key}":
             return web.json_response({"code": "InvalidApiKey", "message": "Invalid API-key provided."}, status=401)
         socket = web.WebSocketResponse()
@@ -77,8 +89,15 @@ class CosyVoiceFake:
             assert self.server is not None
             await self.server.stall()
             return
+        if self.mode == "garbage_frames":
+            # Not JSON, JSON without a header, an event for another task, then the connection ends.
+            await socket.send_str("\x00\x01 this is not json {")
+            await socket.send_json({"payload": {"output": 42}})
+            await socket.send_json(_event("some-other-task", "task-finished"))
+            await socket.close()
+            return
         rate = int(call.parameters["sample_rate"])
-        audio = b"" if self.mode == "no_audio" else tone_pcm16(AUDIO_SECONDS, rate)
+        audio = b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, rate)
         for start in range(0, len(audio), 6400):
             await socket.send_json(_event(task_id, "result-generated", {"output": {"type": "sentence-synthesis"}}))
             await socket.send_bytes(audio[start : start + 6400])

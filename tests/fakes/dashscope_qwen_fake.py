@@ -11,7 +11,9 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
-QwenMode = Literal["ok", "error_event", "http_401", "close_mid_stream", "stall", "no_audio"]
+QwenMode = Literal[
+    "ok", "error_event", "http_401", "http_503", "close_mid_stream", "stall", "no_audio", "garbage_frames"
+]
 AUDIO_SECONDS = 1.0
 QWEN_RATE = 24000
 API_KEY = "sk-qwen-test-key-0123456789"
@@ -30,6 +32,8 @@ class QwenRealtimeFake:
     mode: QwenMode = "ok"
     calls: list[QwenCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
     # The key the fake accepts (DashScope uses one key for every service).
     api_key: str = API_KEY
 
@@ -46,6 +50,8 @@ class QwenRealtimeFake:
     async def _realtime(self, request: web.Request) -> web.StreamResponse:
         call = QwenCall(model=request.query.get("model"), authorization=request.headers.get("Authorization"))
         self.calls.append(call)
+        if self.mode == "http_503":
+            return web.Response(status=503, text="<html>Service Temporarily Unavailable</html>")
         if self.mode == "http_401" or call.authorization != f"Bearer {self.api_key}":
             return web.json_response({"code": "InvalidApiKey", "message": "Invalid API-key provided."}, status=401)
         socket = web.WebSocketResponse()
@@ -75,7 +81,15 @@ class QwenRealtimeFake:
             await self.server.stall()
             return
         await socket.send_json({"type": "response.created", "response": {"id": "resp_1"}})
-        audio = b"" if self.mode == "no_audio" else tone_pcm16(AUDIO_SECONDS, QWEN_RATE)
+        if self.mode == "garbage_frames":
+            # Not JSON, binary where only text is spoken, JSON of the wrong shape, then the connection ends.
+            await socket.send_str("\x00\x01 this is not json {")
+            await socket.send_bytes(bytes(range(256)))
+            await socket.send_json(["response.audio.delta", 42])
+            await socket.send_json({"type": "response.audio.delta", "delta": 12345})
+            await socket.close()
+            return
+        audio = b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, QWEN_RATE)
         for start in range(0, len(audio), 9600):
             delta = base64.b64encode(audio[start : start + 9600]).decode()
             await socket.send_json({"type": "response.audio.delta", "response_id": "resp_1", "delta": delta})

@@ -10,7 +10,17 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.tts_loopback import LoopbackServer, tone_mp3
 
-EdgeMode = Literal["ok", "http_403", "http_503", "close_before_audio", "stall", "no_audio", "not_mp3"]
+EdgeMode = Literal[
+    "ok",
+    "http_403",
+    "http_503",
+    "close_before_audio",
+    "close_mid_audio",
+    "stall",
+    "no_audio",
+    "not_mp3",
+    "garbage_frames",
+]
 AUDIO_SECONDS = 1.0
 EDGE_RATE = 24000
 SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
@@ -33,6 +43,8 @@ class EdgeFake:
     mode: EdgeMode = "ok"
     calls: list[EdgeCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -72,10 +84,19 @@ class EdgeFake:
         if self.mode == "close_before_audio":
             await socket.close()
             return socket
+        if self.mode == "garbage_frames":
+            # A binary frame whose 2-byte header length points past its end, then one without any header.
+            await socket.send_bytes(b"\x7f\xff" + b"Path:audio\r\n")
+            await socket.send_bytes(b"\x00\x00" + bytes(64))
+            await socket.close()
+            return socket
         if self.mode != "no_audio":
-            audio = b"<html>busy</html>" * 64 if self.mode == "not_mp3" else tone_mp3(AUDIO_SECONDS, EDGE_RATE)
+            audio = b"<html>busy</html>" * 64 if self.mode == "not_mp3" else tone_mp3(self.audio_seconds, EDGE_RATE)
             for start in range(0, len(audio), 4096):
                 await socket.send_bytes(_audio_frame(audio[start : start + 4096]))
+                if self.mode == "close_mid_audio":
+                    await socket.close()  # no turn.end: the audio stops after its first frame
+                    return socket
         await socket.send_str(_text_frame("turn.end", "{}"))
         await socket.close()
         return socket

@@ -9,7 +9,9 @@ from aiohttp import web
 
 from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
-ElevenLabsMode = Literal["ok", "http_401", "http_500_html", "http_422", "close_mid_stream", "stall", "no_audio"]
+ElevenLabsMode = Literal[
+    "ok", "http_401", "http_500_html", "http_422", "close_mid_stream", "stall", "no_audio", "garbage_chunks"
+]
 AUDIO_SECONDS = 1.0
 API_KEY = "el-test-key-0123456789"
 
@@ -27,6 +29,8 @@ class ElevenLabsFake:
     mode: ElevenLabsMode = "ok"
     calls: list[ElevenLabsCall] = field(default_factory=list)
     server: LoopbackServer | None = None
+    # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
+    audio_seconds: float = AUDIO_SECONDS
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -54,7 +58,9 @@ class ElevenLabsFake:
         output_format = call.output_format or "mp3_44100_128"
         if not output_format.startswith("pcm_"):
             return web.json_response({"detail": {"status": "invalid_format", "message": "fake speaks PCM only"}}, 400)
-        audio = b"" if self.mode == "no_audio" else tone_pcm16(AUDIO_SECONDS, int(output_format.removeprefix("pcm_")))
+        audio = (
+            b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, int(output_format.removeprefix("pcm_")))
+        )
         response = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
         if self.mode == "close_mid_stream":
             response.content_length = len(audio)  # promise everything, then send half and hang up
@@ -63,6 +69,13 @@ class ElevenLabsFake:
             await response.write(audio[:1024])
             assert self.server is not None
             await self.server.stall()
+            return response
+        if self.mode == "garbage_chunks":
+            # Chunked transfer encoding broken under the client: bytes that are no chunk-size line.
+            await response.write(audio[:1024])
+            assert request.transport is not None
+            request.transport.write(b"zz-not-a-chunk-size\r\n\x00\x01garbage\r\n")
+            request.transport.close()
             return response
         if self.mode == "close_mid_stream":
             await response.write(audio[: len(audio) // 2])

@@ -8,6 +8,7 @@ import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import cache
 
 from aiohttp import web
 
@@ -71,8 +72,9 @@ class LoopbackServer:
         await self._runner.cleanup()
 
 
+@cache
 def tone_pcm16(seconds: float, sample_rate: int) -> bytes:
-    """A 440 Hz tone as mono 16-bit little-endian PCM: what a fake 'speaks'."""
+    """A 440 Hz tone as mono 16-bit little-endian PCM: what a fake 'speaks' (cached: a fake adds no latency)."""
     import numpy as np
 
     count = int(round(seconds * sample_rate))
@@ -80,6 +82,7 @@ def tone_pcm16(seconds: float, sample_rate: int) -> bytes:
     return (samples * 32767).astype("<i2").tobytes()
 
 
+@cache
 def tone_mp3(seconds: float, sample_rate: int) -> bytes:
     """The same tone encoded as MP3 (what Edge sends: 24 kHz mono)."""
     import numpy as np
@@ -98,3 +101,43 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class GarbageServer:
+    """A loopback TCP server that answers every connection with bytes that are neither HTTP nor a websocket."""
+
+    REPLY = b"\x00\x01\x02 SSH-2.0-not-what-you-expected \xff\xfe\r\n\r\n" + bytes(range(256))
+
+    def __init__(self) -> None:
+        import socket
+
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="garbage-server", daemon=True)
+        self.port = int(self._listener.getsockname()[1])
+        self.connections = 0
+
+    def __enter__(self) -> GarbageServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with connection:
+                connection.settimeout(1.0)
+                try:
+                    connection.recv(65536)  # the request line and headers
+                    connection.sendall(self.REPLY)
+                except OSError:
+                    pass

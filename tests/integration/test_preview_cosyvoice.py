@@ -110,3 +110,24 @@ def test_endpoint_variable_changed_after_import_takes_effect(
     assert_error(refused, 502, "The cosyvoice provider failed: the server could not be reached.")
     assert_preview_wav(served, 16000, AUDIO_SECONDS)
     assert len(cosyvoice.calls) == 1
+
+
+def test_socket_error_after_the_task_finished_is_teardown_not_a_failure() -> None:
+    # GIVEN a synthesizer whose task has finished (call() is about to return the audio)
+    from voice_service.adapters.tts.common import StreamOutcome
+    from voice_service.adapters.tts.cosyvoice import _sdk
+
+    synthesizer_class, audio_format = _sdk()
+    outcome = StreamOutcome("cosyvoice")
+    synthesizer = synthesizer_class(
+        outcome=outcome, model="cosyvoice-v2", voice="v", format=audio_format.PCM_16000HZ_MONO_16BIT, url="ws://x"
+    )
+    synthesizer.complete_event.set()
+    # WHEN the receive thread fails to answer the server's close frame on the socket call() just closed
+    synthesizer.on_error(None, OSError(9, "Bad file descriptor"))
+    # THEN the outcome is left to call() (a race here used to turn good previews into 502s)
+    assert not outcome.settled
+    # AND before the task finished, the same error is a failure
+    synthesizer.complete_event.clear()
+    synthesizer.on_error(None, OSError(9, "Bad file descriptor"))
+    assert outcome.settled

@@ -69,6 +69,8 @@ def test_both_spellings_agreeing_is_fine_even_through_an_alias() -> None:
             "Unknown provider 'azure': use one of edge, dashscope, cosyvoice, elevenlabs, espeak.",
         ),
         (PreviewDraft(text=" \n\t "), "The text is empty; send a few words to preview."),
+        # Found by the OpenAPI fuzzer: Edge answered a lone control character with no audio (a 502).
+        (PreviewDraft(text="\x12\x00\u200b"), "The text is empty; send a few words to preview."),
         (PreviewDraft(text="hi", voice="v" * 201), "The voice is too long; use at most 200 characters."),
     ],
 )

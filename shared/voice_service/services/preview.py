@@ -93,7 +93,8 @@ def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewReque
         InvalidRequestError: empty or too long text, unknown provider, conflicting spellings, oversized fields.
     """
     text = draft.text.strip()
-    if not text:
+    # Control and format characters alone are nothing to speak (Edge drops them and answers with no audio).
+    if not any(character.isprintable() and not character.isspace() for character in text):
         raise InvalidRequestError("The text is empty; send a few words to preview.")
     # Control characters are not speech (providers drop them): text made only of them would bring back no audio.
     if not any(character.isprintable() and not character.isspace() for character in text):

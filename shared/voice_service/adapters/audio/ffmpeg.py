@@ -2,10 +2,12 @@
 
 pydub's `from_file` is not used on uploads: it runs ffprobe, reads stdin through the `cache:` protocol and lets
 ffmpeg guess the format, which is how a concat script or playlist disguised as audio reads other files. Instead:
-the container is sniffed from its magic bytes and that demuxer is forced, the upload reaches ffmpeg through a pipe
-with no other protocol allowed (mp4 only: a file in a private temporary directory, because its index may sit at the
-end and needs seeking), ffmpeg runs in that empty directory with an empty environment, the decoded duration and
-size are capped, and the process is killed after a timeout. pydub then wraps the raw PCM into the WAV.
+the container is sniffed from its magic bytes and that demuxer is forced, the upload reaches ffmpeg as a stream on
+its standard input with no other protocol allowed (mp4 only: by the file protocol, because its index may sit at the
+end and needs seeking; either way from a file in a private temporary directory), ffmpeg runs in that directory
+with an empty environment, the decoded duration and size are capped, and the process is killed after a timeout.
+ffmpeg writes the WAV into that directory itself (a seekable file, so its header carries the real sizes), which
+spares the PCM a trip through a pipe and a second copy in memory.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import io
 import subprocess
 import tempfile
 import time
-import warnings
+import wave
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from voice_service.adapters.audio.sniff import AudioContainer, sniff_container
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError
@@ -66,20 +69,19 @@ class FfmpegSampleConverter:
         if container is None:
             raise InvalidRequestError(SUPPORTED_FORMATS_SENTENCE)
         started = time.perf_counter()
-        pcm = self._decode_to_pcm(data, container)
-        pcm = pcm[: len(pcm) - len(pcm) % (CLONE_CHANNELS * CLONE_SAMPLE_WIDTH)]
-        segment = _audio_segment_class()(
-            data=pcm, sample_width=CLONE_SAMPLE_WIDTH, frame_rate=CLONE_SAMPLE_RATE, channels=CLONE_CHANNELS
-        )
-        duration = float(segment.duration_seconds)
+        wav = self._decode_to_wav(data, container)
+        try:
+            with wave.open(io.BytesIO(wav), "rb") as reader:
+                frames = reader.getnframes()
+        except (wave.Error, EOFError) as exc:
+            raise InvalidRequestError(f"The {container.name} audio contains no sound that could be decoded.") from exc
+        duration = frames / CLONE_SAMPLE_RATE
         if duration == 0:
             raise InvalidRequestError(f"The {container.name} audio contains no sound that could be decoded.")
         if duration < self._min_seconds:
             raise InvalidRequestError(
                 f"The audio is too short ({duration:.1f} s): at least {self._min_seconds:g} seconds are needed."
             )
-        wav = io.BytesIO()
-        segment.export(wav, format="wav")
         elapsed = time.perf_counter() - started
         logger.info(
             "Sample converted",
@@ -90,18 +92,22 @@ class FfmpegSampleConverter:
                 "conversion_ms": round(elapsed * 1000, 1),
             },
         )
-        return ConvertedSample(wav.getvalue(), duration, container.name, elapsed)
+        return ConvertedSample(wav, duration, container.name, elapsed)
 
-    def _decode_to_pcm(self, data: bytes, container: AudioContainer) -> bytes:
+    def _decode_to_wav(self, data: bytes, container: AudioContainer) -> bytes:
         exe = self._ffmpeg_exe()
-        # A fresh empty working directory: even a relative path inside a disguised input resolves to nothing.
+        # A fresh private working directory holding only the upload: a relative path in a disguised input resolves
+        # to nothing else.
         with tempfile.TemporaryDirectory(prefix="clone-sample-") as workdir:
+            input_path = Path(workdir) / "input.bin"
+            input_path.write_bytes(data)
+            output_path = Path(workdir) / "sample.wav"
             if container.needs_seekable_input:
-                input_path = Path(workdir) / "input.bin"
-                input_path.write_bytes(data)
-                source, protocols, stdin_bytes = f"file:{input_path}", "file", None
+                source, protocols, streamed = f"file:{input_path}", "file", False
             else:
-                source, protocols, stdin_bytes = "pipe:0", "pipe", data
+                # Still a stream on standard input with only the pipe protocol allowed, but backed by the file:
+                # ffmpeg reads it at C speed, where feeding a pipe from Python costs a select() round per 4 KiB.
+                source, protocols, streamed = "pipe:0", "pipe", True
             command = [
                 exe,
                 "-nostdin",
@@ -129,22 +135,24 @@ class FfmpegSampleConverter:
                 "-c:a",
                 "pcm_s16le",
                 "-f",
-                "s16le",
+                "wav",
+                "-bitexact",  # the canonical 44-byte header, no encoder tag
                 "-fs",
                 str(self.max_pcm_bytes + 4096),
-                "pipe:1",
+                str(output_path),
             ]
             try:
-                completed = subprocess.run(
-                    command,
-                    input=stdin_bytes,
-                    stdin=subprocess.DEVNULL if stdin_bytes is None else None,
-                    capture_output=True,
-                    cwd=workdir,
-                    env={},
-                    timeout=self._timeout_seconds,
-                    check=False,
-                )
+                with input_path.open("rb") if streamed else nullcontext(subprocess.DEVNULL) as stdin:
+                    completed = subprocess.run(
+                        command,
+                        stdin=stdin,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                        cwd=workdir,
+                        env={},
+                        timeout=self._timeout_seconds,
+                        check=False,
+                    )
             except subprocess.TimeoutExpired as exc:
                 logger.warning("Sample conversion timed out", extra={"source_format": container.name})
                 raise InvalidRequestError(
@@ -152,19 +160,20 @@ class FfmpegSampleConverter:
                 ) from exc
             except OSError as exc:
                 raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
-        if completed.returncode != 0:
-            logger.warning(
-                "Sample conversion failed",
-                extra={
-                    "source_format": container.name,
-                    "returncode": completed.returncode,
-                    "ffmpeg_stderr": completed.stderr[:STDERR_LOG_CHARS].decode("utf-8", "replace"),
-                },
-            )
-            raise InvalidRequestError(
-                f"The audio could not be decoded as {container.name}: the file is truncated, corrupt or not audio."
-            )
-        return completed.stdout[: self.max_pcm_bytes]
+            if completed.returncode != 0:
+                logger.warning(
+                    "Sample conversion failed",
+                    extra={
+                        "source_format": container.name,
+                        "returncode": completed.returncode,
+                        "ffmpeg_stderr": completed.stderr[:STDERR_LOG_CHARS].decode("utf-8", "replace"),
+                    },
+                )
+                raise InvalidRequestError(
+                    f"The audio could not be decoded as {container.name}: the file is truncated, corrupt or not audio."
+                )
+            # Read before the private directory goes away (no file: nothing was decoded, judged by the caller).
+            return output_path.read_bytes() if output_path.is_file() else b""
 
     def _ffmpeg_exe(self) -> str:
         if self._configured_exe:
@@ -177,13 +186,3 @@ class FfmpegSampleConverter:
             return str(imageio_ffmpeg.get_ffmpeg_exe())
         except RuntimeError as exc:
             raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
-
-
-def _audio_segment_class() -> Any:
-    # pydub looks for ffmpeg on PATH at import and warns when absent (it never runs it here: raw PCM in, WAV out),
-    # and imports the stdlib audioop that Python 3.12 flags as deprecated. Both are pydub's, silenced only here.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
-        warnings.filterwarnings("ignore", message="'audioop' is deprecated", category=DeprecationWarning)
-        from pydub import AudioSegment
-    return AudioSegment

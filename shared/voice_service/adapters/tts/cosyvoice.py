@@ -82,6 +82,10 @@ def _sdk() -> tuple[Any, Any]:
 
         def on_error(self, ws: object, error: object) -> None:
             super().on_error(ws, error)
+            # Once the task ended, call() closes the socket while the receive thread may still answer the server's
+            # close frame on it (EBADF): that is teardown, and call() itself reports the task's outcome.
+            if self.complete_event.is_set():
+                return
             if not isinstance(error, WebSocketConnectionClosedException):
                 self._outcome.fail(websocket_failure_reason(error))
 

@@ -49,6 +49,10 @@ async def _collect_mp3(communicate: object) -> bytes:
             mp3 += chunk["data"]
             if len(mp3) > MAX_UPSTREAM_AUDIO_BYTES:
                 raise UpstreamError(PROVIDER, TOO_MUCH_AUDIO)
+    # edge-tts ends the stream quietly when the socket closes before `turn.end`; it moves a turn's audio byte count
+    # out of `chunk_audio_bytes` only on `turn.end`, so a count left there means the audio was cut short.
+    if communicate.state.get("chunk_audio_bytes"):  # type: ignore[attr-defined]
+        raise UpstreamError(PROVIDER, "the connection closed before the audio was complete.")
     return bytes(mp3)
 
 
