@@ -133,6 +133,10 @@ def world(
     """A bucket with one object, a catalog with one voice and a DashScope enrollment fake that accepts clones."""
     bucket = use_fresh_bucket(monkeypatch, s3_endpoint)
     monkeypatch.setenv("OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS", str(CONVERSION_TIMEOUT_SECONDS))
+    # A generous conversion bound on this shared machine; the provider budgets shrink so that the total still fits
+    # the 27 s a clone may take (the settings refuse more).
+    monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS", "1")
     with FakeDashScopeEnrollment() as fake:
         monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", fake.base_url)
         monkeypatch.setenv("DASHSCOPE_API_KEY", fake.api_key)

@@ -96,9 +96,6 @@ def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewReque
     # Control and format characters alone are nothing to speak (Edge drops them and answers with no audio).
     if not any(character.isprintable() and not character.isspace() for character in text):
         raise InvalidRequestError("The text is empty; send a few words to preview.")
-    # Control characters are not speech (providers drop them): text made only of them would bring back no audio.
-    if not any(character.isprintable() and not character.isspace() for character in text):
-        raise InvalidRequestError("The text has nothing to speak; send a few words to preview.")
     if len(text) > policy.max_chars:
         raise InvalidRequestError(
             f"The text is {len(text)} characters long; a preview takes at most {policy.max_chars} characters."
