@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from voice_service.errors import UpstreamError
 
@@ -106,6 +106,22 @@ class StreamOutcome:
             if self._failure is not None:
                 raise UpstreamError(self.provider, self._failure)
             return b"".join(self._chunks)
+
+
+def drive_websocket_stream(
+    drive: Callable[[], None], connection: Any, outcome: StreamOutcome, timeout: float, thread_name: str
+) -> bytes:
+    """Run an SDK's blocking websocket exchange (`drive`) on a daemon thread and wait for `outcome`.
+
+    The request returns at the deadline even if the SDK does not; `connection.ws` is then closed without waiting
+    for a close handshake, which a stalled server would never answer.
+    """
+    threading.Thread(target=drive, name=thread_name, daemon=True).start()
+    try:
+        return outcome.wait(timeout)
+    finally:
+        if connection.ws is not None:
+            connection.ws.close(timeout=0)
 
 
 def websocket_failure_reason(error: object) -> str:

@@ -7,13 +7,18 @@ terminal event (audio, task-failed, transport error, early close) up to the dead
 
 from __future__ import annotations
 
-import threading
 from functools import cache
 from typing import Any
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.adapters.dashscope_sdk import configured_dashscope
-from voice_service.adapters.tts.common import StreamOutcome, deadline_reason, quote_upstream, websocket_failure_reason
+from voice_service.adapters.tts.common import (
+    StreamOutcome,
+    deadline_reason,
+    drive_websocket_stream,
+    quote_upstream,
+    websocket_failure_reason,
+)
 from voice_service.errors import ProviderNotConfiguredError
 from voice_service.settings import CosyVoiceTtsSettings, get_settings
 
@@ -59,13 +64,7 @@ class CosyVoiceSynthesizer:
                     outcome.add_audio(audio)
                 outcome.succeed()
 
-        threading.Thread(target=drive, name="tts-cosyvoice", daemon=True).start()
-        try:
-            pcm = outcome.wait(timeout)
-        finally:
-            if synthesizer.ws is not None:
-                # No close handshake wait: a stalled server would not answer it.
-                synthesizer.ws.close(timeout=0)
+        pcm = drive_websocket_stream(drive, synthesizer, outcome, timeout, thread_name="tts-cosyvoice")
         return resample_pcm16(pcm, native_rate, sample_rate)
 
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import threading
 from functools import cache
 from typing import Any
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.adapters.dashscope_sdk import configured_dashscope
-from voice_service.adapters.tts.common import StreamOutcome, quote_upstream, websocket_failure_reason
+from voice_service.adapters.tts.common import (
+    StreamOutcome,
+    drive_websocket_stream,
+    quote_upstream,
+    websocket_failure_reason,
+)
 from voice_service.errors import InvalidRequestError
 from voice_service.settings import QwenTtsSettings, get_settings
 
@@ -51,13 +55,7 @@ class QwenRealtimeSynthesizer:
             except Exception as exc:  # the SDK's connect timeout, or a send after the server hung up
                 outcome.fail(websocket_failure_reason(exc))
 
-        threading.Thread(target=drive, name="tts-dashscope", daemon=True).start()
-        try:
-            pcm = outcome.wait(timeout)
-        finally:
-            if session.ws is not None:
-                # No close handshake wait: a stalled server would not answer it.
-                session.ws.close(timeout=0)
+        pcm = drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
         return resample_pcm16(pcm, QWEN_PCM_RATE, sample_rate)
 
 
