@@ -14,9 +14,8 @@ from functions.list_voices.app import router as list_voices_router
 from functions.preview.app import router as preview_router
 from voice_service.http.app import create_app
 
-# Fixed paths before `/voices/{entry_id}`: Starlette answers a wrong method with the first route whose path matches,
-# and `/voices/clone` must not be mistaken for an entry id (in API Gateway each path is its own resource).
-ROUTERS = (preview_router, list_voices_router, clone_voice_router, create_upload_router, delete_voice_router)
+# Order does not matter: `/voices/{entry_id}` never matches `/voices/clone` or `/voices/uploads` (see delete_voice).
+ROUTERS = (preview_router, list_voices_router, delete_voice_router, clone_voice_router, create_upload_router)
 
 
 def create_local_app() -> FastAPI:
