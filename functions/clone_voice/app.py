@@ -15,10 +15,13 @@ from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IA
 from voice_service.adapters.s3_samples import STORE_SAMPLES_IAM_ACTIONS, TAKE_UPLOADS_IAM_ACTIONS
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
+from voice_service.http.schemas import AUTH_ERROR_RESPONSES, ConsentItem, ErrorBody
+from voice_service.identity import Caller, owner_of
 from voice_service.observability import logger
 from voice_service.services.cloning import CloneForm, CloningService
+from voice_service.services.quotas import CloneQuota
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
 from voice_service.settings import CloneVoiceFunctionSettings, load_settings
 
@@ -40,8 +43,9 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
     clone = settings.clone
     bucket = S3SampleBucket.configured(settings.bucket)
     dashscope = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
+    catalog = SqliteVoiceCatalog.configured(settings.catalog)
     return CloningService(
-        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        catalog=catalog,
         converter=FfmpegSampleConverter(
             ffmpeg_exe=clone.ffmpeg_exe,
             max_seconds=clone.max_sample_seconds,
@@ -55,11 +59,15 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
         direct_max_bytes=clone.direct_upload_max_bytes,
         deploy_wait_seconds=clone.cosyvoice_deploy_wait_seconds,
         poll_interval_seconds=clone.cosyvoice_poll_interval_seconds,
+        quota=CloneQuota(settings.quota.max_voices_per_user, settings.quota.clones_per_minute),
+        usage=catalog,
+        consent_required=settings.consent.required(settings.auth),
     )
 
 
 cloning_service = Dependency(build_cloning_service, SETTINGS)
-DEPENDENCIES = (cloning_service,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (cloning_service, gate)
 router = APIRouter()
 
 
@@ -73,6 +81,7 @@ class CloneResponse(BaseModel):
     provider: str
     target_model: str
     message: str
+    consent: ConsentItem | None = None
 
 
 FormText = Annotated[str | None, Form()]
@@ -81,28 +90,36 @@ FormText = Annotated[str | None, Form()]
 @router.post(
     "/voices/clone",
     response_model=CloneResponse,
+    # `consent` is left out when the clone has none, so the open mode answers exactly contract rule 11's fields.
+    response_model_exclude_none=True,
     summary="Clone a voice from an audio sample",
     responses={
-        **ERROR_RESPONSES,
+        **AUTH_ERROR_RESPONSES,
         404: {"model": ErrorBody, "description": "No upload has that upload_id"},
         413: {"model": ErrorBody, "description": "Sample too large for a direct request: use POST /voices/uploads"},
+        429: {"model": ErrorBody, "description": "A per-user limit was hit (the detail names it)"},
         502: {"model": ErrorBody, "description": "The provider failed"},
     },
 )
 def clone_voice(
     service: Annotated[CloningService, Depends(cloning_service)],
+    caller: Annotated[Caller, Depends(caller_of(gate))],
     provider: FormText = None,
     target_model: FormText = None,
     display_label: FormText = None,
     prefix: FormText = None,
     preferred_name: FormText = None,
     upload_id: FormText = None,
+    consent_speaker: Annotated[str | None, Form(description="Who speaks in the sample and consented.")] = None,
+    consent_affirmed: Annotated[str | None, Form(description="true: the speaker consented to be cloned.")] = None,
     audio: Annotated[UploadFile | None, File(description="The sample, up to about 4.5 MiB here.")] = None,
 ) -> CloneResponse:
-    form = CloneForm(provider, target_model, display_label, prefix, preferred_name, upload_id)
+    form = CloneForm(
+        provider, target_model, display_label, prefix, preferred_name, upload_id, consent_speaker, consent_affirmed
+    )
     # Reading one byte past the limit is enough to reject; a larger part never lands in memory whole.
     data = audio.file.read(MAX_SAMPLE_BYTES + 1) if audio is not None else None
-    result = service.clone(form, data)
+    result = service.clone(form, data, owner_of(caller))
     entry = result.entry
     logger.append_keys(entry_id=entry.id, provider=entry.provider)
     return CloneResponse(
@@ -112,6 +129,7 @@ def clone_voice(
         provider=entry.provider,
         target_model=entry.target_model,
         message=result.message,
+        consent=ConsentItem.json_from_record(entry.consent),
     )
 
 

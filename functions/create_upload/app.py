@@ -14,8 +14,10 @@ from pydantic import BaseModel, Field
 from voice_service.adapters.s3_samples import ISSUE_UPLOADS_IAM_ACTIONS, S3SampleBucket
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES
+from voice_service.http.schemas import AUTH_ERROR_RESPONSES
+from voice_service.identity import Caller
 from voice_service.services.uploads import UploadStore, create_upload
 from voice_service.settings import CreateUploadFunctionSettings, load_settings
 
@@ -29,7 +31,8 @@ def build_upload_store(settings: CreateUploadFunctionSettings) -> UploadStore:
 
 
 upload_store = Dependency(build_upload_store, SETTINGS)
-DEPENDENCIES = (upload_store,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (upload_store, gate)
 router = APIRouter()
 
 
@@ -49,9 +52,13 @@ class UploadTicketBody(BaseModel):
     "/voices/uploads",
     response_model=UploadTicketBody,
     summary="Get a presigned upload for a large voice sample",
-    responses=ERROR_RESPONSES,
+    responses=AUTH_ERROR_RESPONSES,
 )
-def create_voice_upload(store: Annotated[UploadStore, Depends(upload_store)]) -> UploadTicketBody:
+def create_voice_upload(
+    store: Annotated[UploadStore, Depends(upload_store)],
+    # Only signed-in users may upload when users sign in (the caller itself is not needed: upload ids are random).
+    _caller: Annotated[Caller, Depends(caller_of(gate))],
+) -> UploadTicketBody:
     ticket = create_upload(store)
     return UploadTicketBody(
         upload_id=ticket.upload_id,

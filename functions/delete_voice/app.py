@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, Path
 
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
+from voice_service.http.schemas import AUTH_ERROR_RESPONSES, DeleteResult, ErrorBody
+from voice_service.identity import Caller, owner_of
 from voice_service.observability import logger
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
@@ -30,7 +32,8 @@ def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
 
 
 voice_catalog = Dependency(build_catalog, SETTINGS)
-DEPENDENCIES = (voice_catalog,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (voice_catalog, gate)
 router = APIRouter()
 
 
@@ -38,7 +41,7 @@ router = APIRouter()
     "/voices/{entry_id}",
     response_model=DeleteResult,
     summary="Delete a cloned voice",
-    responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
+    responses={**AUTH_ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "You have no entry with that id"}},
 )
 async def delete_voice_entry(
     # Bounds are documented, not enforced here: the service answers out-of-range ids with its own sentence.
@@ -46,9 +49,10 @@ async def delete_voice_entry(
         int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    caller: Annotated[Caller, Depends(caller_of(gate))],
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)
-    delete_voice(catalog, entry_id)
+    delete_voice(catalog, entry_id, owner_of(caller))
     return DeleteResult()
 
 

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES, VoiceList
+from voice_service.http.schemas import AUTH_ERROR_RESPONSES, VoiceList
+from voice_service.identity import Caller, owner_of
 from voice_service.providers import CLONE_PROVIDERS
 from voice_service.services.catalog import VoiceCatalog, list_voices
 from voice_service.settings import ListVoicesFunctionSettings, load_settings
@@ -30,25 +32,28 @@ def build_catalog(settings: ListVoicesFunctionSettings) -> VoiceCatalog:
 
 
 voice_catalog = Dependency(build_catalog, SETTINGS)
-DEPENDENCIES = (voice_catalog,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (voice_catalog, gate)
 router = APIRouter()
 
 
 @router.get(
     "/voices",
     response_model=VoiceList,
-    summary="List cloned voices",
-    responses=ERROR_RESPONSES,
+    summary="List your cloned voices",
+    responses=AUTH_ERROR_RESPONSES,
 )
 async def get_voices(
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    caller: Annotated[Caller, Depends(caller_of(gate))],
     provider: Annotated[
         str | None,
         # Documented as an enum; the service also accepts other letter cases and a blank value (= no filter).
         Query(description="Only this provider's voices.", json_schema_extra={"enum": list(CLONE_PROVIDERS)}),
     ] = None,
 ) -> Response:
-    return Response(VoiceList.json_from_entries(list_voices(catalog, provider)), media_type="application/json")
+    entries = list_voices(catalog, provider, owner_of(caller))
+    return Response(VoiceList.json_from_entries(entries), media_type="application/json")
 
 
 app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)

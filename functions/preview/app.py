@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Response
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ErrorBody
+from voice_service.identity import Caller, Gate
 from voice_service.services.preview import PreviewForm, PreviewPolicy, PreviewService
 from voice_service.settings import PreviewFunctionSettings, load_settings
 
@@ -37,12 +39,21 @@ def build_preview_service(settings: PreviewFunctionSettings) -> PreviewService:
 
 
 preview_service = Dependency(build_preview_service, SETTINGS)
-DEPENDENCIES = (preview_service,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (preview_service, gate)
+
+
+def _anonymous_preview(the_gate: Gate) -> bool:
+    return the_gate.settings.anonymous_preview
+
+
+preview_caller = caller_of(gate, anonymous_allowed=_anonymous_preview)
 router = APIRouter()
 
 PREVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"audio/wav": {}}, "description": "16-bit mono PCM WAV at the session sample rate"},
     400: {"model": ErrorBody, "description": "Invalid request"},
+    401: {"model": ErrorBody, "description": "Sign-in required, or the token is invalid or expired"},
     413: {"model": ErrorBody, "description": "The audio is too long to return"},
     502: {"model": ErrorBody, "description": "The provider failed, stalled or sent no audio"},
     503: {"model": ErrorBody, "description": "The provider is not configured"},
@@ -50,7 +61,12 @@ PREVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/tts/preview", response_class=Response, summary="Synthesize a voice preview", responses=PREVIEW_RESPONSES)
-def post_preview(form: PreviewForm, service: Annotated[PreviewService, Depends(preview_service)]) -> Response:
+def post_preview(
+    form: PreviewForm,
+    service: Annotated[PreviewService, Depends(preview_service)],
+    # Signed-in users only, unless OPENTALKING_AUTH_ANONYMOUS_PREVIEW allows anyone.
+    _caller: Annotated[Caller, Depends(preview_caller)],
+) -> Response:
     audio = service.synthesize(form)
     # Each preview is synthesized fresh: the same text may sound different after a voice or model change.
     return Response(content=audio.wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})

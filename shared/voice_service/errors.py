@@ -62,3 +62,19 @@ class StorageError(VoiceServiceError):
 
 class StorageBusyError(StorageError):
     """The catalog stayed locked by other writers for longer than the busy timeout."""
+
+
+class AuthenticationError(VoiceServiceError):
+    """The caller must sign in: the bearer token is missing, malformed, expired or not from the trusted issuer."""
+
+
+class IdentityProviderUnavailableError(VoiceServiceError):
+    """The issuer's signing keys (JWKS) could not be fetched, so no token can be checked right now."""
+
+
+class QuotaExceededError(VoiceServiceError):
+    """A per-user limit was reached; the message names the limit."""
+
+
+class ConsentRequiredError(InvalidRequestError):
+    """A clone needs a consent record in this deployment, and the request has none (or an incomplete one)."""

@@ -19,6 +19,36 @@ class NewVoice:
     target_model: str
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """Who consented to be cloned, the statement the caller affirmed, and who recorded it when."""
+
+    speaker: str
+    affirmation: str
+    recorded_by: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose voices a catalog call sees and writes.
+
+    `user_id` None is the shared catalog of the open and api-key modes: every row, new rows unowned (the service's
+    behaviour before sign-in existed). A signed-in user sees only rows with their id; an admin (the configured
+    group) also sees unowned rows, those cloned before users signed in.
+    """
+
+    user_id: str | None
+    sees_unowned: bool = False
+
+    @property
+    def shared(self) -> bool:
+        return self.user_id is None
+
+
+SHARED_CATALOG: Final = Owner(user_id=None)
+
+
 class VoiceEntry(NamedTuple):
     """A cloned voice as stored in the catalog.
 
@@ -34,7 +64,9 @@ class VoiceEntry(NamedTuple):
     target_model: str
     source: str
     created_at: datetime
+    # The speaker's consent record, or None for entries cloned without one.
+    consent: ConsentRecord | None = None
 
 
-# What GET /voices shows of an entry: every field but `created_at` (the spec's seven, in the spec's order).
-LISTED_FIELDS: Final = VoiceEntry._fields[:-1]
+# What GET /voices shows of an entry: the spec's seven fields, in the spec's order, then the consent record.
+LISTED_FIELDS: Final = (*VoiceEntry._fields[:7], "consent")

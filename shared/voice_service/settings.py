@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -94,6 +94,74 @@ class CatalogSettings(_Base):
     sqlite_busy_timeout_seconds: float = Field(
         default=10.0, gt=0, le=25, validation_alias="OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"
     )
+
+
+AuthMode = Literal["open", "api-key", "users"]
+
+
+class AuthSettings(_Base):
+    """Who may call: `open` (anyone; one shared catalog), `api-key` (API Gateway checks x-api-key; one shared
+    catalog), or `users` (a signed-in user's JWT, verified against the issuer's JWKS; a catalog per user).
+
+    In Lambda the authorizer function verifies the token and the functions read its verdict from the request
+    context; `make run` verifies the same way in-process (voice_service.identity.tokens).
+    """
+
+    mode: AuthMode = Field(default="open", validation_alias="OPENTALKING_AUTH_MODE")
+    issuer: str | None = Field(default=None, validation_alias="OPENTALKING_AUTH_ISSUER")
+    audience: str | None = Field(default=None, validation_alias="OPENTALKING_AUTH_AUDIENCE")
+    # Blank: the issuer's `/.well-known/jwks.json` (where Cognito publishes it; other OIDC providers name theirs
+    # in `jwks_uri` of their discovery document).
+    jwks_url: str | None = Field(default=None, validation_alias="OPENTALKING_AUTH_JWKS_URL")
+    clock_skew_seconds: int = Field(default=60, ge=0, le=600, validation_alias="OPENTALKING_AUTH_CLOCK_SKEW_SECONDS")
+    jwks_cache_seconds: int = Field(
+        default=3600, ge=60, le=86400, validation_alias="OPENTALKING_AUTH_JWKS_CACHE_SECONDS"
+    )
+    # Members of this group (the token's `cognito:groups` or `groups` claim) also see voices no user owns.
+    admin_group: str | None = Field(default=None, validation_alias="OPENTALKING_AUTH_ADMIN_GROUP")
+    anonymous_preview: bool = Field(default=False, validation_alias="OPENTALKING_AUTH_ANONYMOUS_PREVIEW")
+
+    @field_validator("issuer", "audience", "jwks_url", "admin_group", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("anonymous_preview", mode="before")
+    @classmethod
+    def _blank_is_false(cls, value: object) -> object:
+        return False if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _users_need_an_issuer(self) -> Self:
+        if self.mode == "users" and (self.issuer is None or self.audience is None):
+            raise ValueError("OPENTALKING_AUTH_MODE users needs OPENTALKING_AUTH_ISSUER and OPENTALKING_AUTH_AUDIENCE")
+        return self
+
+    def jwks_location(self) -> str:
+        """Where the issuer publishes its signing keys."""
+        if self.jwks_url is not None:
+            return self.jwks_url
+        if self.issuer is None:
+            raise ValueError("no issuer is configured")
+        return f"{self.issuer.rstrip('/')}/.well-known/jwks.json"
+
+
+class QuotaSettings(_Base):
+    """Per-user limits in the `users` mode (0 = no limit): voices kept, clones and previews per minute."""
+
+    max_voices_per_user: int = Field(default=50, ge=0, le=1000, validation_alias="OPENTALKING_QUOTA_MAX_VOICES")
+    clones_per_minute: int = Field(default=5, ge=0, le=1000, validation_alias="OPENTALKING_QUOTA_CLONES_PER_MINUTE")
+
+
+class ConsentSettings(_Base):
+    """Whether a clone needs a consent record: `auto` = required when users sign in, else optional."""
+
+    consent: Literal["auto", "required", "optional"] = Field(
+        default="auto", validation_alias="OPENTALKING_CLONE_CONSENT"
+    )
+
+    def required(self, auth: AuthSettings) -> bool:
+        return self.consent == "required" or (self.consent == "auto" and auth.mode == "users")
 
 
 class ProviderKeySettings(_Base):
@@ -311,6 +379,7 @@ class ListVoicesFunctionSettings(FunctionSettings):
     """GET /voices."""
 
     api: CorsSettings
+    auth: AuthSettings
     catalog: CatalogSettings
 
 
@@ -318,6 +387,7 @@ class DeleteVoiceFunctionSettings(FunctionSettings):
     """DELETE /voices/{entry_id}."""
 
     api: CorsSettings
+    auth: AuthSettings
     catalog: CatalogSettings
 
 
@@ -325,6 +395,7 @@ class CreateUploadFunctionSettings(FunctionSettings):
     """POST /voices/uploads."""
 
     api: CorsSettings
+    auth: AuthSettings
     bucket: SampleBucketSettings
 
 
@@ -332,6 +403,9 @@ class CloneVoiceFunctionSettings(FunctionSettings):
     """POST /voices/clone."""
 
     api: CorsSettings
+    auth: AuthSettings
+    quota: QuotaSettings
+    consent: ConsentSettings
     catalog: CatalogSettings
     bucket: SampleBucketSettings
     clone: CloneSettings
@@ -343,6 +417,7 @@ class PreviewFunctionSettings(FunctionSettings):
     """POST /tts/preview."""
 
     api: CorsSettings
+    auth: AuthSettings
     preview: PreviewSettings
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
@@ -351,3 +426,9 @@ class PreviewFunctionSettings(FunctionSettings):
     cosyvoice: CosyVoiceTtsSettings
     elevenlabs: ElevenLabsTtsSettings
     espeak: EspeakTtsSettings
+
+
+class AuthorizerFunctionSettings(FunctionSettings):
+    """The API's Lambda authorizer (no route of its own)."""
+
+    auth: AuthSettings

@@ -16,7 +16,8 @@ from voice_service.models import NewVoice
 from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
-SPEC_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source"}
+# The spec's seven fields, and the consent record stored with the voice (issue 17).
+SPEC_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source", "consent"}
 
 
 def seed(wiring: FunctionWiring, *providers: CloneProvider) -> None:

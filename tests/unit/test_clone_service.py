@@ -350,7 +350,7 @@ def test_catalog_failure_after_the_provider_created_the_voice_logs_its_id(
     service: CloningService, caplog: pytest.LogCaptureFixture
 ) -> None:
     class BrokenCatalog(InMemoryVoiceCatalog):
-        def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+        def add_entry(self, voice: NewVoice, now: datetime, *args: object, **kwargs: object) -> VoiceEntry:
             raise StorageError("The voice catalog could not be used: disk I/O error.")
 
     service.catalog = BrokenCatalog()

@@ -46,6 +46,7 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
         "display_label": "Alice's Voice",
         "target_model": "qwen3-tts-vc-realtime",
         "source": "clone",
+        "consent": None,
     }
 
 

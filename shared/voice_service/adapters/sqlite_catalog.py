@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import NewVoice, VoiceEntry
+from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
 from voice_service.providers import CloneProvider
 from voice_service.services.catalog import deduplicated_label
+from voice_service.services.quotas import voice_limit_reached
 from voice_service.settings import CatalogSettings
 
 # Each entry is the SQL that takes the schema from version N to N+1 (PRAGMA user_version). Append; never edit.
@@ -37,10 +38,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX IF NOT EXISTS voices_unique_label ON voices (provider, target_model, display_label);
     """,
+    # Per-user catalogs: labels are unique per owner (unowned rows count as one owner), and listing by owner is
+    # an index lookup.
+    """
+    DROP INDEX IF EXISTS voices_unique_label;
+    CREATE UNIQUE INDEX voices_unique_label ON voices (ifnull(user_id, ''), provider, target_model, display_label);
+    CREATE INDEX voices_by_user ON voices (user_id, id);
+    ALTER TABLE voices ADD COLUMN consent_speaker TEXT;
+    ALTER TABLE voices ADD COLUMN consent_affirmation TEXT;
+    ALTER TABLE voices ADD COLUMN consent_recorded_by TEXT;
+    ALTER TABLE voices ADD COLUMN consent_recorded_at TEXT;
+    CREATE TABLE request_log (
+        user_id TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        at      REAL NOT NULL  -- Unix seconds
+    );
+    CREATE INDEX request_log_by_user ON request_log (user_id, action, at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = ", ".join(VoiceEntry._fields)  # the row order `_entry_from_row` reads
+_CONSENT_COLUMNS = ("consent_speaker", "consent_affirmation", "consent_recorded_by", "consent_recorded_at")
+# The row order `_entry_from_row` reads: the entry's plain fields, then its consent record's.
+_COLUMNS = ", ".join((*VoiceEntry._fields[:-1], *_CONSENT_COLUMNS))
 # A same-millisecond burst of identical labels needs at most this many distinct stamps.
 _MAX_LABEL_ATTEMPTS = 1000
 
@@ -64,58 +84,109 @@ class SqliteVoiceCatalog:
     def path(self) -> Path:
         return self._path
 
-    def list_entries(self, provider: CloneProvider | None = None) -> list[VoiceEntry]:
+    def list_entries(self, provider: CloneProvider | None = None, owner: Owner = SHARED_CATALOG) -> list[VoiceEntry]:
+        where, parameters = _owned_by(owner)
+        if provider is not None:
+            where.append("provider = ?")
+            parameters.append(provider)
+        query = f"SELECT {_COLUMNS} FROM voices {_where(where)} ORDER BY id"
         # One SELECT is atomic on its own (autocommit), so no BEGIN/COMMIT round trips on the hot read path.
         with self._transaction(None) as connection:
-            if provider is None:
-                rows = connection.execute(f"SELECT {_COLUMNS} FROM voices ORDER BY id").fetchall()
-            else:
-                query = f"SELECT {_COLUMNS} FROM voices WHERE provider = ? ORDER BY id"
-                rows = connection.execute(query, (provider,)).fetchall()
+            rows = connection.execute(query, parameters).fetchall()
         return [_entry_from_row(row) for row in rows]
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+    def add_entry(
+        self,
+        voice: NewVoice,
+        now: datetime,
+        owner: Owner = SHARED_CATALOG,
+        max_voices: int | None = None,
+        consent: ConsentRecord | None = None,
+    ) -> VoiceEntry:
         created_at = _format_timestamp(now)
+        # BEGIN IMMEDIATE takes the write lock before the count: concurrent clones by one user cannot both pass it.
         with self._transaction("BEGIN IMMEDIATE") as connection:
+            if max_voices is not None:
+                (count,) = connection.execute(
+                    "SELECT count(*) FROM voices WHERE user_id IS ?", (owner.user_id,)
+                ).fetchone()
+                if count >= max_voices:
+                    raise voice_limit_reached(count, max_voices)
             label = voice.display_label
             attempt = 0
-            while self._label_taken(connection, voice, label):
+            while self._label_taken(connection, voice, label, owner):
                 if attempt >= _MAX_LABEL_ATTEMPTS:
                     raise StorageError("Could not find a free label for this voice; try another display_label.")
                 label = deduplicated_label(voice.display_label, now, attempt)
                 attempt += 1
             cursor = connection.execute(
-                "INSERT INTO voices (user_id, provider, voice_id, display_label, target_model, source, created_at)"
-                " VALUES (NULL, ?, ?, ?, ?, 'clone', ?)",
-                (voice.provider, voice.voice_id, label, voice.target_model, created_at),
+                "INSERT INTO voices (user_id, provider, voice_id, display_label, target_model, source, created_at,"
+                " consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, 'clone', ?, ?, ?, ?, ?)",
+                (
+                    owner.user_id,
+                    voice.provider,
+                    voice.voice_id,
+                    label,
+                    voice.target_model,
+                    created_at,
+                    *_consent_columns(consent),
+                ),
             )
             entry_id = cursor.lastrowid
         assert entry_id is not None
         return VoiceEntry(
             id=entry_id,
-            user_id=None,
+            user_id=owner.user_id,
             provider=voice.provider,
             voice_id=voice.voice_id,
             display_label=label,
             target_model=voice.target_model,
             source="clone",
             created_at=_parse_timestamp(created_at),
+            consent=consent,
         )
 
-    def delete_entry(self, entry_id: int) -> bool:
+    def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
+        where, parameters = _owned_by(owner)
         with self._transaction("BEGIN IMMEDIATE") as connection:
-            cursor = connection.execute("DELETE FROM voices WHERE id = ?", (entry_id,))
+            # Someone else's entry is not there for this owner: False, so the caller answers 404, never 403.
+            cursor = connection.execute(f"DELETE FROM voices {_where(['id = ?', *where])}", (entry_id, *parameters))
             return cursor.rowcount > 0
+
+    def count_entries(self, owner: Owner) -> int:
+        with self._transaction(None) as connection:
+            (count,) = connection.execute("SELECT count(*) FROM voices WHERE user_id IS ?", (owner.user_id,)).fetchone()
+        return int(count)
+
+    def take_request_slot(self, user_id: str, action: str, now: datetime, limit: int, window_seconds: int) -> bool:
+        moment = now.timestamp()
+        # Under the write lock, so concurrent requests from several containers cannot both take the last slot.
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            connection.execute(
+                "DELETE FROM request_log WHERE user_id = ? AND action = ? AND at <= ?",
+                (user_id, action, moment - window_seconds),
+            )
+            (recent,) = connection.execute(
+                "SELECT count(*) FROM request_log WHERE user_id = ? AND action = ?", (user_id, action)
+            ).fetchone()
+            if recent >= limit:
+                return False
+            connection.execute(
+                "INSERT INTO request_log (user_id, action, at) VALUES (?, ?, ?)", (user_id, action, moment)
+            )
+        return True
 
     def close(self) -> None:
         with self._lock:
             self._close_connection()
 
     @staticmethod
-    def _label_taken(connection: sqlite3.Connection, voice: NewVoice, label: str) -> bool:
+    def _label_taken(connection: sqlite3.Connection, voice: NewVoice, label: str, owner: Owner) -> bool:
         row = connection.execute(
-            "SELECT 1 FROM voices WHERE provider = ? AND target_model = ? AND display_label = ?",
-            (voice.provider, voice.target_model, label),
+            "SELECT 1 FROM voices WHERE ifnull(user_id, '') = ? AND provider = ? AND target_model = ?"
+            " AND display_label = ?",
+            (owner.user_id or "", voice.provider, voice.target_model, label),
         ).fetchone()
         return row is not None
 
@@ -245,6 +316,29 @@ def _parse_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _owned_by(owner: Owner) -> tuple[list[str], list[Any]]:
+    """The WHERE terms that keep a query to `owner`'s rows (none for the shared catalog)."""
+    if owner.shared:
+        return [], []
+    if owner.sees_unowned:
+        return ["(user_id = ? OR user_id IS NULL)"], [owner.user_id]
+    return ["user_id = ?"], [owner.user_id]
+
+
+def _where(terms: list[str]) -> str:
+    return f"WHERE {' AND '.join(terms)}" if terms else ""
+
+
+def _consent_columns(consent: ConsentRecord | None) -> tuple[str | None, ...]:
+    if consent is None:
+        return (None, None, None, None)
+    return (consent.speaker, consent.affirmation, consent.recorded_by, _format_timestamp(consent.recorded_at))
+
+
 def _entry_from_row(row: tuple[Any, ...]) -> VoiceEntry:
     # Columns are declared TEXT/INTEGER NOT NULL (user_id nullable), so the values already have the right types.
-    return VoiceEntry._make((*row[:-1], _parse_timestamp(row[-1])))
+    speaker, affirmation, recorded_by, recorded_at = row[8:12]
+    consent = (
+        None if speaker is None else ConsentRecord(speaker, affirmation, recorded_by, _parse_timestamp(recorded_at))
+    )
+    return VoiceEntry._make((*row[:7], _parse_timestamp(row[7]), consent))

@@ -17,6 +17,9 @@ from voice_service.observability import logger, record_provider_metric
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[errors.VoiceServiceError], HTTPStatus], ...] = (
     (errors.InvalidRequestError, HTTPStatus.BAD_REQUEST),
+    (errors.AuthenticationError, HTTPStatus.UNAUTHORIZED),
+    (errors.QuotaExceededError, HTTPStatus.TOO_MANY_REQUESTS),
+    (errors.IdentityProviderUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
     (errors.PayloadTooLargeError, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (errors.NotFoundError, HTTPStatus.NOT_FOUND),
     (errors.UpstreamError, HTTPStatus.BAD_GATEWAY),
@@ -45,6 +48,9 @@ async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
         logger.warning("Upstream failure", extra={"provider": exc.provider, "reason": exc.reason})
     elif status >= 500:
         logger.error("Request failed", extra={"error": type(exc).__name__, "detail": exc.message})
+    if isinstance(exc, errors.AuthenticationError):
+        # RFC 6750: a 401 names the scheme the client should use.
+        return error_response(status, exc.message, headers={"WWW-Authenticate": 'Bearer realm="voice-service"'})
     return error_response(status, exc.message)
 
 

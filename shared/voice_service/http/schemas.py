@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from voice_service.models import VoiceEntry
+from voice_service.models import ConsentRecord, VoiceEntry
 
 
 class ErrorBody(BaseModel):
@@ -17,7 +18,7 @@ class ErrorBody(BaseModel):
 
 
 class VoiceItem(BaseModel):
-    """One cloned voice, exactly the spec's fields."""
+    """One cloned voice: the spec's fields, then its consent record (null when it was cloned without one)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -28,6 +29,27 @@ class VoiceItem(BaseModel):
     display_label: str
     target_model: str
     source: Literal["clone"]
+    consent: ConsentItem | None = None
+
+
+class ConsentItem(BaseModel):
+    """The consent record stored with a cloned voice (see the README's "Consent")."""
+
+    speaker: str
+    affirmation: str
+    recorded_by: str | None
+    recorded_at: datetime
+
+    @staticmethod
+    def json_from_record(record: ConsentRecord | None) -> dict[str, str | None] | None:
+        if record is None:
+            return None
+        return {
+            "speaker": record.speaker,
+            "affirmation": record.affirmation,
+            "recorded_by": record.recorded_by,
+            "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"),
+        }
 
 
 class VoiceList(BaseModel):
@@ -52,6 +74,7 @@ class VoiceList(BaseModel):
                 "display_label": entry.display_label,
                 "target_model": entry.target_model,
                 "source": entry.source,
+                "consent": None if entry.consent is None else ConsentItem.json_from_record(entry.consent),
             }
             for entry in entries
         ]
@@ -66,4 +89,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "Invalid request"},
     500: {"model": ErrorBody, "description": "Storage failure"},
     503: {"model": ErrorBody, "description": "Temporarily unavailable"},
+}
+# Routes that name their caller: a 401 when users must sign in (OPENTALKING_AUTH_MODE users) and did not.
+AUTH_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    401: {"model": ErrorBody, "description": "Sign-in required, or the token is invalid or expired"},
 }

@@ -18,10 +18,12 @@ from voice_service.errors import (
     UploadNotFoundError,
     UpstreamError,
 )
-from voice_service.models import NewVoice, VoiceEntry
+from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
+from voice_service.services.consent import consent_record
+from voice_service.services.quotas import CloneQuota, UsageCounter
 from voice_service.services.uploads import MAX_SAMPLE_BYTES, MIN_SAMPLE_BYTES, UploadStore, parse_upload_id
 from voice_service.text import blank_to_none
 
@@ -60,6 +62,8 @@ class CloneForm:
     prefix: str | None = None
     preferred_name: str | None = None
     upload_id: str | None = None
+    consent_speaker: str | None = None
+    consent_affirmed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +148,18 @@ class CloningService:
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     new_voice_name: Callable[[], str] = random_voice_name
+    # Who may clone how much (signed-in users only), counted by `usage` (the catalog); a consent record.
+    quota: CloneQuota = CloneQuota(max_voices=0, clones_per_minute=0)
+    usage: UsageCounter | None = None
+    consent_required: bool = False
 
-    def clone(self, form: CloneForm, audio: bytes | None) -> CloneResult:
-        """Clone a voice from `audio` (sent directly) or from the upload named by `form.upload_id`.
+    def clone(self, form: CloneForm, audio: bytes | None, owner: Owner = SHARED_CATALOG) -> CloneResult:
+        """Clone a voice for `owner` from `audio` (sent directly) or from the upload named by `form.upload_id`.
 
         Raises:
             InvalidRequestError: a field breaks a rule, or the audio is missing, out of size or not convertible.
+            ConsentRequiredError: this deployment requires a consent record and the request has none.
+            QuotaExceededError: `owner` reached their clone rate or voice limit (nothing was sent to a provider).
             PayloadTooLargeError: a direct sample is larger than the direct path carries (use an upload).
             UploadNotFoundError: no upload has that id (never uploaded, already used, or expired).
             ProviderNotConfiguredError: the provider's key or ffmpeg is missing.
@@ -157,6 +167,15 @@ class CloningService:
             StorageError: the catalog or the bucket failed.
         """
         request = validate_clone_form(form, has_audio=audio is not None, generate_name=self.new_voice_name)
+        consent = consent_record(
+            form.consent_speaker,
+            form.consent_affirmed,
+            required=self.consent_required,
+            recorded_by=owner.user_id,
+            now=self.now(),
+        )
+        if self.usage is not None:
+            self.quota.admit_clone(self.usage, owner, self.now())
         # A missing key is known before an upload is consumed or ffmpeg runs.
         (self.qwen if request.provider == "dashscope" else self.cosyvoice).ensure_configured()
         if audio is not None:
@@ -177,7 +196,8 @@ class CloningService:
         else:
             voice_id, message = self._clone_cosyvoice(request, sample)
         record_provider_metric("VoiceCloned", request.provider)
-        entry = self._catalog_voice(NewVoice(request.provider, voice_id, request.display_label, request.target_model))
+        voice = NewVoice(request.provider, voice_id, request.display_label, request.target_model)
+        entry = self._catalog_voice(voice, owner, consent)
         return CloneResult(entry, message)
 
     def _check_direct_size(self, size: int) -> None:
@@ -258,9 +278,11 @@ class CloningService:
             self.samples.delete_sample(key)
         return status
 
-    def _catalog_voice(self, voice: NewVoice) -> VoiceEntry:
+    def _catalog_voice(self, voice: NewVoice, owner: Owner, consent: ConsentRecord | None) -> VoiceEntry:
         try:
-            return self.catalog.add_entry(voice, self.now())
+            return self.catalog.add_entry(
+                voice, self.now(), owner, max_voices=self.quota.voice_limit(owner), consent=consent
+            )
         except Exception:
             # The provider has the voice but the catalog does not: say so loudly so it can be found and removed.
             logger.error(
