@@ -23,6 +23,7 @@ FUNCTION_MODULES = (
     "functions.delete_voice.app",
     "functions.clone_voice.app",
     "functions.create_upload.app",
+    "functions.authorizer.app",
 )
 
 
@@ -36,7 +37,8 @@ class FunctionWiring:
     def __init__(self, values: Mapping[str, str]) -> None:
         self.values = dict(values)
         self._modules = function_modules()
-        self._apps: list[FastAPI] = [module.app for module in self._modules]
+        # What holds each function's overrides: its app, or the module itself for the authorizer (no app).
+        self._apps: list[Any] = [getattr(module, "app", module) for module in self._modules]
         self._overrides: dict[Any, Dependency[Any, Any]] = {}
         self.apply()
 

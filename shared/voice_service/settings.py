@@ -117,6 +117,11 @@ class AuthSettings(_Base):
     jwks_cache_seconds: int = Field(
         default=3600, ge=60, le=86400, validation_alias="OPENTALKING_AUTH_JWKS_CACHE_SECONDS"
     )
+    # A token naming an unknown key id refetches the key set at most this often (a flood of forged key ids cannot
+    # turn into a flood of requests to the issuer); 0 refetches on every unknown key id.
+    jwks_refresh_cooldown_seconds: int = Field(
+        default=30, ge=0, le=3600, validation_alias="OPENTALKING_AUTH_JWKS_REFRESH_COOLDOWN_SECONDS"
+    )
     # Members of this group (the token's `cognito:groups` or `groups` claim) also see voices no user owns.
     admin_group: str | None = Field(default=None, validation_alias="OPENTALKING_AUTH_ADMIN_GROUP")
     anonymous_preview: bool = Field(default=False, validation_alias="OPENTALKING_AUTH_ANONYMOUS_PREVIEW")

@@ -26,9 +26,13 @@ class JwksTokenVerifier:
         self._audience = settings.audience
         self._leeway = settings.clock_skew_seconds
         # PyJWKClient keeps the key set for `lifespan` seconds and refetches it once when a token names a key id
-        # it does not hold (the issuer rotated its keys).
+        # it does not hold (the issuer rotated its keys), at most once per cooldown.
         self._keys = jwt.PyJWKClient(
-            settings.jwks_location(), cache_jwk_set=True, lifespan=settings.jwks_cache_seconds, timeout=5
+            settings.jwks_location(),
+            cache_jwk_set=True,
+            lifespan=settings.jwks_cache_seconds,
+            cooldown_duration=settings.jwks_refresh_cooldown_seconds,
+            timeout=5,
         )
 
     def verify(self, token: str) -> Mapping[str, Any]:
