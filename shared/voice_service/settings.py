@@ -436,4 +436,7 @@ class PreviewFunctionSettings(FunctionSettings):
 class AuthorizerFunctionSettings(FunctionSettings):
     """The API's Lambda authorizer (no route of its own)."""
 
+    # Not used by the authorizer, but set for every function by the template's Globals: validated here too, so a
+    # bad allow-list fails this cold start like every other.
+    api: CorsSettings
     auth: AuthSettings

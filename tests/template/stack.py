@@ -135,6 +135,11 @@ class Stack:
             for name, resource in self.of_type("AWS::Serverless::Function").items()
         }
 
+    @cached_property
+    def api_functions(self) -> dict[str, FunctionSpec]:
+        """The functions API Gateway routes requests to (all but the authorizer, which it calls before them)."""
+        return {name: function for name, function in self.functions.items() if function.routes}
+
     @property
     def api(self) -> dict[str, Any]:
         (api,) = self.of_type("AWS::Serverless::Api").values()

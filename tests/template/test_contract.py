@@ -18,6 +18,7 @@ from tests.template.stack import FunctionSpec, Stack, load_template
 
 STACK = Stack(load_template())
 FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+API_FUNCTIONS = sorted(STACK.api_functions.values(), key=lambda function: function.logical_id)
 # Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
 LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
 # Read by libraries, not by the project's settings models.
@@ -28,9 +29,10 @@ BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
 FFMPEG_VARIABLE = "IMAGEIO_FFMPEG_EXE"
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
 
 
-@by_function
+@by_api_function
 def test_the_template_routes_exactly_what_the_functions_app_serves(function: FunctionSpec) -> None:
     # GIVEN the function's FastAPI app, as the Lambda imports it
     app = load_app(function.app_module)
@@ -54,7 +56,7 @@ def test_no_route_is_claimed_by_two_functions() -> None:
 
 def test_every_function_is_behind_the_one_rest_api() -> None:
     (api_id,) = STACK.of_type("AWS::Serverless::Api")
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         assert function.api_ids and all(ref == {"Ref": api_id} for ref in function.api_ids), function.logical_id
 
 
@@ -167,7 +169,7 @@ def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
 def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     # GIVEN every media type the functions declare in OpenAPI or use in their code
     used: set[str] = set()
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         used |= openapi_media_types(load_app(function.app_module))
     used |= media_types_in_code()
     binary = {media_type for media_type in used if not travels_as_text(media_type)}
