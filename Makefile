@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements-dev.txt shared/pyproject.toml $(wildcard functions/*/requirements.txt)
 
-.PHONY: help venv run test lint unit integration clean
+.PHONY: help venv run token test lint unit integration clean
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -26,8 +26,11 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 venv: $(VENV)/.installed ## Create .venv/ with every dependency (done automatically by run and test)
 
-run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) with an embedded S3 and a local catalog
-	$(PY) -m scripts.run_local --port $(PORT)
+run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) (AUTH=users: sign-in with the local issuer)
+	$(PY) -m scripts.run_local --port $(PORT) --auth $(or $(AUTH),open)
+
+token: $(VENV)/.installed ## Print a token of the local issuer for USER (GROUPS=admins for the admin group)
+	@$(PY) -m scripts.local_issuer --user "$(USER)" --groups "$(GROUPS)"
 
 lint: $(VENV)/.installed ## ruff, mypy (strict on shared/ and functions/), cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff check .

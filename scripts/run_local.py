@@ -31,10 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--auth",
+        choices=("open", "users"),
+        default="open",
+        help="open (default): no sign-in; users: sign in with tokens from the local issuer (make token)",
+    )
     args = parser.parse_args(argv)
 
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    issuer = start_local_issuer() if args.auth == "users" else None
 
     from voice_service.settings import SettingsError
 
@@ -57,7 +64,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if s3_server is not None:
             s3_server.stop()
+        if issuer is not None:
+            issuer.stop()
     return 0
+
+
+def start_local_issuer() -> Any:
+    """Serve the local issuer's keys on loopback and make the service trust it (scripts.local_issuer)."""
+    from scripts.local_issuer import DEFAULT_PORT, JwksServer, SigningKey, local_auth_environment
+
+    server = JwksServer([SigningKey.stored()], port=DEFAULT_PORT).start()
+    for name, value in local_auth_environment().items():
+        os.environ.setdefault(name, value)
+    print(
+        f"Signed-in mode: tokens from the local issuer ({server.url}); get one with `make token USER=alice`",
+        file=sys.stderr,
+    )
+    return server
 
 
 def start_embedded_s3() -> Any:
