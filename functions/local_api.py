@@ -7,16 +7,23 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from functions.clone_voice.app import BODY_LIMITS as CLONE_BODY_LIMITS
 from functions.clone_voice.app import router as clone_voice_router
 from functions.create_upload.app import router as create_upload_router
 from functions.delete_voice.app import router as delete_voice_router
 from functions.list_voices.app import router as list_voices_router
+from functions.preview.app import BODY_LIMITS as PREVIEW_BODY_LIMITS
 from functions.preview.app import router as preview_router
 from voice_service.http.app import create_app
+from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS
 
 # Order does not matter: `/voices/{entry_id}` never matches `/voices/clone` or `/voices/uploads` (see delete_voice).
 ROUTERS = (preview_router, list_voices_router, delete_voice_router, clone_voice_router, create_upload_router)
 
 
-def create_local_app() -> FastAPI:
-    return create_app(*ROUTERS)
+def create_local_app(body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS) -> FastAPI:
+    return create_app(
+        *ROUTERS,
+        body_limits={**PREVIEW_BODY_LIMITS, **CLONE_BODY_LIMITS},
+        body_read_timeout_seconds=body_read_timeout_seconds,
+    )

@@ -10,10 +10,12 @@ from pydantic import BaseModel
 from voice_service.adapters.factories import get_cloning_service
 from voice_service.http.app import create_app
 from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.http.request_guard import CLONE_FORM_ALLOWANCE_BYTES, BodyLimit, BodyLimits
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.cloning import CloneForm, CloningService
+from voice_service.services.cloning import CloneForm, CloningService, direct_too_large_message
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
+from voice_service.settings import CloneSettings, get_settings
 
 router = APIRouter()
 
@@ -70,5 +72,12 @@ def clone_voice(
     )
 
 
-app = create_app(router)
+def clone_body_limit() -> BodyLimit:
+    """The direct sample limit plus room for the form: anything larger is a 413 pointing at POST /voices/uploads."""
+    direct_max_bytes = get_settings(CloneSettings).direct_upload_max_bytes
+    return BodyLimit(direct_max_bytes + CLONE_FORM_ALLOWANCE_BYTES, direct_too_large_message(direct_max_bytes))
+
+
+BODY_LIMITS: BodyLimits = {"/voices/clone": clone_body_limit}
+app = create_app(router, body_limits=BODY_LIMITS)
 lambda_handler = make_lambda_handler(app)

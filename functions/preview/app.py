@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from voice_service.adapters.tts.registry import get_synthesizer
 from voice_service.http.app import create_app
 from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.http.request_guard import PREVIEW_BODY_MAX_BYTES, BodyLimit, BodyLimits
 from voice_service.http.schemas import ErrorBody
+from voice_service.services.fields import MAX_MODEL_CHARS, MAX_VOICE_CHARS
 from voice_service.services.preview import (
-    MAX_MODEL_CHARS,
-    MAX_VOICE_CHARS,
     PREVIEW_PROVIDERS,
     PROVIDER_ALIASES,
     PreviewDraft,
@@ -83,5 +83,6 @@ def post_preview(body: PreviewBody) -> Response:
     return Response(content=audio.wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
 
 
-app = create_app(router)
+BODY_LIMITS: BodyLimits = {"/tts/preview": BodyLimit(PREVIEW_BODY_MAX_BYTES)}
+app = create_app(router, body_limits=BODY_LIMITS)
 lambda_handler = make_lambda_handler(app)

@@ -71,7 +71,10 @@ def test_both_spellings_agreeing_is_fine_even_through_an_alias() -> None:
         (PreviewDraft(text=" \n\t "), "The text is empty; send a few words to preview."),
         # Found by the OpenAPI fuzzer: Edge answered a lone control character with no audio (a 502).
         (PreviewDraft(text="\x12\x00\u200b"), "The text is empty; send a few words to preview."),
-        (PreviewDraft(text="hi", voice="v" * 201), "The voice is too long; use at most 200 characters."),
+        (
+            PreviewDraft(text="hi", voice="v" * 201),
+            "The field 'voice' is 201 characters long; use at most 200 characters.",
+        ),
     ],
 )
 def test_invalid_requests_are_400_sentences(draft: PreviewDraft, detail: str) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from voice_service.settings import CatalogSettings, CloneSettings, SampleBucketSettings, get_settings
+from voice_service.settings import (
+    CLONE_TIME_BUDGET_SECONDS,
+    CatalogSettings,
+    CloneSettings,
+    SampleBucketSettings,
+    get_settings,
+)
 
 if TYPE_CHECKING:
     from voice_service.adapters.s3_samples import S3SampleBucket
@@ -62,6 +68,7 @@ def get_cloning_service() -> CloningService:
         qwen=QwenVoiceEnrollment(timeout_seconds=settings.provider_timeout_seconds),
         cosyvoice=CosyVoiceEnrollment(timeout_seconds=settings.cosyvoice_timeout_seconds),
         direct_max_bytes=settings.direct_upload_max_bytes,
+        time_budget_seconds=CLONE_TIME_BUDGET_SECONDS,
         deploy_wait_seconds=settings.cosyvoice_deploy_wait_seconds,
         poll_interval_seconds=settings.cosyvoice_poll_interval_seconds,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
-from voice_service.http.errors import UnexpectedErrorMiddleware, register_error_handlers
+from voice_service.http.errors import JsonCorsMiddleware, UnexpectedErrorMiddleware, register_error_handlers
+from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS, BodyLimits, RequestGuardMiddleware
 from voice_service.settings import ApiSettings, get_settings
 
 API_TITLE = "OpenTalking TTS and Voices API"
@@ -16,21 +16,32 @@ API_VERSION = "1.0.0"
 PREFLIGHT_MAX_AGE = 600
 
 
-def create_app(*routers: APIRouter, cors_origins: tuple[str, ...] | None = None) -> FastAPI:
+def create_app(
+    *routers: APIRouter,
+    cors_origins: tuple[str, ...] | None = None,
+    body_limits: BodyLimits | None = None,
+    body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS,
+) -> FastAPI:
     """An app serving `routers`, with `{"detail": ...}` errors and CORS from the allow-list.
 
-    `cors_origins` defaults to OPENTALKING_CORS_ALLOW_ORIGINS (read once, when the app is built).
+    `cors_origins` defaults to OPENTALKING_CORS_ALLOW_ORIGINS (read once, when the app is built). `body_limits`
+    caps the body of the named paths (every other path takes DEFAULT_BODY_MAX_BYTES).
     """
-    app = FastAPI(title=API_TITLE, version=API_VERSION, docs_url="/docs", redoc_url=None)
+    # No redirect from `/voices/` to `/voices`: Starlette would build its Location from the request's Host header.
+    app = FastAPI(title=API_TITLE, version=API_VERSION, docs_url="/docs", redoc_url=None, redirect_slashes=False)
     for router in routers:
         app.include_router(router)
     register_error_handlers(app)
     _document_validation_errors_as_400(app)
     origins = cors_origins if cors_origins is not None else get_settings(ApiSettings).cors_allow_origins
-    # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500.
+    # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500 and the
+    # guard's 400, 408 and 413.
+    app.add_middleware(
+        RequestGuardMiddleware, body_limits=body_limits or {}, read_timeout_seconds=body_read_timeout_seconds
+    )
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(
-        CORSMiddleware,
+        JsonCorsMiddleware,
         allow_origins=list(origins),
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],

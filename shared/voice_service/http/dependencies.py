@@ -1,8 +1,8 @@
 """FastAPI dependencies that hand adapters to routes (tests override them with `app.dependency_overrides`).
 
-Routes that only touch the catalog are `async def`: a Lambda container serves one request at a time, so a
-millisecond of SQLite on the event loop costs nothing, while FastAPI's thread-pool hop for sync routes and
-dependencies was about a third of a warm request.
+Routes that touch the catalog are plain `def`, so FastAPI runs them in its thread pool: a SQLite call may wait
+seconds for another writer's lock, and on the event loop that wait would stall every other request of the process
+(`make run` serves all routes from one loop). The pool hop costs a fraction of a millisecond.
 """
 
 from __future__ import annotations
@@ -11,5 +11,5 @@ from voice_service.adapters.factories import get_voice_catalog
 from voice_service.services.catalog import VoiceCatalog
 
 
-async def voice_catalog() -> VoiceCatalog:
+def voice_catalog() -> VoiceCatalog:
     return get_voice_catalog()

@@ -7,9 +7,7 @@ from typing import Protocol
 
 from voice_service.errors import InvalidRequestError, VoiceNotFoundError
 from voice_service.models import CLONE_PROVIDERS, CloneProvider, NewVoice, VoiceEntry
-
-# SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
-MAX_ENTRY_ID = 2**63 - 1
+from voice_service.services.fields import MAX_PROVIDER_NAME_CHARS, parse_entry_id, text_field
 
 
 class VoiceCatalog(Protocol):
@@ -19,8 +17,11 @@ class VoiceCatalog(Protocol):
         """Return entries oldest first, optionally only one provider's."""
         ...
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
-        """Insert `voice`, renaming its label with `deduplicated_label` on conflict, in one transaction."""
+    def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
+        """Insert `voice`, renaming its label with `deduplicated_label` on conflict, in one transaction.
+
+        `wait_seconds` bounds the wait for other writers (None: the catalog's busy timeout); StorageBusyError after.
+        """
         ...
 
     def delete_entry(self, entry_id: int) -> bool:
@@ -30,13 +31,14 @@ class VoiceCatalog(Protocol):
 
 def parse_provider_filter(raw: str | None) -> CloneProvider | None:
     """Normalise the `?provider=` filter. Empty means no filter; an unknown name is an InvalidRequestError."""
-    if raw is None or not raw.strip():
+    given = text_field("provider", raw, MAX_PROVIDER_NAME_CHARS)
+    if given is None:
         return None
-    name = raw.strip().lower()
+    name = given.lower()
     for provider in CLONE_PROVIDERS:
         if name == provider:
             return provider
-    raise InvalidRequestError(f"Unknown provider filter {raw.strip()!r}: use one of {', '.join(CLONE_PROVIDERS)}.")
+    raise InvalidRequestError(f"Unknown provider filter {given!r}: use one of {', '.join(CLONE_PROVIDERS)}.")
 
 
 def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[VoiceEntry]:
@@ -48,17 +50,25 @@ def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[Voic
     return catalog.list_entries(parse_provider_filter(provider_filter))
 
 
-def delete_voice(catalog: VoiceCatalog, entry_id: int) -> None:
-    """Delete a catalog entry.
+def delete_voice(catalog: VoiceCatalog, raw_entry_id: str) -> int:
+    """Delete the catalog entry a path segment names; return its id.
+
+    Only a canonical decimal id names an entry: `8_3`, `+85`, ` 84 `, `083` or `٨٣` are refused before the
+    catalog is touched (int() would read them as 83, 85, 84, 83 and 83).
 
     Raises:
-        InvalidRequestError: the id is not a positive 64-bit integer.
+        InvalidRequestError: the segment is not a canonical id.
         VoiceNotFoundError: no entry has that id.
     """
-    if not 1 <= entry_id <= MAX_ENTRY_ID:
-        raise InvalidRequestError("entry_id must be a positive integer.")
+    entry_id = parse_entry_id(raw_entry_id)
+    if entry_id is None:
+        raise InvalidRequestError(
+            "entry_id must be a positive decimal number as GET /voices lists it, without sign, spaces, separators "
+            "or leading zeros."
+        )
     if not catalog.delete_entry(entry_id):
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
+    return entry_id
 
 
 def deduplicated_label(label: str, now: datetime, attempt: int = 0) -> str:

@@ -10,12 +10,17 @@ from typing import Final, Protocol
 
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.observability import MetricUnit, record_provider_metric
+from voice_service.services.fields import (
+    MAX_PROVIDER_NAME_CHARS,
+    MAX_VOICE_CHARS,
+    model_name,
+    require_unicode,
+    text_field,
+)
 
 PREVIEW_PROVIDERS: Final[tuple[str, ...]] = ("edge", "dashscope", "cosyvoice", "elevenlabs", "espeak")
 # The original server's names for DashScope Qwen TTS, still sent by older clients.
 PROVIDER_ALIASES: Final[dict[str, str]] = {"bailian": "dashscope", "qwen": "dashscope", "qwen_tts": "dashscope"}
-MAX_VOICE_CHARS: Final = 200
-MAX_MODEL_CHARS: Final = 100
 PCM_SAMPLE_WIDTH: Final = 2  # bytes: 16-bit little-endian
 # Lambda returns at most 6 MB and binary bodies travel base64-encoded (4/3): keep the WAV well below 4.5 MB.
 MAX_WAV_BYTES: Final = 4_400_000
@@ -92,6 +97,7 @@ def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewReque
     Raises:
         InvalidRequestError: empty or too long text, unknown provider, conflicting spellings, oversized fields.
     """
+    require_unicode("text", draft.text)
     text = draft.text.strip()
     # Control and format characters alone are nothing to speak (Edge drops them and answers with no audio).
     if not any(character.isprintable() and not character.isspace() for character in text):
@@ -101,12 +107,10 @@ def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewReque
             f"The text is {len(text)} characters long; a preview takes at most {policy.max_chars} characters."
         )
     provider = _resolve_provider(draft, policy)
-    model = _one_spelling("model", draft.model, "tts_model", draft.tts_model)
-    voice = _blank_to_none(draft.voice)
-    if voice is not None and len(voice) > MAX_VOICE_CHARS:
-        raise InvalidRequestError(f"The voice is too long; use at most {MAX_VOICE_CHARS} characters.")
-    if model is not None and len(model) > MAX_MODEL_CHARS:
-        raise InvalidRequestError(f"The model is too long; use at most {MAX_MODEL_CHARS} characters.")
+    model = _one_spelling(
+        "model", model_name("model", draft.model), "tts_model", model_name("tts_model", draft.tts_model)
+    )
+    voice = text_field("voice", draft.voice, MAX_VOICE_CHARS)
     return PreviewRequest(text=text, provider=provider, voice=voice, model=model)
 
 
@@ -151,7 +155,11 @@ def wav_from_pcm16(pcm: bytes, sample_rate: int) -> bytes:
 
 
 def _resolve_provider(draft: PreviewDraft, policy: PreviewPolicy) -> str:
-    given = [value for value in (_blank_to_none(draft.provider), _blank_to_none(draft.tts_provider)) if value]
+    spellings = (
+        text_field("provider", draft.provider, MAX_PROVIDER_NAME_CHARS),
+        text_field("tts_provider", draft.tts_provider, MAX_PROVIDER_NAME_CHARS),
+    )
+    given = [value for value in spellings if value]
     if not given:
         return normalize_provider(policy.default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
     names = [normalize_provider(value) for value in given]
@@ -161,8 +169,8 @@ def _resolve_provider(draft: PreviewDraft, policy: PreviewPolicy) -> str:
 
 
 def _one_spelling(name: str, value: str | None, alias: str, alias_value: str | None) -> str | None:
-    """The one value given under `name` or `alias`; both given and different is a 400."""
-    first, second = _blank_to_none(value), _blank_to_none(alias_value)
+    """The one value given under `name` or `alias` (both already checked); both given and different is a 400."""
+    first, second = value, alias_value
     if first is not None and second is not None and first != second:
         raise _conflict(name, alias, first, second)
     return first if first is not None else second
@@ -172,10 +180,3 @@ def _conflict(name: str, alias: str, first: str, second: str) -> InvalidRequestE
     return InvalidRequestError(
         f"The fields {name!r} and {alias!r} disagree ({first!r} vs {second!r}); send only one of them."
     )
-
-
-def _blank_to_none(value: str | None) -> str | None:
-    if value is None:
-        return None
-    stripped = value.strip()
-    return stripped or None
