@@ -33,15 +33,24 @@ from tests.adversarial.hostile_world import (
     serialize_conditional_writes,
 )
 from tests.apigw import header, json_body
-from tests.conftest import FakeLambdaContext
+from tests.conftest import REPO_ROOT, FakeLambdaContext
 from tests.fakes.clone_support import make_sample, s3_client
 from voice_service.adapters.factories import get_cloning_service, get_voice_catalog
 from voice_service.errors import InvalidRequestError
+from voice_service.http.request_guard import (
+    BODY_READ_TIMEOUT_SECONDS,
+    CLONE_FORM_ALLOWANCE_BYTES,
+    DEFAULT_BODY_MAX_BYTES,
+    PREVIEW_BODY_MAX_BYTES,
+)
 from voice_service.models import NewVoice
 from voice_service.services.cloning import CloneForm
 from voice_service.services.fields import (
+    ENTRY_ID_PATTERN,
     MAX_DISPLAY_LABEL_CHARS,
+    MAX_ENTRY_ID,
     MAX_MODEL_CHARS,
+    MAX_PROVIDER_NAME_CHARS,
     MAX_PROVIDER_VOICE_ID_CHARS,
     MAX_VOICE_CHARS,
 )
@@ -358,7 +367,7 @@ def test_the_listing_at_quota_with_maximal_entries_stays_far_below_the_lambda_re
     # THEN it is complete and under 4.5 MB, so even base64-encoded it fits Lambda's 6 MB response
     assert response["statusCode"] == 200
     assert len(json_body(response)["items"]) == 2000
-    assert len(response["body"].encode("utf-8")) < 4_500_000
+    assert len(response["body"].encode("utf-8")) < 2_000_000  # README: "under 2 MB"
 
 
 # Finding 4: only canonical decimal ids name an entry.
@@ -515,3 +524,22 @@ def test_a_lying_content_length_is_400(world: HostileWorld) -> None:
         "/tts/preview", content=b'{"text": "hi"}', headers={"content-type": "application/json", "content-length": "-5"}
     )
     assert_refused(world, before, response, 400, "The Content-Length header must be a decimal number.")
+
+
+def test_the_readme_states_the_limits_the_code_enforces() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    limits = readme.split("### Limits callers can rely on", 1)[1].split("\n## ", 1)[0]
+    for statement in (
+        f"at most {MAX_DISPLAY_LABEL_CHARS} characters",
+        f"at most {MAX_MODEL_CHARS} characters",
+        f"at most {MAX_VOICE_CHARS} characters",
+        f"at most {MAX_PROVIDER_NAME_CHARS} characters",
+        f"voice id over {MAX_PROVIDER_VOICE_ID_CHARS} characters",
+        f"`POST /tts/preview` {PREVIEW_BODY_MAX_BYTES // 1024} KiB",
+        f"+ {CLONE_FORM_ALLOWANCE_BYTES // 1024} KiB",
+        f"every other route {DEFAULT_BODY_MAX_BYTES // 1024} KiB",
+        f"within {BODY_READ_TIMEOUT_SECONDS:g} s",
+        "`[1-9][0-9]*` up to 2^63−1",
+    ):
+        assert statement in limits, statement
+    assert ENTRY_ID_PATTERN.pattern == "[1-9][0-9]{0,18}" and MAX_ENTRY_ID == 2**63 - 1

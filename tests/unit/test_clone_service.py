@@ -378,3 +378,27 @@ def test_missing_key_does_not_consume_the_upload(service: CloningService) -> Non
     with pytest.raises(ProviderNotConfiguredError):
         service.clone(dashscope_form(upload_id=UPLOAD_ID), None)
     assert list(service.uploads.objects) == [f"uploads/{UPLOAD_ID}"]
+
+
+@pytest.mark.parametrize(("provider_seconds", "catalog_wait"), [(1.5, 25.5), (20, 7), (27, 0), (40, 0)])
+def test_the_catalog_write_waits_only_for_what_is_left_of_the_27_s(
+    service: CloningService, clock: FakeClock, provider_seconds: float, catalog_wait: float
+) -> None:
+    # GIVEN a provider that takes `provider_seconds` and a catalog that records how long it may wait for its lock
+    waits: list[float | None] = []
+
+    class SlowQwen(FakeQwen):
+        def create_voice(self, *, target_model: str, preferred_name: str, wav: bytes) -> str:
+            clock.time += provider_seconds
+            return super().create_voice(target_model=target_model, preferred_name=preferred_name, wav=wav)
+
+    class RecordingCatalog(InMemoryVoiceCatalog):
+        def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
+            waits.append(wait_seconds)
+            return super().add_entry(voice, now)
+
+    service.qwen, service.catalog = SlowQwen(), RecordingCatalog()
+    # WHEN a clone runs
+    service.clone(dashscope_form(), GOOD_AUDIO)
+    # THEN a busy catalog can hold it only until the request's budget is spent
+    assert waits == [catalog_wait]
