@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
@@ -14,6 +14,7 @@ from voice_service.http.request_guard import CLONE_FORM_ALLOWANCE_BYTES, BodyLim
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.cloning import CloneForm, CloningService, direct_too_large_message
+from voice_service.services.fields import MAX_DISPLAY_LABEL_CHARS, MAX_MODEL_CHARS
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
 from voice_service.settings import CloneSettings, get_settings
 
@@ -35,6 +36,11 @@ class CloneResponse(BaseModel):
 FormText = Annotated[str | None, Form()]
 
 
+def bounded_text(max_chars: int, description: str) -> Any:
+    """A form field documented with its length limit; the service checks it (with its own sentence)."""
+    return Form(description=description, json_schema_extra={"maxLength": max_chars})
+
+
 @router.post(
     "/voices/clone",
     response_model=CloneResponse,
@@ -49,8 +55,10 @@ FormText = Annotated[str | None, Form()]
 def clone_voice(
     service: Annotated[CloningService, Depends(get_cloning_service)],
     provider: FormText = None,
-    target_model: FormText = None,
-    display_label: FormText = None,
+    target_model: Annotated[str | None, bounded_text(MAX_MODEL_CHARS, "The provider model to clone for.")] = None,
+    display_label: Annotated[
+        str | None, bounded_text(MAX_DISPLAY_LABEL_CHARS, "A name for people; it needs a visible character.")
+    ] = None,
     prefix: FormText = None,
     preferred_name: FormText = None,
     upload_id: FormText = None,
