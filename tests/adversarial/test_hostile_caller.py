@@ -13,11 +13,15 @@ from typing import Any
 
 import pytest
 
+from functions.clone_voice.app import cloning_service
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.list_voices.app import lambda_handler as list_handler
 from functions.preview.app import lambda_handler as preview_handler
-from tests.adversarial.hostile_world import (
+from scripts import REPO_ROOT
+from testsupport.apigw import FakeLambdaContext, header, json_body
+from testsupport.fakes.clone_support import make_sample, s3_client
+from testsupport.hostile_world import (
     PREVIEW_PROVIDERS,
     QWEN_TARGET,
     HostileWorld,
@@ -32,10 +36,7 @@ from tests.adversarial.hostile_world import (
     provider_fakes,
     serialize_conditional_writes,
 )
-from tests.apigw import header, json_body
-from tests.conftest import REPO_ROOT, FakeLambdaContext
-from tests.fakes.clone_support import make_sample, s3_client
-from voice_service.adapters.factories import get_cloning_service, get_voice_catalog
+from testsupport.wiring import FunctionWiring
 from voice_service.errors import InvalidRequestError
 from voice_service.http.request_guard import (
     BODY_READ_TIMEOUT_SECONDS,
@@ -44,17 +45,16 @@ from voice_service.http.request_guard import (
     PREVIEW_BODY_MAX_BYTES,
 )
 from voice_service.models import NewVoice
+from voice_service.services.catalog import ENTRY_ID_PATTERN, MAX_ENTRY_ID
 from voice_service.services.cloning import CloneForm
-from voice_service.services.fields import (
-    ENTRY_ID_PATTERN,
+from voice_service.services.uploads import MAX_SAMPLE_BYTES
+from voice_service.text import (
     MAX_DISPLAY_LABEL_CHARS,
-    MAX_ENTRY_ID,
     MAX_MODEL_CHARS,
     MAX_PROVIDER_NAME_CHARS,
     MAX_PROVIDER_VOICE_ID_CHARS,
     MAX_VOICE_CHARS,
 )
-from voice_service.services.uploads import MAX_SAMPLE_BYTES
 
 LONE_SURROGATE = "\ud800"
 NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate); send UTF-8 text."
@@ -73,9 +73,11 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def world(fakes: ProviderFakes, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileWorld]:
+def world(
+    fakes: ProviderFakes, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> Iterator[HostileWorld]:
     serialize_conditional_writes(monkeypatch)
-    yield from build_world(fakes, s3_endpoint, monkeypatch)
+    yield from build_world(fakes, s3_endpoint, monkeypatch, wiring)
 
 
 def assert_refused(world: HostileWorld, before: Snapshot, response: Any, status: int, detail: str) -> None:
@@ -136,7 +138,7 @@ def test_a_lone_surrogate_in_any_clone_field_is_refused_by_the_clone_itself(
     fields = clone_fields(provider=provider, target_model=target)
     fields[field] = f"a{LONE_SURROGATE}"
     with pytest.raises(InvalidRequestError) as refused:
-        get_cloning_service().clone(CloneForm(**fields), make_sample("ogg-opus"))
+        world.wiring.collaborator(cloning_service).clone(CloneForm(**fields), make_sample("ogg-opus"))
     assert refused.value.message == f"The field {field!r} {NOT_UNICODE}"
     assert world.snapshot() == before
 
@@ -215,7 +217,7 @@ def test_eight_concurrent_clones_of_one_upload_make_exactly_one_voice(world: Hos
     )
     # One provider voice, one catalog entry, and the upload gone (its claim marker stays for the lifecycle rule)
     assert len(world.fakes.enrollment.created_voices) == created_before + 1
-    assert [entry.display_label for entry in get_voice_catalog().list_entries()] == [f"Race {attempt}"]
+    assert [entry.display_label for entry in world.catalog().list_entries()] == [f"Race {attempt}"]
     assert world.snapshot().bucket == (f"uploads/{upload_id}.claim",)
 
 
@@ -353,8 +355,8 @@ def test_the_listing_at_quota_with_maximal_entries_stays_far_below_the_lambda_re
         for number, label in enumerate(suffixed)
     ]
     # One transaction instead of 2,000 (each catalog write syncs the file); the schema is the catalog's own.
-    path = get_voice_catalog().path
-    get_voice_catalog().list_entries()
+    path = world.catalog().path
+    world.catalog().list_entries()
     with sqlite3.connect(path) as connection:
         connection.executemany(
             "INSERT INTO voices (provider, voice_id, display_label, target_model, created_at)"
@@ -380,7 +382,7 @@ NOT_CANONICAL = (
 
 @pytest.fixture
 def hundred_entries(world: HostileWorld) -> list[int]:
-    catalog = get_voice_catalog()
+    catalog = world.catalog()
     return [catalog.add_entry(NewVoice("dashscope", f"v{n}", f"Voice {n}", QWEN_TARGET), NOW).id for n in range(100)]
 
 
@@ -405,7 +407,7 @@ def test_lax_ids_through_lambda_are_400_and_delete_nothing(world: HostileWorld, 
 def test_a_canonical_id_deletes_exactly_that_entry(world: HostileWorld, hundred_entries: list[int]) -> None:
     response = world.client.delete("/voices/83")
     assert response.status_code == 200 and response.json() == {"deleted": True}
-    remaining = [entry.id for entry in get_voice_catalog().list_entries()]
+    remaining = [entry.id for entry in world.catalog().list_entries()]
     assert remaining == [entry_id for entry_id in hundred_entries if entry_id != 83]
 
 

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.preview.app import lambda_handler as preview_handler
-from tests.adversarial.hostile_world import (
+from testsupport.apigw import FakeLambdaContext, json_body
+from testsupport.fakes.clone_support import make_sample
+from testsupport.hostile_world import (
     PREVIEW_PROVIDERS,
     QWEN_TARGET,
     HostileWorld,
@@ -32,10 +34,8 @@ from tests.adversarial.hostile_world import (
     preview_event,
     provider_fakes,
 )
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext
-from tests.fakes.clone_support import make_sample
-from voice_service.services.fields import (
+from testsupport.wiring import FunctionWiring
+from voice_service.text import (
     MAX_DISPLAY_LABEL_CHARS,
     MAX_MODEL_CHARS,
     MAX_PROVIDER_NAME_CHARS,
@@ -113,8 +113,10 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def world(fakes: ProviderFakes, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileWorld]:
-    yield from build_world(fakes, s3_endpoint, monkeypatch)
+def world(
+    fakes: ProviderFakes, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> Iterator[HostileWorld]:
+    yield from build_world(fakes, s3_endpoint, monkeypatch, wiring)
 
 
 def breaks_a_rule(fields: dict[str, str]) -> bool:

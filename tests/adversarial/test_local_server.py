@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 
 from functions.local_api import create_local_app
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.wiring import FunctionWiring
 
 READ_TIMEOUT_SECONDS = 1.0
 # Generous, so that the catalog stays locked for the whole test whatever the machine's load.
@@ -26,10 +26,12 @@ BUSY_TIMEOUT_SECONDS = 20
 
 
 @contextmanager
-def live_server(body_read_timeout_seconds: float = READ_TIMEOUT_SECONDS) -> Iterator[str]:
-    """The local app under uvicorn on a free loopback port, as `make run` serves it."""
+def live_server(wiring: FunctionWiring, body_read_timeout_seconds: float = READ_TIMEOUT_SECONDS) -> Iterator[str]:
+    """The local app under uvicorn on a free loopback port, as `make run` serves it, wired to the test's settings."""
+    app = create_local_app(body_read_timeout_seconds=body_read_timeout_seconds)
+    wiring.attach(app)
     config = uvicorn.Config(
-        create_local_app(body_read_timeout_seconds=body_read_timeout_seconds),
+        app,
         host="127.0.0.1",
         port=0,
         log_level="warning",
@@ -74,12 +76,12 @@ def catalog_locked_by_another_process(path: Path) -> Iterator[None]:
         holder.wait(timeout=10)
 
 
-def test_a_locked_catalog_does_not_hold_up_an_unrelated_preview(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS", str(BUSY_TIMEOUT_SECONDS))
-    path = get_voice_catalog().path
-    get_voice_catalog().list_entries()  # the file and its schema exist
+def test_a_locked_catalog_does_not_hold_up_an_unrelated_preview(wiring: FunctionWiring) -> None:
+    wiring.set(OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS=str(BUSY_TIMEOUT_SECONDS))
+    path = wiring.catalog().path
+    wiring.catalog().list_entries()  # the file and its schema exist
     finished: list[str] = []
-    with live_server() as base_url, catalog_locked_by_another_process(path):
+    with live_server(wiring) as base_url, catalog_locked_by_another_process(path):
         # GIVEN list and delete requests waiting for the catalog's lock
         def call(method: str, route: str) -> None:
             response = httpx.request(method, f"{base_url}{route}", timeout=60)
@@ -105,13 +107,13 @@ def test_a_locked_catalog_does_not_hold_up_an_unrelated_preview(monkeypatch: pyt
     assert sorted(finished) == ["DELETE /voices/1 404", "DELETE /voices/2 404", "GET /voices 200", "GET /voices 200"]
 
 
-def test_the_catalog_wait_is_bounded_by_what_the_caller_has_left(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_catalog_wait_is_bounded_by_what_the_caller_has_left(wiring: FunctionWiring) -> None:
     from voice_service.errors import StorageBusyError
     from voice_service.models import NewVoice
     from voice_service.services.catalog import utc_now
 
-    monkeypatch.setenv("OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS", str(BUSY_TIMEOUT_SECONDS))
-    catalog = get_voice_catalog()
+    wiring.set(OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS=str(BUSY_TIMEOUT_SECONDS))
+    catalog = wiring.catalog()
     catalog.list_entries()
     with catalog_locked_by_another_process(catalog.path):
         # The lock is held until this block ends: a clone with 0.2 s of its budget left gives up with a 503 instead
@@ -156,10 +158,10 @@ def trickle(base_url: str, path: str, body: bytes, *, pause: float) -> tuple[byt
 
 
 @pytest.mark.parametrize("path", ["/tts/preview", "/voices/clone", "/voices"])
-def test_a_trickled_body_is_cut_off_with_a_408(path: str) -> None:
+def test_a_trickled_body_is_cut_off_with_a_408(path: str, wiring: FunctionWiring) -> None:
     # A body of 400 bytes at one byte per 0.1 s would take 40 s; the server gives the whole body 1 s.
     body = json.dumps({"text": "x" * 380, "provider": "espeak"}).encode()
-    with live_server() as base_url:
+    with live_server(wiring) as base_url:
         answer, closed = trickle(base_url, path, body, pause=0.1)
         # Other callers are served meanwhile
         assert httpx.get(f"{base_url}/voices", timeout=30).status_code == 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Final
@@ -45,8 +45,8 @@ class BodyLimit:
         )
 
 
-# Per path: a limit, or a function returning one when it depends on settings (read per request, from the cache).
-BodyLimits = Mapping[str, BodyLimit | Callable[[], BodyLimit]]
+# Per path (exact); every other path takes DEFAULT_BODY_MAX_BYTES.
+BodyLimits = Mapping[str, BodyLimit]
 
 
 class RequestGuardMiddleware:
@@ -81,10 +81,7 @@ class RequestGuardMiddleware:
         await self._app(scope, _replay(body, receive), send)
 
     def _limit_for(self, path: str) -> BodyLimit:
-        limit = self._limits.get(path)
-        if limit is None:
-            return BodyLimit(DEFAULT_BODY_MAX_BYTES)
-        return limit() if callable(limit) else limit
+        return self._limits.get(path, _DEFAULT_LIMIT)
 
     async def _read_body(self, receive: Receive, limit: BodyLimit) -> bytes | None:
         deadline = time.monotonic() + self._read_timeout
@@ -105,6 +102,9 @@ class RequestGuardMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+_DEFAULT_LIMIT: Final = BodyLimit(DEFAULT_BODY_MAX_BYTES)
 
 
 class _BodyTooLarge(Exception):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Final, Protocol
 
 from voice_service.errors import InvalidRequestError, VoiceNotFoundError
-from voice_service.models import CLONE_PROVIDERS, CloneProvider, NewVoice, VoiceEntry
-from voice_service.services.fields import MAX_PROVIDER_NAME_CHARS, parse_entry_id, text_field
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.providers import CloneProvider, catalog_filter
+
+# SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
+MAX_ENTRY_ID: Final = 2**63 - 1
+# Catalog ids as they appear in a path: canonical decimal, no sign, no leading zero, no separators, ASCII digits.
+ENTRY_ID_PATTERN: Final = re.compile(r"[1-9][0-9]{0,18}")
 
 
 class VoiceCatalog(Protocol):
@@ -29,25 +35,13 @@ class VoiceCatalog(Protocol):
         ...
 
 
-def parse_provider_filter(raw: str | None) -> CloneProvider | None:
-    """Normalise the `?provider=` filter. Empty means no filter; an unknown name is an InvalidRequestError."""
-    given = text_field("provider", raw, MAX_PROVIDER_NAME_CHARS)
-    if given is None:
-        return None
-    name = given.lower()
-    for provider in CLONE_PROVIDERS:
-        if name == provider:
-            return provider
-    raise InvalidRequestError(f"Unknown provider filter {given!r}: use one of {', '.join(CLONE_PROVIDERS)}.")
-
-
 def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[VoiceEntry]:
     """Return the cloned voices, oldest first.
 
     Raises:
         InvalidRequestError: the provider filter names no cloning provider.
     """
-    return catalog.list_entries(parse_provider_filter(provider_filter))
+    return catalog.list_entries(catalog_filter(provider_filter))
 
 
 def delete_voice(catalog: VoiceCatalog, raw_entry_id: str) -> int:
@@ -69,6 +63,14 @@ def delete_voice(catalog: VoiceCatalog, raw_entry_id: str) -> int:
     if not catalog.delete_entry(entry_id):
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
     return entry_id
+
+
+def parse_entry_id(raw: str) -> int | None:
+    """The catalog id `raw` names, or None when it is not a canonical id (so it can name no entry)."""
+    if not ENTRY_ID_PATTERN.fullmatch(raw):
+        return None
+    entry_id = int(raw)
+    return entry_id if entry_id <= MAX_ENTRY_ID else None
 
 
 def deduplicated_label(label: str, now: datetime, attempt: int = 0) -> str:

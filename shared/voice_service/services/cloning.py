@@ -18,9 +18,9 @@ from voice_service.errors import (
     UploadNotFoundError,
     UpstreamError,
 )
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
 from voice_service.observability import logger, record_provider_metric
-from voice_service.services import fields
+from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
 from voice_service.services.uploads import (
     MAX_SAMPLE_BYTES,
@@ -29,6 +29,7 @@ from voice_service.services.uploads import (
     UploadStore,
     parse_upload_id,
 )
+from voice_service.text import MAX_PROVIDER_VOICE_ID_CHARS, display_label, model_name, text_field
 
 # CosyVoice: the SDK says "digits and lowercase letters, less than 10", the docs "alphanumeric, max 10": both hold.
 PREFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,9}")
@@ -36,14 +37,6 @@ PREFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,9}")
 PREFERRED_NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9_]{1,16}")
 # Longer than any valid prefix, preferred_name or upload_id, short enough to quote in an error.
 MAX_NAME_FIELD_CHARS: Final = 64
-# Contract rule 2: the original server's aliases for DashScope Qwen.
-PROVIDER_ALIASES: Final[dict[str, CloneProvider]] = {
-    "cosyvoice": "cosyvoice",
-    "dashscope": "dashscope",
-    "bailian": "dashscope",
-    "qwen": "dashscope",
-    "qwen_tts": "dashscope",
-}
 # CosyVoice voice states (query_voice): still building from the sample, usable, or failed.
 DEPLOYING: Final = "DEPLOYING"
 DEPLOYED: Final = "OK"
@@ -293,7 +286,7 @@ def _checked_voice_id(provider: str, voice_id: str) -> str:
     """The provider's voice id is stored and listed for everyone: refuse one that is unbounded or not plain text."""
     if (
         not voice_id
-        or len(voice_id) > fields.MAX_PROVIDER_VOICE_ID_CHARS
+        or len(voice_id) > MAX_PROVIDER_VOICE_ID_CHARS
         or not all(character.isprintable() and not character.isspace() for character in voice_id)
     ):
         logger.error("Provider returned an unusable voice id", extra={"provider": provider, "length": len(voice_id)})
@@ -318,17 +311,12 @@ def check_sample_size(size: int) -> None:
 
 def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Callable[[], str]) -> CloneRequest:
     """Check every field of the form (contract rule 8); generate the provider-side name when omitted."""
-    provider_name = fields.text_field("provider", form.provider, fields.MAX_PROVIDER_NAME_CHARS)
-    if provider_name is None:
-        raise InvalidRequestError("The field 'provider' is required: use cosyvoice or dashscope.")
-    provider = PROVIDER_ALIASES.get(provider_name.lower())
-    if provider is None:
-        raise InvalidRequestError(f"Unknown clone provider {provider_name!r}: use cosyvoice or dashscope.")
-    target_model = fields.model_name("target_model", form.target_model)
+    provider = clone_provider(form.provider)
+    target_model = model_name("target_model", form.target_model)
     if target_model is None:
         raise InvalidRequestError("The field 'target_model' is required and must not be empty.")
-    display_label = fields.display_label(form.display_label)
-    if display_label is None:
+    label = display_label(form.display_label)
+    if label is None:
         raise InvalidRequestError("The field 'display_label' is required and must not be empty.")
     # Both name fields are checked as text (the web client sends both); only the chosen provider's one is used.
     prefix, preferred_name = _name_field("prefix", form.prefix), _name_field("preferred_name", form.preferred_name)
@@ -351,7 +339,7 @@ def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Call
     return CloneRequest(
         provider=provider,
         target_model=target_model,
-        display_label=display_label,
+        display_label=label,
         voice_name=voice_name,
         upload_id=parse_upload_id(upload_id) if upload_id is not None else None,
     )
@@ -359,4 +347,4 @@ def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Call
 
 def _name_field(name: str, value: str | None) -> str | None:
     """A short token field (prefix, preferred_name, upload_id): checked as text; its pattern is checked after."""
-    return fields.text_field(name, value, MAX_NAME_FIELD_CHARS)
+    return text_field(name, value, MAX_NAME_FIELD_CHARS)

@@ -15,20 +15,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from functions.local_api import create_local_app
-from tests.fakes.clone_support import bucket_keys, running_moto_server, use_fresh_bucket
-from tests.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
-from tests.fakes.dashscope_qwen_fake import QwenRealtimeFake
-from tests.fakes.edge_fake import EdgeFake
-from tests.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
-from tests.fakes.elevenlabs_fake import ElevenLabsFake
-from tests.fakes.tts_loopback import LoopbackServer
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.fakes.clone_support import bucket_keys, use_fresh_bucket
+from testsupport.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.dashscope_qwen_fake import QwenRealtimeFake
+from testsupport.fakes.edge_fake import EdgeFake
+from testsupport.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
+from testsupport.fakes.elevenlabs_fake import ElevenLabsFake
+from testsupport.fakes.tts_loopback import LoopbackServer
+from testsupport.moto_s3 import running_moto_server
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.tts.cosyvoice import CosyVoiceSynthesizer
+from voice_service.adapters.tts.dashscope_qwen import QwenRealtimeSynthesizer
 from voice_service.adapters.tts.edge import EdgeSynthesizer
 from voice_service.adapters.tts.eleven_labs import ElevenLabsSynthesizer
 from voice_service.adapters.tts.espeak import EspeakSynthesizer
-from voice_service.adapters.tts.qwen_realtime import QwenRealtimeSynthesizer
 
 DASHSCOPE_KEY = "sk-hostile-0123456789"
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
@@ -65,10 +66,14 @@ class Snapshot:
 @dataclass
 class HostileWorld:
     client: TestClient
+    wiring: FunctionWiring
     fakes: ProviderFakes
     s3_endpoint: str
     bucket: str
     synthesizer_calls: list[str] = field(default_factory=list)
+
+    def catalog(self) -> Any:
+        return self.wiring.catalog()
 
     def snapshot(self) -> Snapshot:
         fakes = self.fakes
@@ -77,7 +82,7 @@ class HostileWorld:
         return Snapshot(
             synthesizer_calls=len(self.synthesizer_calls),
             wire_calls=wire,
-            catalog=tuple(get_voice_catalog().list_entries()),
+            catalog=tuple(self.catalog().list_entries()),
             bucket=tuple(bucket_keys(self.s3_endpoint, self.bucket)),
         )
 
@@ -116,15 +121,19 @@ def provider_fakes() -> Iterator[ProviderFakes]:
                 server.stop()
 
 
-def build_world(fakes: ProviderFakes, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileWorld]:
-    for name, value in fakes.environment.items():
-        monkeypatch.setenv(name, value)
-    bucket = use_fresh_bucket(monkeypatch, s3_endpoint)
+def build_world(
+    fakes: ProviderFakes, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> Iterator[HostileWorld]:
+    """The local app and every function's handler wired to the fakes, a fresh bucket and the test's catalog."""
+    wiring.set(**fakes.environment)
+    bucket = use_fresh_bucket(monkeypatch, wiring, s3_endpoint)
     calls: list[str] = []
     for synthesizer in SYNTHESIZERS:
         spy_on_synthesize(monkeypatch, synthesizer, calls)
-    with TestClient(create_local_app(), base_url="http://127.0.0.1:8000") as client:
-        yield HostileWorld(client, fakes, s3_endpoint, bucket, calls)
+    app = create_local_app()
+    wiring.attach(app)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield HostileWorld(client, wiring, fakes, s3_endpoint, bucket, calls)
 
 
 def spy_on_synthesize(monkeypatch: pytest.MonkeyPatch, synthesizer: type[Any], calls: list[str]) -> None:

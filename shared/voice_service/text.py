@@ -1,13 +1,13 @@
-"""Limits and checks of every free-text field a caller sends, in one place (the README's "Limits" lists them).
+"""Text rules shared by every request field: "blank means absent", and the limits and checks of free text.
 
 Every text field is hostile: it may hold lone UTF-16 surrogates (valid in JSON, impossible to encode, so a crash in
 whatever encodes it next), control characters, invisible or bidi-override characters only, or megabytes. Each field
-is checked here before any provider call or write, with one English sentence per failure.
+is checked with these before any provider call or write, with one English sentence per failure (the README's
+"Limits" lists them).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Final
 
@@ -20,10 +20,6 @@ MAX_VOICE_CHARS: Final = 200
 MAX_PROVIDER_NAME_CHARS: Final = 32
 # A voice id a provider returns is stored and listed: bound it too, so the catalog listing stays bounded.
 MAX_PROVIDER_VOICE_ID_CHARS: Final = 200
-# Catalog ids as they appear in a path: canonical decimal, no sign, no leading zero, no separators (2**63 - 1 max).
-ENTRY_ID_PATTERN: Final = re.compile(r"[1-9][0-9]{0,18}")
-# SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
-MAX_ENTRY_ID: Final = 2**63 - 1
 
 # Letters that render as nothing (fillers, blank braille): a label of only these is as invisible as spaces.
 _BLANK_LETTERS: Final = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
@@ -39,8 +35,8 @@ def text_field(name: str, value: str | None, max_chars: int, *, single_line: boo
     if value is None:
         return None
     require_unicode(name, value)
-    stripped = value.strip()
-    if not stripped:
+    stripped = blank_to_none(value)
+    if stripped is None:
         return None
     if len(stripped) > max_chars:
         raise InvalidRequestError(
@@ -84,9 +80,9 @@ def model_name(name: str, value: str | None) -> str | None:
     return model
 
 
-def parse_entry_id(raw: str) -> int | None:
-    """The catalog id `raw` names, or None when it is not a canonical id (so it can name no entry)."""
-    if not ENTRY_ID_PATTERN.fullmatch(raw):
+def blank_to_none(value: str | None) -> str | None:
+    """`value` without surrounding whitespace, or None when nothing is left (a blank field is an absent one)."""
+    if value is None:
         return None
-    entry_id = int(raw)
-    return entry_id if entry_id <= MAX_ENTRY_ID else None
+    stripped = value.strip()
+    return stripped or None
