@@ -27,8 +27,11 @@ BUSY_TIMEOUT_SECONDS = 25
 
 
 @contextmanager
-def live_server(wiring: FunctionWiring, body_read_timeout_seconds: float = READ_TIMEOUT_SECONDS) -> Iterator[str]:
-    """The local app under uvicorn on a free loopback port, as `make run` serves it, wired to the test's settings."""
+def live_server(
+    wiring: FunctionWiring, body_read_timeout_seconds: float = READ_TIMEOUT_SECONDS
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """The local app under uvicorn on a free loopback port, as `make run` serves it, wired to the test's settings;
+    yields its base URL and the server (whose state holds the requests in flight)."""
     app = create_local_app(body_read_timeout_seconds=body_read_timeout_seconds)
     wiring.attach(app)
     config = uvicorn.Config(
@@ -47,7 +50,7 @@ def live_server(wiring: FunctionWiring, body_read_timeout_seconds: float = READ_
         threading.Event().wait(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -83,30 +86,35 @@ def test_a_locked_catalog_does_not_hold_up_an_unrelated_preview(wiring: Function
     wiring.catalog().list_entries()  # the file and its schema exist
     finished: list[str] = []
     preview_body = {"text": "Still here.", "provider": "espeak", "voice": "en-us"}
-    with live_server(wiring) as base_url:
-        # eSpeak NG loads its data on first use: warm it up before the clock of the catalog lock starts
+    with live_server(wiring) as (base_url, server):
+        # eSpeak NG loads its data on first use: warm it up before the catalog is locked
         assert httpx.post(f"{base_url}/tts/preview", json=preview_body, timeout=60).status_code == 200
-    with live_server(wiring) as base_url, catalog_locked_by_another_process(path):
-        # GIVEN list and delete requests waiting for the catalog's lock
+
         def call(method: str, route: str) -> None:
             response = httpx.request(method, f"{base_url}{route}", timeout=60)
             finished.append(f"{method} {route} {response.status_code}")
 
-        waiting = [
-            threading.Thread(target=call, args=args)
-            for args in [("GET", "/voices"), ("DELETE", "/voices/1"), ("GET", "/voices"), ("DELETE", "/voices/2")]
-        ]
+        routes = [("GET", "/voices"), ("DELETE", "/voices/1"), ("GET", "/voices"), ("DELETE", "/voices/2")]
+        waiting = [threading.Thread(target=call, args=route) for route in routes]
+        with catalog_locked_by_another_process(path):
+            # GIVEN list and delete requests that reached the server and wait for the catalog's lock
+            for thread in waiting:
+                thread.start()
+            # (uvicorn keeps one task per request in flight)
+            for _ in range(3000):
+                if len(server.server_state.tasks) >= len(routes):
+                    break
+                threading.Event().wait(0.01)
+            assert len(server.server_state.tasks) >= len(routes)
+            # WHEN an espeak preview, which never touches the catalog, is requested meanwhile
+            preview = httpx.post(f"{base_url}/tts/preview", json=preview_body, timeout=60)
+            # THEN it is answered while every catalog request is still waiting (on the event loop, they ran one
+            # after the other, each blocking the whole server for up to the busy timeout)
+            assert preview.status_code == 200 and preview.headers["content-type"] == "audio/wav"
+            assert finished == []
+        # AND once the lock is released, the waiting requests complete normally
         for thread in waiting:
-            thread.start()
-        # WHEN an espeak preview, which never touches the catalog, is requested meanwhile
-        preview = httpx.post(f"{base_url}/tts/preview", json=preview_body, timeout=60)
-        # THEN it is answered while every catalog request is still waiting (on the event loop, they ran one after
-        # the other, each blocking the whole server for up to the busy timeout)
-        assert preview.status_code == 200 and preview.headers["content-type"] == "audio/wav"
-        assert finished == []
-    # AND once the lock is released, the waiting requests complete normally
-    for thread in waiting:
-        thread.join(timeout=60)
+            thread.join(timeout=60)
     assert sorted(finished) == ["DELETE /voices/1 404", "DELETE /voices/2 404", "GET /voices 200", "GET /voices 200"]
 
 
@@ -166,7 +174,7 @@ def trickle(base_url: str, path: str, body: bytes, *, pause: float) -> tuple[byt
 def test_a_trickled_body_is_cut_off_with_a_408(path: str, wiring: FunctionWiring) -> None:
     # A body of 400 bytes at one byte per 0.1 s would take 40 s; the server gives the whole body 1 s.
     body = json.dumps({"text": "x" * 380, "provider": "espeak"}).encode()
-    with live_server(wiring) as base_url:
+    with live_server(wiring) as (base_url, _):
         answer, closed = trickle(base_url, path, body, pause=0.1)
         # Other callers are served meanwhile
         assert httpx.get(f"{base_url}/voices", timeout=30).status_code == 200
