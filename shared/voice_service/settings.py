@@ -245,7 +245,11 @@ class CloneSettings(_Base):
 
     def worst_case_seconds(self) -> float:
         """Conversion plus the slower provider path: Qwen's request, or CosyVoice's create_voice with the SDK's
-        three retries 2 s apart, the deploy wait and its last status query."""
+        three retries 2 s apart, the deploy wait and its last status query.
+
+        The catalog write comes last and waits for a busy catalog only for what is left of the 27 s (at most
+        OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS), so a busy catalog never stretches a clone past the budget: in the
+        worst case it is a 503 at 27 s."""
         cosyvoice = 4 * self.cosyvoice_timeout_seconds + 6 + self.cosyvoice_deploy_wait_seconds + 2
         return self.conversion_timeout_seconds + max(self.provider_timeout_seconds, cosyvoice)
 
