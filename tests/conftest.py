@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts.build_ffmpeg import cached_binary
 from voice_service.adapters.factories import get_cloning_service, get_sample_bucket, get_voice_catalog
 from voice_service.settings import get_settings
 
@@ -48,9 +50,22 @@ def offline_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iter
     for name, value in TEST_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("OPENTALKING_SQLITE_PATH", str(tmp_path / "catalog" / "voices.sqlite3"))
+    # The service converts with the project's audio-only ffmpeg, as in Lambda; when it is not built (`make ffmpeg`)
+    # the setting stays unset and a conversion answers that it is not configured.
+    ffmpeg = audio_only_ffmpeg_path()
+    if ffmpeg is None:
+        monkeypatch.delenv("OPENTALKING_FFMPEG_PATH", raising=False)
+    else:
+        monkeypatch.setenv("OPENTALKING_FFMPEG_PATH", ffmpeg)
     reset_cached_state()
     yield
     reset_cached_state()
+
+
+@cache
+def audio_only_ffmpeg_path() -> str | None:
+    binary = cached_binary()
+    return None if binary is None else str(binary)
 
 
 def reset_cached_state() -> None:

@@ -22,6 +22,7 @@ from tests.fakes.audio_mutations import Mutation, mutations, reference_lines
 from tests.fakes.clone_support import (
     RecordingServer,
     apigw_event,
+    audio_only_ffmpeg,
     bucket_keys,
     make_sample,
     running_moto_server,
@@ -95,7 +96,7 @@ def cases_for(base: str, canary: Canary, recorder: RecordingServer) -> list[Muta
 @pytest.mark.parametrize("base", BASES)
 def test_mutated_samples_convert_cleanly_or_are_refused(base: str, canary: Canary, recorder: RecordingServer) -> None:
     converter = FfmpegSampleConverter(
-        ffmpeg_exe=None, max_seconds=MAX_SECONDS, min_seconds=3, timeout_seconds=CONVERSION_TIMEOUT_SECONDS
+        ffmpeg_exe=audio_only_ffmpeg(), max_seconds=MAX_SECONDS, min_seconds=3, timeout_seconds=CONVERSION_TIMEOUT_SECONDS
     )
     cases = cases_for(base, canary, recorder)
     assert len(cases) >= MUTATIONS_PER_SAMPLE + 4
