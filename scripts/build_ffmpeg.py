@@ -181,7 +181,8 @@ def debian_source_entries() -> str:
                 if ":" in line and not line.startswith(("#", " ")):
                     key, value = line.split(":", 1)
                     fields[key.strip().lower()] = value.strip()
-            if "deb" not in fields.get("types", "").split() or "debian-archive-keyring" not in fields.get("signed-by", ""):
+            is_debian = "debian-archive-keyring" in fields.get("signed-by", "")
+            if "deb" not in fields.get("types", "").split() or not is_debian:
                 continue
             for uri in fields.get("uris", "").split():
                 for suite in fields.get("suites", "").split():
@@ -246,9 +247,7 @@ def compile_ffmpeg(target: Target, tarball: Path, output: Path) -> None:
         scratch = Path(scratch_name)
         subprocess.run(["tar", "-xf", str(tarball), "-C", str(scratch)], check=True)
         [source] = [path for path in scratch.iterdir() if path.is_dir()]
-        configured = subprocess.run(
-            ["./configure", *options], cwd=source, capture_output=True, text=True, check=False
-        )
+        configured = subprocess.run(["./configure", *options], cwd=source, capture_output=True, text=True, check=False)
         if configured.returncode != 0:
             sys.stderr.write(configured.stdout[-4000:] + configured.stderr[-4000:])
             raise SystemExit(f"ffmpeg build: configure failed for {target.architecture}")
@@ -272,11 +271,12 @@ def compile_ffmpeg(target: Target, tarball: Path, output: Path) -> None:
         docs.mkdir(parents=True)
         for name in LICENSE_FILES:
             shutil.copy2(source / name, docs / name)
+        compiler = subprocess.run([target.compiler, "--version"], capture_output=True, text=True, check=True)
         (docs / "BUILD.txt").write_text(
             "Audio-only ffmpeg for the voice service's ffmpeg layer. License: LGPL v2.1 or later (COPYING.LGPLv2.1).\n"
             f"Source: Debian source package {SOURCE_PACKAGE}, upstream tarball {SOURCE_TARBALL}"
             f" (sha256 {SOURCE_SHA256}), unmodified.\n"
-            f"Compiler: {subprocess.run([target.compiler, '--version'], capture_output=True, text=True).stdout.splitlines()[0]}\n"
+            f"Compiler: {compiler.stdout.splitlines()[0]}\n"
             f"Configure line:\n./configure {' '.join(options)}\n"
             "Then: make ffmpeg, strip ffmpeg. The binary is statically linked.\n"
         )

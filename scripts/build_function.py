@@ -43,7 +43,7 @@ NEVER_IMPORTED_AT_RUN_TIME = {
     "tiktoken": "dashscope's local tokenizer (dashscope/tokenizers), imported when a tokenizer is built",
     "regex": "tiktoken",
     "tabulate": "edge-tts's command line (edge_tts/util.py)",
-    "opentelemetry-sdk": "dashscope's fine-tuning tracing; fastapi's OTLP export, which also needs exporters not shipped",
+    "opentelemetry-sdk": "dashscope's fine-tuning tracing; fastapi's OTLP export (its exporters are not shipped)",
     "opentelemetry-semantic-conventions": "opentelemetry-sdk",
 }
 # Files inside kept distributions that nothing imports: numpy's own test suites and type stubs.

@@ -1,5 +1,5 @@
-"""Sample conversion with the project's audio-only ffmpeg: every accepted container becomes 24 kHz mono 16-bit WAV; hostile
-input is refused without ffmpeg reading anything but the upload."""
+"""Sample conversion with the project's audio-only ffmpeg: every accepted container becomes 24 kHz mono 16-bit
+WAV; hostile input is refused without ffmpeg reading anything but the upload."""
 
 from __future__ import annotations
 
@@ -37,7 +37,12 @@ SOURCE_FORMATS = {
 
 
 def converter(**overrides: Any) -> FfmpegSampleConverter:
-    options: dict[str, Any] = {"ffmpeg_exe": audio_only_ffmpeg(), "max_seconds": 60, "min_seconds": 3, "timeout_seconds": 15}
+    options: dict[str, Any] = {
+        "ffmpeg_exe": audio_only_ffmpeg(),
+        "max_seconds": 60,
+        "min_seconds": 3,
+        "timeout_seconds": 15,
+    }
     return FfmpegSampleConverter(**{**options, **overrides})
 
 
