@@ -235,7 +235,10 @@ def fetch_source(cache: Path) -> Path:
         actual = sha256_of(downloaded)
         if actual != SOURCE_SHA256:
             raise SystemExit(f"ffmpeg build: {SOURCE_TARBALL} has sha256 {actual}, expected {SOURCE_SHA256}")
-        shutil.move(downloaded, tarball)
+        # Copied next to its final name first, so that a concurrent build never reads half a tarball.
+        partial = tarball.with_name(f".{tarball.name}.{os.getpid()}")
+        shutil.copyfile(downloaded, partial)
+        os.replace(partial, tarball)
     return tarball
 
 

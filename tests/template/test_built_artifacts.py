@@ -263,16 +263,15 @@ def test_dependencies_no_function_imports_are_left_out(builds: dict[str, Build],
         assert not shipped & left_out, function.logical_id
 
 
-def third_party_imports(*roots: Path) -> set[str]:
-    """Every absolute import of a non-standard module in these sources, including imports inside functions."""
+def third_party_imports(package_dir: Path) -> set[str]:
+    """Every absolute import of a non-standard module in a package's sources, including imports inside functions."""
     modules = set()
-    for root in roots:
-        for source in root.rglob("*.py"):
-            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Import):
-                    modules.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    modules.add(node.module)
+    for source in package_dir.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module)
     own = {"voice_service", "functions", "app", "__future__"}
     return {module for module in modules if module.split(".")[0] not in sys.stdlib_module_names | own}
 
@@ -297,12 +296,12 @@ def test_every_module_the_service_imports_loads_from_the_slimmed_artifact(
     builds: dict[str, Build], sam_cli: Path, runtime_packages: Path, logical_id: str, tmp_path: Path
 ) -> None:
     # GIVEN the x86_64 artifact without the left-out dependencies, and every third-party module that the shared
-    # package or the function imports anywhere (provider SDK modules are imported lazily, at the first request)
+    # package imports anywhere (provider SDK modules are imported lazily, at the first request)
     built = builds[HOST_ARCHITECTURE].functions[logical_id]
     shipped = {path.name.removesuffix(".py") for path in built.code_dir.iterdir()} | set(RUNTIME_PROVIDED)
     modules = sorted(
         module
-        for module in third_party_imports(REPO_ROOT / "shared" / "voice_service", built.code_dir / "app.py")
+        for module in third_party_imports(REPO_ROOT / "shared" / "voice_service")
         if module.split(".")[0] in shipped
     )
     sys_path = [str(built.code_dir), *layer_paths(built), str(runtime_packages)]
