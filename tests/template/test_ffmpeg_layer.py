@@ -89,8 +89,8 @@ def test_layer_ships_the_lgpl_text_and_the_exact_configure_line(
     assert "GNU LESSER GENERAL PUBLIC LICENSE" in (docs / "COPYING.LGPLv2.1").read_text()
     assert (docs / "LICENSE.md").is_file()
     recorded = (docs / "BUILD.txt").read_text().split("./configure ", 1)[1].splitlines()[0].split()
-    # The binary reports the configure line it was built with and its license
-    built_with = run_ffmpeg(build, "-buildconf").split()
+    # The binary reports the configure line it was built with (quoting lists) and its license
+    built_with = run_ffmpeg(build, "-buildconf").replace("'", "").split()
     assert [option for option in built_with if option.startswith("--")] == recorded
     assert not set(recorded) & set(FORBIDDEN_OPTIONS)
     assert "GNU Lesser General Public License" in " ".join(run_ffmpeg(build, "-L").split())
