@@ -1,8 +1,8 @@
 """Benchmark 6: each function's unzipped size plus its layers, read from an existing `sam build` output.
 
-It never builds (`make build` does, for arm64, the deployed architecture); it reads `.aws-sam/build` with
-scripts/build_sizes.py and says so when that output is missing or older than the sources. Each function is measured
-against its budget in scripts/build_sizes.py.
+It never builds (`make build` does, for arm64, the deployed architecture; so does `make test`, into
+`.aws-sam/build-arm64`); it reads the newer of the two with scripts/build_sizes.py and says so when that output is
+missing or older than the sources. Each function is measured against its budget in scripts/build_sizes.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 
 from scripts.bench.common import REPO_ROOT, Result
 
-BUILD_DIR = REPO_ROOT / ".aws-sam" / "build"
+# `make build` (arm64) writes .aws-sam/build; `make test` writes the same arm64 build to .aws-sam/build-arm64.
+BUILD_DIRS = (REPO_ROOT / ".aws-sam" / "build", REPO_ROOT / ".aws-sam" / "build-arm64")
 MB = 1_000_000
 BUILD_INPUTS = (
     "template.yaml",
@@ -47,9 +48,14 @@ def _largest_entries(directory: Path, count: int) -> str:
     return ", ".join(f"{name} {size / MB:.0f}" for size, name in sorted(sizes, reverse=True)[:count])
 
 
+def _newest_build() -> Path | None:
+    built = [directory for directory in BUILD_DIRS if (directory / "template.yaml").is_file()]
+    return max(built, key=lambda directory: (directory / "template.yaml").stat().st_mtime, default=None)
+
+
 def run() -> list[Result]:
-    template = BUILD_DIR / "template.yaml"
-    if not template.is_file():
+    build_dir = _newest_build()
+    if build_dir is None:
         return [
             Result(
                 "6. package size (unzipped)",
@@ -58,9 +64,10 @@ def run() -> list[Result]:
                 "—",
                 None,
                 None,
-                "run `make build` (arm64) first; this benchmark only reads .aws-sam/build",
+                "run `make build` (arm64) first; this benchmark only reads .aws-sam/build or build-arm64",
             )
         ]
+    template = build_dir / "template.yaml"
     from scripts.build_sizes import BUDGET_BYTES, UNZIPPED_LIMIT_BYTES, built_functions
 
     newest_time, newest_path = _newest_input()
@@ -70,14 +77,14 @@ def run() -> list[Result]:
         else f"STALE build: {newest_path.relative_to(REPO_ROOT)} changed after it; run `make build`"
     )
     results = []
-    for function in built_functions(BUILD_DIR):
+    for function in built_functions(build_dir):
         architectures = ",".join(sorted(set(function.native_architectures().values()))) or "no native code"
         budget = BUDGET_BYTES.get(function.logical_id, UNZIPPED_LIMIT_BYTES)
         value = (
             f"{function.total_bytes / MB:.1f} MB (code {function.code_bytes / MB:.1f} + layers "
             f"{function.layer_bytes / MB:.1f})"
         )
-        note = f"{architectures}; {freshness}; largest (MB): {_largest_entries(function.code_dir, 4)}"
+        note = f"{architectures}; {build_dir.name}, {freshness}; largest (MB): {_largest_entries(function.code_dir, 4)}"
         if function.layer_dirs:
             note += "; the layer is the audio-only ffmpeg (see the ffmpeg row)"
         results.append(
@@ -91,7 +98,7 @@ def run() -> list[Result]:
                 f"ratio = size / budget (scripts/build_sizes.py); {note}",
             )
         )
-    layers = {path for function in built_functions(BUILD_DIR) for path in function.layer_dirs}
+    layers = {path for function in built_functions(build_dir) for path in function.layer_dirs}
     for layer in sorted(layers):
         binary = layer / "bin" / "ffmpeg"
         build_notes = layer / "share" / "doc" / "ffmpeg" / "BUILD.txt"
