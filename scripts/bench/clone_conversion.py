@@ -25,8 +25,13 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scripts.bench.common import REPO_ROOT, Result, bench_env, median_and_p95, ms
+from scripts import REPO_ROOT
+from scripts.bench.common import Result, bench_env, median_and_p95, ms
+
+if TYPE_CHECKING:
+    from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 
 TARGET = 1.1
 # Issue 16: a 12 MiB WAV peaks at no more than the upload; a 2-minute WebM at no more than 10 MiB above baseline.
@@ -94,16 +99,16 @@ def _size(path: Path) -> str:
 
 
 def _max_seconds() -> float:
-    from voice_service.settings import CloneSettings, get_settings
+    from voice_service.settings import CloneSettings
 
-    return get_settings(CloneSettings).max_sample_seconds
+    return CloneSettings.from_environment().max_sample_seconds
 
 
-def _converter(exe: str) -> object:
+def _converter(exe: str) -> FfmpegSampleConverter:
     from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
-    from voice_service.settings import CloneSettings, get_settings
+    from voice_service.settings import CloneSettings
 
-    settings = get_settings(CloneSettings)
+    settings = CloneSettings.from_environment()
     return FfmpegSampleConverter(
         ffmpeg_exe=exe,
         max_seconds=settings.max_sample_seconds,
@@ -177,7 +182,7 @@ def measure_memory(mode: str, binary: str, source: Path) -> dict[str, float]:
         baseline = _rss_kib("VmRSS")
         with ChildPeakSampler() as ffmpeg:
             if mode == "adapter":
-                output_bytes = len(converter.to_clone_wav(data).wav)  # type: ignore[attr-defined]
+                output_bytes = len(converter.to_clone_wav(data).wav)
             elif mode == "raw":
                 subprocess.run(raw_command(exe, source, target), check=True)
                 output_bytes = target.stat().st_size
@@ -230,8 +235,8 @@ def run() -> list[Result]:
             data = source.read_bytes()
             command = raw_command(audio_only_ffmpeg(), source, Path(scratch) / "raw-out.wav")
             calls = {
-                "new": partial(new.to_clone_wav, data),  # type: ignore[attr-defined]
-                "old": partial(old.to_clone_wav, data),  # type: ignore[attr-defined]
+                "new": partial(new.to_clone_wav, data),
+                "old": partial(old.to_clone_wav, data),
                 "cli": partial(subprocess.run, command, check=True),
             }
             samples: dict[str, list[float]] = {name: [] for name in calls}

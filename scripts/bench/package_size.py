@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.bench.common import REPO_ROOT, Result
+from scripts import REPO_ROOT
+from scripts.bench.common import Result
 
 # `make build` (arm64) writes .aws-sam/build; `make test` writes the same arm64 build to .aws-sam/build-arm64.
 BUILD_DIRS = (REPO_ROOT / ".aws-sam" / "build", REPO_ROOT / ".aws-sam" / "build-arm64")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.clone_support import (
+from testsupport.fakes.clone_support import (
     ENCODINGS,
     HOSTILE_REFERENCE_CASES,
     RecordingServer,
@@ -17,7 +17,7 @@ from tests.fakes.clone_support import (
     hostile_inputs,
     make_sample,
 )
-from tests.fakes.dashscope_enrollment_fake import describe_wav
+from testsupport.fakes.dashscope_enrollment_fake import describe_wav
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError
 

@@ -22,11 +22,12 @@ import s3transfer
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
 
+from scripts import REPO_ROOT
 from scripts.build_function import NEVER_IMPORTED_AT_RUN_TIME
 from scripts.build_sizes import BUDGET_BYTES, UNZIPPED_LIMIT_BYTES, BuiltFunction, over_budget
-from tests.conftest import REPO_ROOT, load_event
 from tests.template.conftest import ARCHITECTURES, Build
 from tests.template.stack import FunctionSpec, Stack, load_template
+from testsupport.apigw import load_event
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 

@@ -16,9 +16,9 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from scripts.build_ffmpeg import DECODERS, DEMUXERS, FORBIDDEN_OPTIONS
-from tests.fakes.clone_support import ENCODINGS, make_sample
-from tests.fakes.dashscope_enrollment_fake import describe_wav
 from tests.template.conftest import ARCHITECTURES, Build
+from testsupport.fakes.clone_support import ENCODINGS, make_sample
+from testsupport.fakes.dashscope_enrollment_fake import describe_wav
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]

@@ -41,6 +41,8 @@ class VoiceList(BaseModel):
         and even one pydantic pass costs twice what `json.dumps` does for 1,000 rows. A test keeps this in step
         with `VoiceList`.
         """
+        # Spelled out, not derived from LISTED_FIELDS: a dict display is about 30% faster than dict(zip(...)) here
+        # (make bench, GET /voices); test_schemas keeps the keys equal to VoiceItem's fields and LISTED_FIELDS.
         items = [
             {
                 "id": entry.id,
