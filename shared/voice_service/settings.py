@@ -210,8 +210,9 @@ class CloneSettings(_Base):
     conversion_timeout_seconds: float = Field(
         default=4.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
     )
-    # IMAGEIO_FFMPEG_EXE is /opt/bin/ffmpeg in Lambda (the ffmpeg layer); unset locally: imageio-ffmpeg's binary.
-    ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
+    # The project's audio-only ffmpeg: /opt/bin/ffmpeg in Lambda (the ffmpeg layer); `make run` and the tests set
+    # it to the same build for the host (`make ffmpeg`). Unset: cloning answers that conversion is not configured.
+    ffmpeg_exe: str | None = Field(default=None, validation_alias="OPENTALKING_FFMPEG_PATH")
     # Qwen enrollment processes the inline sample before answering: give it time, within API Gateway's 29 s.
     provider_timeout_seconds: int = Field(
         default=8, ge=1, le=25, validation_alias="OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS"
