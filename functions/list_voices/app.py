@@ -43,7 +43,7 @@ router = APIRouter()
     summary="List your cloned voices",
     responses=AUTH_ERROR_RESPONSES,
 )
-async def get_voices(
+def get_voices(
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     caller: Annotated[Caller, Depends(caller_of(gate))],
     provider: Annotated[

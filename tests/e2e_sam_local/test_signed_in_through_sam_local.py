@@ -87,8 +87,8 @@ def test_no_token_or_a_bad_token_is_refused_by_the_authorizer(signed_in: SignedI
 def test_each_user_sees_and_deletes_only_their_own_voices(signed_in: SignedInStack) -> None:
     # GIVEN one voice each for alice and bob in the catalog the functions mount
     now = datetime.now(UTC)
-    alice_voice = signed_in.catalog.add_entry(NewVoice("dashscope", "v-alice", "Mine", "m"), now, Owner("alice"))
-    bob_voice = signed_in.catalog.add_entry(NewVoice("dashscope", "v-bob", "Mine", "m"), now, Owner("bob"))
+    alice_voice = signed_in.catalog.add_entry(NewVoice("dashscope", "v-alice", "Mine", "m"), now, owner=Owner("alice"))
+    bob_voice = signed_in.catalog.add_entry(NewVoice("dashscope", "v-bob", "Mine", "m"), now, owner=Owner("bob"))
 
     # WHEN alice lists, through API Gateway, the authorizer and the list function
     response = signed_in.http.get("/voices", headers=signed_in.bearer("alice"))

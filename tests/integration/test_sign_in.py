@@ -271,8 +271,8 @@ def test_function_reads_the_user_from_the_authorizer_context_never_from_a_header
     catalog = wiring.catalog()
     from datetime import UTC, datetime
 
-    catalog.add_entry(NewVoice("dashscope", "v-alice", "Mine", "m"), datetime.now(UTC), Owner("alice"))
-    catalog.add_entry(NewVoice("dashscope", "v-bob", "Mine", "m"), datetime.now(UTC), Owner("bob"))
+    catalog.add_entry(NewVoice("dashscope", "v-alice", "Mine", "m"), datetime.now(UTC), owner=Owner("alice"))
+    catalog.add_entry(NewVoice("dashscope", "v-bob", "Mine", "m"), datetime.now(UTC), owner=Owner("bob"))
 
     # WHEN the list function runs behind the authorizer for alice
     response = list_handler(list_event({"userId": "alice", "groups": ""}), lambda_context)

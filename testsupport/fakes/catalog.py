@@ -25,6 +25,8 @@ class InMemoryVoiceCatalog:
         self,
         voice: NewVoice,
         now: datetime,
+        wait_seconds: float | None = None,
+        *,
         owner: Owner = SHARED_CATALOG,
         max_voices: int | None = None,
         consent: ConsentRecord | None = None,
