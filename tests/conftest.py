@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from voice_service.adapters.factories import get_cloning_service, get_sample_bucket, get_voice_catalog
+from voice_service.adapters.factories import (
+    get_catalog_for,
+    get_cloning_service,
+    get_sample_bucket,
+    get_voice_catalog,
+)
 from voice_service.settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +37,8 @@ LEAKY_VARIABLES = (
     "AWS_PROFILE",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "OPENTALKING_CATALOG_FUNCTION",
     "DASHSCOPE_API_KEY",
     "HTTPS_PROXY",
     "HTTP_PROXY",
@@ -58,6 +65,7 @@ def reset_cached_state() -> None:
     if get_voice_catalog.cache_info().currsize:
         get_voice_catalog().close()
     get_voice_catalog.cache_clear()
+    get_catalog_for.cache_clear()
     get_cloning_service.cache_clear()
     get_sample_bucket.cache_clear()
     get_settings.cache_clear()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import voice_catalog
+from voice_service.http.dependencies import catalog_for_deleting
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
@@ -40,7 +40,7 @@ async def delete_voice_entry(
     entry_id: Annotated[
         int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
     ],
-    catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    catalog: Annotated[VoiceCatalog, Depends(catalog_for_deleting)],
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)
     delete_voice(catalog, entry_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import voice_catalog
+from voice_service.http.dependencies import catalog_for_listing
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, VoiceList
 from voice_service.models import CLONE_PROVIDERS
@@ -23,7 +23,7 @@ router = APIRouter()
     responses=ERROR_RESPONSES,
 )
 async def get_voices(
-    catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    catalog: Annotated[VoiceCatalog, Depends(catalog_for_listing)],
     provider: Annotated[
         str | None,
         # Documented as an enum; the service also accepts other letter cases and a blank value (= no filter).

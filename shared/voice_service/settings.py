@@ -72,11 +72,37 @@ class CatalogSettings(_Base):
     )
 
 
+class CatalogClientSettings(_Base):
+    """How a function outside the VPC reaches the catalog: the catalog function it may invoke.
+
+    Unset, the function opens the SQLite file itself (`make run`, the in-process tests).
+    """
+
+    catalog_function: str | None = Field(default=None, min_length=1, validation_alias="OPENTALKING_CATALOG_FUNCTION")
+    # Above the catalog function's own timeout and busy timeout, so its typed answer arrives before this gives up.
+    catalog_invoke_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=25, validation_alias="OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"
+    )
+
+
+class CatalogFunctionSettings(CatalogSettings):
+    """The catalog function (inside the VPC): the SQLite file and the operations this deployment of it serves."""
+
+    catalog_operations: tuple[str, ...] = Field(min_length=1, validation_alias="OPENTALKING_CATALOG_OPERATIONS")
+
+    @field_validator("catalog_operations", mode="before")
+    @classmethod
+    def _split_operations(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+
 class ApiSettings(CorsSettings):
     """Settings every function's HTTP app reads."""
 
 
-class CatalogApiSettings(ApiSettings, CatalogSettings):
+class CatalogApiSettings(ApiSettings, CatalogSettings, CatalogClientSettings):
     """Settings of the list and delete functions."""
 
 
@@ -245,5 +271,5 @@ class UploadApiSettings(ApiSettings, SampleBucketSettings):
     """Settings of the create-upload function."""
 
 
-class CloneApiSettings(ApiSettings, CatalogSettings, SampleBucketSettings, CloneSettings):
+class CloneApiSettings(ApiSettings, CatalogSettings, CatalogClientSettings, SampleBucketSettings, CloneSettings):
     """Settings of the clone function."""

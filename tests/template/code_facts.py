@@ -48,6 +48,8 @@ S3_OPERATION_ACTIONS = {
     "ListObjectVersions": {"s3:ListBucketVersions"},
     "CopyObject": {"s3:GetObject", "s3:PutObject"},
 }
+# The Lambda client's synchronous invoke (the catalog boundary's transport).
+LAMBDA_ACTIONS = {"invoke": {"lambda:InvokeFunction"}}
 # Powertools parameters helpers, by the function name the adapters call.
 POWERTOOLS_ACTIONS = {
     "get_secret": {"secretsmanager:GetSecretValue"},
@@ -114,7 +116,7 @@ def _operation_actions() -> dict[str, set[str]]:
         for operation in session.get_service_model(service).operation_names:
             special = S3_OPERATION_ACTIONS.get(operation) if service == "s3" else None
             actions[xform_name(operation)] = special or {f"{prefix}:{operation}"}
-    for helper, helper_actions in S3_HELPER_ACTIONS.items():
+    for helper, helper_actions in {**S3_HELPER_ACTIONS, **LAMBDA_ACTIONS}.items():
         actions[helper] = helper_actions
     return actions
 

@@ -15,9 +15,26 @@ from tests.template.code_facts import (
     variables_read_by,
 )
 from tests.template.stack import FunctionSpec, Stack, load_template
+from voice_service.adapters.factories import (
+    CLONE_VOICE_CATALOG_OPERATIONS,
+    DELETE_VOICE_CATALOG_OPERATIONS,
+    LIST_VOICES_CATALOG_OPERATIONS,
+)
+from voice_service.catalog_boundary.operations import OPERATIONS
 
 STACK = Stack(load_template())
 FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+CATALOG_OPERATIONS_VARIABLE = "OPENTALKING_CATALOG_OPERATIONS"
+CATALOG_FUNCTION_VARIABLE = "OPENTALKING_CATALOG_FUNCTION"
+# The functions behind the API; the others are the catalog functions, reached only by invoke.
+API_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE not in function.environment]
+CATALOG_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE in function.environment]
+# What each caller declared it needs from the catalog (the composition roots build their clients with these).
+DECLARED_CATALOG_OPERATIONS = {
+    "ListVoicesFunction": LIST_VOICES_CATALOG_OPERATIONS,
+    "DeleteVoiceFunction": DELETE_VOICE_CATALOG_OPERATIONS,
+    "CloneVoiceFunction": CLONE_VOICE_CATALOG_OPERATIONS,
+}
 # Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
 LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
 # Read by libraries, not by the project's settings models.
@@ -28,9 +45,11 @@ BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
 FFMPEG_VARIABLE = "IMAGEIO_FFMPEG_EXE"
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
+by_catalog_function = pytest.mark.parametrize("function", CATALOG_FUNCTIONS, ids=lambda function: function.logical_id)
 
 
-@by_function
+@by_api_function
 def test_the_template_routes_exactly_what_the_functions_app_serves(function: FunctionSpec) -> None:
     # GIVEN the function's FastAPI app, as the Lambda imports it
     app = load_app(function.app_module)
@@ -39,7 +58,7 @@ def test_the_template_routes_exactly_what_the_functions_app_serves(function: Fun
     assert function.routes == app_routes(app), function.logical_id
 
 
-@by_function
+@by_api_function
 def test_every_route_has_a_preflight_to_the_same_function(function: FunctionSpec) -> None:
     # The function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only)
     assert function.preflight_paths == {route.path for route in function.routes}
@@ -52,9 +71,10 @@ def test_no_route_is_claimed_by_two_functions() -> None:
     assert len(preflights) == len(set(preflights))
 
 
-def test_every_function_is_behind_the_one_rest_api() -> None:
+def test_every_function_is_behind_the_one_rest_api_but_the_catalog_functions() -> None:
+    assert CATALOG_FUNCTIONS and all(not function.properties.get("Events") for function in CATALOG_FUNCTIONS)
     (api_id,) = STACK.of_type("AWS::Serverless::Api")
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         assert function.api_ids and all(ref == {"Ref": api_id} for ref in function.api_ids), function.logical_id
 
 
@@ -92,19 +112,52 @@ def test_provider_keys_never_appear_in_the_template(function: FunctionSpec) -> N
 
 
 @by_function
-def test_catalog_readers_mount_efs_and_point_sqlite_into_the_mount(function: FunctionSpec) -> None:
+def test_only_the_catalog_functions_are_in_the_vpc_and_mount_efs(function: FunctionSpec) -> None:
     read = {name for names in variables_read_by(function.app_module) for name in names}
-    if SQLITE_PATH_VARIABLE not in read:
-        # No catalog, so no EFS and no VPC (preview and uploads reach the internet without a NAT gateway)
-        assert not function.mount_paths
-        assert not function.in_vpc
+    if function not in CATALOG_FUNCTIONS:
+        # Everything that reaches the internet runs outside the VPC, which then needs no NAT gateway
+        assert not function.mount_paths and not function.in_vpc
+        assert SQLITE_PATH_VARIABLE not in function.environment
         return
+    assert SQLITE_PATH_VARIABLE in read
     (mount_path,) = function.mount_paths
     assert str(function.environment[SQLITE_PATH_VARIABLE]).startswith(f"{mount_path}/")
     assert function.in_vpc
     # SAM: a function mounting EFS must depend on the mount targets, or it may be created before them
     mount_targets = set(STACK.of_type("AWS::EFS::MountTarget"))
     assert mount_targets <= set(function.resource.get("DependsOn", []))
+    # It touches nothing but EFS: no AWS API, no secret, no bucket
+    assert {action.split(":")[0] for action in function.allowed_actions} == {"elasticfilesystem"}
+
+
+@by_catalog_function
+def test_each_catalog_function_serves_registered_operations_and_is_invoked_by_one_caller(
+    function: FunctionSpec,
+) -> None:
+    served = set(str(function.environment[CATALOG_OPERATIONS_VARIABLE]).split(","))
+    assert served and served <= set(OPERATIONS)
+    callers = [
+        caller
+        for caller in API_FUNCTIONS
+        for statement in caller.statements_allowing("lambda:InvokeFunction")
+        if statement["Resource"] == {"Fn::GetAtt": [function.logical_id, "Arn"]}
+    ]
+    assert len(callers) == 1, f"{function.logical_id} is invoked by {[c.logical_id for c in callers]}"
+    # ... and serves exactly what that caller declared, no more
+    assert served == DECLARED_CATALOG_OPERATIONS[callers[0].logical_id]
+
+
+@by_api_function
+def test_a_catalog_caller_may_invoke_its_own_catalog_function_and_nothing_else(function: FunctionSpec) -> None:
+    invoke_statements = function.statements_allowing("lambda:InvokeFunction")
+    if function.logical_id not in DECLARED_CATALOG_OPERATIONS:
+        assert not invoke_statements and CATALOG_FUNCTION_VARIABLE not in function.environment
+        return
+    (statement,) = invoke_statements
+    assert statement["Action"] == "lambda:InvokeFunction"
+    target = function.environment[CATALOG_FUNCTION_VARIABLE]["Ref"]
+    assert statement["Resource"] == {"Fn::GetAtt": [target, "Arn"]}
+    assert target in {catalog.logical_id for catalog in CATALOG_FUNCTIONS}
 
 
 @by_function
@@ -113,8 +166,9 @@ def test_efs_write_permission_goes_only_to_functions_that_change_the_catalog(fun
         assert not any(action.startswith("elasticfilesystem:") for action in function.allowed_actions)
         return
     assert "elasticfilesystem:ClientMount" in function.allowed_actions
-    read_only = all(route.method == "GET" for route in function.routes)
-    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is not read_only
+    served = str(function.environment[CATALOG_OPERATIONS_VARIABLE]).split(",")
+    writes = any(OPERATIONS[name].writes for name in served)
+    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is writes
 
 
 @by_function
@@ -166,7 +220,7 @@ def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
 def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     # GIVEN every media type the functions declare in OpenAPI or use in their code
     used: set[str] = set()
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         used |= openapi_media_types(load_app(function.app_module)) | media_types_in_code(function.app_module)
     binary = {media_type for media_type in used if not travels_as_text(media_type)}
 
@@ -181,5 +235,7 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
 
 def test_the_code_graph_finds_each_functions_settings() -> None:
     # Guards the analysis itself: if it stopped resolving imports, the checks above would pass vacuously
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         assert "ApiSettings" in settings_read_by(function.app_module), function.logical_id
+    for function in CATALOG_FUNCTIONS:
+        assert "CatalogFunctionSettings" in settings_read_by(function.app_module), function.logical_id

@@ -5,12 +5,24 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from voice_service.settings import CatalogSettings, CloneSettings, SampleBucketSettings, get_settings
+from voice_service.settings import (
+    CatalogClientSettings,
+    CatalogSettings,
+    CloneSettings,
+    SampleBucketSettings,
+    get_settings,
+)
 
 if TYPE_CHECKING:
     from voice_service.adapters.s3_samples import S3SampleBucket
     from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+    from voice_service.services.catalog import VoiceCatalog
     from voice_service.services.cloning import CloningService
+
+# The catalog operations each caller declares: its catalog function serves exactly these (template tests check it).
+LIST_VOICES_CATALOG_OPERATIONS = frozenset({"list_entries"})
+DELETE_VOICE_CATALOG_OPERATIONS = frozenset({"delete_entry"})
+CLONE_VOICE_CATALOG_OPERATIONS = frozenset({"add_entry"})
 
 
 @lru_cache(maxsize=1)
@@ -21,6 +33,20 @@ def get_voice_catalog() -> SqliteVoiceCatalog:
 
     settings = get_settings(CatalogSettings)
     return SqliteVoiceCatalog(settings.sqlite_path, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
+
+
+@lru_cache(maxsize=4)
+def get_catalog_for(operations: frozenset[str]) -> VoiceCatalog:
+    """The catalog as a caller that declared `operations` sees it: through its catalog function when
+    OPENTALKING_CATALOG_FUNCTION names one (outside the VPC), else the SQLite file in this process."""
+    settings = get_settings(CatalogClientSettings)
+    if settings.catalog_function is None:
+        return get_voice_catalog()
+    from voice_service.adapters.lambda_invoker import LambdaInvoker
+    from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
+
+    invoker = LambdaInvoker(settings.catalog_function, timeout_seconds=settings.catalog_invoke_timeout_seconds)
+    return RemoteVoiceCatalog(CatalogClient(invoker, operations))
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +76,7 @@ def get_cloning_service() -> CloningService:
     settings = get_settings(CloneSettings)
     bucket = get_sample_bucket()
     return CloningService(
-        catalog=get_voice_catalog(),
+        catalog=get_catalog_for(CLONE_VOICE_CATALOG_OPERATIONS),
         converter=FfmpegSampleConverter(
             ffmpeg_exe=settings.ffmpeg_exe,
             max_seconds=settings.max_sample_seconds,

@@ -7,9 +7,17 @@ dependencies was about a third of a warm request.
 
 from __future__ import annotations
 
-from voice_service.adapters.factories import get_voice_catalog
+from voice_service.adapters.factories import (
+    DELETE_VOICE_CATALOG_OPERATIONS,
+    LIST_VOICES_CATALOG_OPERATIONS,
+    get_catalog_for,
+)
 from voice_service.services.catalog import VoiceCatalog
 
 
-async def voice_catalog() -> VoiceCatalog:
-    return get_voice_catalog()
+async def catalog_for_listing() -> VoiceCatalog:
+    return get_catalog_for(LIST_VOICES_CATALOG_OPERATIONS)
+
+
+async def catalog_for_deleting() -> VoiceCatalog:
+    return get_catalog_for(DELETE_VOICE_CATALOG_OPERATIONS)
