@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from scripts.sam_local import host, image
 from scripts.sam_local.podman import PodmanService
-from scripts.sam_local.stack import SamLocalApi, sam_build, sam_environment
+from scripts.sam_local.stack import SAM_ENVIRONMENT, SamLocalApi, sam_build, sam_environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 REPO_TEMPLATE = REPO_ROOT / "template.yaml"
@@ -54,10 +55,16 @@ class RunningStack:
     podman: PodmanService
     api: SamLocalApi
     timings: dict[str, float]
+    # `sam local start-lambda`: the Lambda Invoke API the functions call their catalog functions through.
+    lambdas: SamLocalApi | None = None
 
     @property
     def sam_log(self) -> Path:
         return self.state_dir / "sam.log"
+
+    @property
+    def lambda_log(self) -> Path:
+        return self.state_dir / "sam-lambda.log"
 
 
 def prepare_host() -> list[str]:
@@ -108,6 +115,47 @@ def merged_env_vars(env_vars_file: Path, overrides: dict[str, str]) -> dict[str,
     return content
 
 
+def free_port(address: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        return int(probe.getsockname()[1])
+
+
+def catalog_functions(built_template: Path) -> list[str]:
+    """The functions that serve catalog operations (they answer invokes, not API routes)."""
+    from cfnlint.decode import cfn_yaml
+
+    resources = cfn_yaml.load(str(built_template))["Resources"]
+    return sorted(
+        name
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and "OPENTALKING_CATALOG_OPERATIONS" in resource["Properties"].get("Environment", {}).get("Variables", {})
+    )
+
+
+def warm_up(endpoint: str, functions: list[str], timeout: float) -> None:
+    """Invoke each catalog function once, so its container is up before a caller's own timeout starts counting.
+
+    The empty call is refused without touching the catalog; any reply means the function ran.
+    """
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name=SAM_ENVIRONMENT["AWS_REGION"],
+        aws_access_key_id="sam-local",
+        aws_secret_access_key="sam-local",
+        config=Config(read_timeout=timeout, retries={"total_max_attempts": 1}),
+    )
+    for name in functions:
+        reply = client.invoke(FunctionName=name, Payload=b"{}")
+        if reply.get("FunctionError"):
+            raise host.HostSetupError(f"the catalog function {name} failed to start: {reply['Payload'].read()[:500]!r}")
+
+
 @contextmanager
 def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     """Serve the stack on 127.0.0.1:options.port; on exit stop sam, its containers and the podman service."""
@@ -122,7 +170,12 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     stand_in = image.ensure_stand_in_image()
     lap("image")
     state_dir = Path(tempfile.mkdtemp(prefix="sam-local-"))
-    env_vars = merged_env_vars(options.env_vars_file, options.overrides)
+    # The functions outside the VPC invoke their catalog functions through `sam local start-lambda`, which listens on
+    # this machine's address on the podman bridge (never on an outside interface).
+    gateway = host.podman_gateway()
+    lambda_port = free_port(gateway)
+    lambda_endpoint = f"http://{gateway}:{lambda_port}"
+    env_vars = merged_env_vars(options.env_vars_file, {"AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint, **options.overrides})
     env_vars_path = state_dir / "env-vars.json"
     env_vars_path.write_text(json.dumps(env_vars, indent=2), encoding="utf-8")
     # `sam` passes only variables the template declares; podman's default env carries the global ones to every
@@ -136,6 +189,24 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
         environment = sam_environment(podman.docker_host, {"LAMBDA_ARCHITECTURE": ARCHITECTURE})
         built_template = build_stack(options, environment, state_dir / "sam.log")
         lap("build")
+        start_timeout = float(os.environ.get("SAM_LOCAL_START_TIMEOUT", "240"))
+        lambdas = SamLocalApi(
+            built_template,
+            lambda_port,
+            stand_in,
+            environment,
+            state_dir / "sam-lambda.log",
+            env_vars_file=env_vars_path,
+            warm_containers="LAZY",
+            add_hosts=dict.fromkeys(options.host_aliases, gateway),
+            parameter_overrides={"Architecture": ARCHITECTURE},
+            subcommand="start-lambda",
+            host=gateway,
+        )
+        cleanup.callback(lambdas.stop)
+        lambdas.start(timeout=start_timeout)
+        warm_up(lambda_endpoint, catalog_functions(built_template), timeout=start_timeout)
+        lap("start-lambda")
         api = SamLocalApi(
             built_template,
             options.port,
@@ -144,14 +215,14 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
             state_dir / "sam.log",
             env_vars_file=env_vars_path,
             warm_containers=options.warm_containers,
-            add_hosts=dict.fromkeys(options.host_aliases, host.podman_gateway()),
+            add_hosts=dict.fromkeys(options.host_aliases, gateway),
             parameter_overrides={"Architecture": ARCHITECTURE},
         )
         cleanup.callback(api.stop)
-        api.start(timeout=float(os.environ.get("SAM_LOCAL_START_TIMEOUT", "240")))
+        api.start(timeout=start_timeout)
         lap("start-api")
         print(f"sam-local: timings {timings} (logs in {state_dir})", file=sys.stderr)
-        yield RunningStack(api.base_url, state_dir, podman, api, timings)
+        yield RunningStack(api.base_url, state_dir, podman, api, timings, lambdas)
 
 
 @dataclass(frozen=True)

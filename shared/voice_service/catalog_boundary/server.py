@@ -49,6 +49,8 @@ class CatalogServer:
         except ValidationError as exc:
             logger.warning("Malformed catalog request", extra={"operation": operation.name, "errors": exc.errors()})
             return wire.failure("refused", f"The voice catalog received a malformed {operation.name} request.")
+        # One line per call: which operation each caller ran is what the logs of a catalog function are for.
+        logger.info("Catalog operation", extra={"operation": operation.name})
         try:
             return wire.success(operation.run(self._catalog, request))
         except VoiceServiceError as exc:
