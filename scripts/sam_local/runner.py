@@ -46,6 +46,10 @@ class StackOptions:
     # addresses buckets virtual-host style, and the containers have no DNS beyond their hosts file.
     host_aliases: list[str] = field(default_factory=list)
     warm_containers: str = "EAGER"
+    # The user's own `sam --env-vars` file (e.g. provider keys), applied over the repository's; never in the repo.
+    user_env_vars: Path | None = None
+    # Let the containers reach the internet (real providers); see prepare_host.
+    allow_egress: bool = False
 
 
 @dataclass
@@ -67,11 +71,18 @@ class RunningStack:
         return self.state_dir / "sam-lambda.log"
 
 
-def prepare_host() -> list[str]:
-    """Packages, then the forward-drop rules (before any container can start); returns the guarded subnets."""
+def prepare_host(allow_egress: bool = False) -> list[str]:
+    """Packages, then the forward-drop rules (before any container can start); returns the guarded subnets.
+
+    `allow_egress` (SAM_LOCAL_EGRESS=open, for real provider keys) adds no rule and refuses to start while one is
+    in place; the tests never set it.
+    """
     host.ensure_packages()
     subnets = host.podman_subnets()
-    host.ensure_forward_drop(subnets)
+    if allow_egress:
+        host.check_egress_allowed(subnets)
+    else:
+        host.ensure_forward_drop(subnets)
     return subnets
 
 
@@ -108,10 +119,32 @@ def build_stack(options: StackOptions, environment: dict[str, str], log: Path) -
     return options.build_dir / "template.yaml"
 
 
-def merged_env_vars(env_vars_file: Path, overrides: dict[str, str]) -> dict[str, dict[str, str]]:
-    """The repository's env-vars file (`sam --env-vars` format) with `overrides` added to its global Parameters."""
-    content = json.loads(env_vars_file.read_text(encoding="utf-8"))
+def merged_env_vars(
+    env_vars_file: Path, overrides: dict[str, str], user_env_vars: Path | None = None
+) -> dict[str, dict[str, str]]:
+    """The repository's env-vars file (`sam --env-vars` format) with `overrides` added to its global Parameters, then
+    the user's own file on top (its global and per-function sections win)."""
+    content = read_env_vars(env_vars_file)
     content.setdefault("Parameters", {}).update(overrides)
+    if user_env_vars is not None:
+        for section, variables in read_env_vars(user_env_vars).items():
+            content.setdefault(section, {}).update(variables)
+    return content
+
+
+def read_env_vars(path: Path) -> dict[str, dict[str, str]]:
+    """A `sam --env-vars` file: {"Parameters" or a function's logical id: {"NAME": "value", ...}}."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise host.HostSetupError(f"cannot read the env-vars file {path}: {error}") from error
+    if not isinstance(content, dict) or not all(
+        isinstance(section, dict) and all(isinstance(value, str) for value in section.values())
+        for section in content.values()
+    ):
+        raise host.HostSetupError(
+            f'{path} is not a `sam --env-vars` file: {{"Parameters": {{"NAME": "value"}}, "FunctionId": {{...}}}}'
+        )
     return content
 
 
@@ -165,7 +198,7 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     def lap(name: str) -> None:
         timings[name] = round(time.monotonic() - started, 1)
 
-    prepare_host()
+    prepare_host(options.allow_egress)
     lap("host")
     stand_in = image.ensure_stand_in_image()
     lap("image")
@@ -175,7 +208,9 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     gateway = host.podman_gateway()
     lambda_port = free_port(gateway)
     lambda_endpoint = f"http://{gateway}:{lambda_port}"
-    env_vars = merged_env_vars(options.env_vars_file, {"AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint, **options.overrides})
+    env_vars = merged_env_vars(
+        options.env_vars_file, {"AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint, **options.overrides}, options.user_env_vars
+    )
     env_vars_path = state_dir / "env-vars.json"
     env_vars_path.write_text(json.dumps(env_vars, indent=2), encoding="utf-8")
     # `sam` passes only variables the template declares; podman's default env carries the global ones to every

@@ -152,7 +152,9 @@ class SamLocalApi:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise HostSetupError(f"`sam local {self.subcommand}` exited ({self.process.returncode}); see {self.log}")
+                raise HostSetupError(
+                    f"`sam local {self.subcommand}` exited ({self.process.returncode}); see {self.log}"
+                )
             if self.answers():
                 return
             time.sleep(0.3)
