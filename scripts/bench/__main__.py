@@ -12,6 +12,7 @@ from importlib import metadata
 
 from scripts.bench import (
     catalog_concurrency,
+    catalog_hop,
     clone_conversion,
     cold_start,
     package_size,
@@ -86,6 +87,7 @@ def main() -> int:
         ("preview overhead", preview_overhead.run),
         ("clone conversion", clone_conversion.run),
         ("catalog concurrency", catalog_concurrency.run),
+        ("catalog hop", catalog_hop.run),
         ("package size", package_size.run),
     ):
         print(f"running {name} ...", file=sys.stderr)

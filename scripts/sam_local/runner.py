@@ -148,10 +148,25 @@ def read_env_vars(path: Path) -> dict[str, dict[str, str]]:
     return content
 
 
-def free_port(address: str) -> int:
+def free_port() -> int:
+    """A port free on every address of this machine (so also on the podman bridge once it exists)."""
     with socket.socket() as probe:
-        probe.bind((address, 0))
+        probe.bind(("0.0.0.0", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_for_address(address: str, timeout: float) -> None:
+    """Wait until this machine holds `address`: podman brings its bridge up with the first container."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as probe:
+            try:
+                probe.bind((address, 0))
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise host.HostSetupError(f"the podman bridge address {address} did not come up") from None
+        time.sleep(0.3)
 
 
 def catalog_functions(built_template: Path) -> list[str]:
@@ -206,7 +221,7 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
     # The functions outside the VPC invoke their catalog functions through `sam local start-lambda`, which listens on
     # this machine's address on the podman bridge (never on an outside interface).
     gateway = host.podman_gateway()
-    lambda_port = free_port(gateway)
+    lambda_port = free_port()
     lambda_endpoint = f"http://{gateway}:{lambda_port}"
     env_vars = merged_env_vars(
         options.env_vars_file, {"AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint, **options.overrides}, options.user_env_vars
@@ -225,6 +240,22 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
         built_template = build_stack(options, environment, state_dir / "sam.log")
         lap("build")
         start_timeout = float(os.environ.get("SAM_LOCAL_START_TIMEOUT", "240"))
+        api = SamLocalApi(
+            built_template,
+            options.port,
+            stand_in,
+            environment,
+            state_dir / "sam.log",
+            env_vars_file=env_vars_path,
+            warm_containers=options.warm_containers,
+            add_hosts=dict.fromkeys(options.host_aliases, gateway),
+            parameter_overrides={"Architecture": ARCHITECTURE},
+        )
+        cleanup.callback(api.stop)
+        api.start(timeout=start_timeout)
+        lap("start-api")
+        # start-api's warm containers bring the bridge up; only then can start-lambda listen on its address.
+        wait_for_address(gateway, timeout=start_timeout)
         lambdas = SamLocalApi(
             built_template,
             lambda_port,
@@ -242,20 +273,6 @@ def running_stack(options: StackOptions) -> Iterator[RunningStack]:
         lambdas.start(timeout=start_timeout)
         warm_up(lambda_endpoint, catalog_functions(built_template), timeout=start_timeout)
         lap("start-lambda")
-        api = SamLocalApi(
-            built_template,
-            options.port,
-            stand_in,
-            environment,
-            state_dir / "sam.log",
-            env_vars_file=env_vars_path,
-            warm_containers=options.warm_containers,
-            add_hosts=dict.fromkeys(options.host_aliases, gateway),
-            parameter_overrides={"Architecture": ARCHITECTURE},
-        )
-        cleanup.callback(api.stop)
-        api.start(timeout=start_timeout)
-        lap("start-api")
         print(f"sam-local: timings {timings} (logs in {state_dir})", file=sys.stderr)
         yield RunningStack(api.base_url, state_dir, podman, api, timings, lambdas)
 

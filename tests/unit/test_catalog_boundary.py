@@ -171,3 +171,10 @@ def test_every_registered_operation_has_typed_models_and_a_unique_name() -> None
 def test_every_error_code_names_a_domain_error() -> None:
     assert all(issubclass(error, VoiceServiceError) for error in ERROR_CODES.values())
     assert issubclass(CatalogAccessError, StorageError)  # a refused call is the deployment's fault: 500
+
+
+def test_the_wire_entry_has_the_entrys_fields_in_its_order() -> None:
+    # EntryRecord.to_entry builds the VoiceEntry positionally from the record's fields
+    from voice_service.catalog_boundary.operations import EntryRecord
+
+    assert tuple(EntryRecord.model_fields) == VoiceEntry._fields

@@ -38,19 +38,11 @@ class EntryRecord(WireModel):
 
     @classmethod
     def from_entry(cls, entry: VoiceEntry) -> EntryRecord:
-        return cls(**entry._asdict())
+        return cls.model_validate(dict(zip(VoiceEntry._fields, entry, strict=True)))
 
     def to_entry(self) -> VoiceEntry:
-        return VoiceEntry(
-            self.id,
-            self.user_id,
-            self.provider,
-            self.voice_id,
-            self.display_label,
-            self.target_model,
-            self.source,
-            self.created_at,
-        )
+        # The fields are declared in VoiceEntry's order (a test holds them equal).
+        return VoiceEntry._make(self.__dict__.values())
 
 
 class ListEntriesRequest(WireModel):
@@ -99,9 +91,10 @@ class CatalogOperation(Generic[RequestT, ResponseT]):
 
 
 def _list_entries(catalog: VoiceCatalog, request: ListEntriesRequest) -> ListEntriesResponse:
-    return ListEntriesResponse(
-        entries=[EntryRecord.from_entry(entry) for entry in catalog.list_entries(request.provider)]
-    )
+    # One validation of the whole list (in pydantic's core) rather than a model per entry: a thousand entries in a
+    # few milliseconds.
+    rows = [dict(zip(VoiceEntry._fields, entry, strict=True)) for entry in catalog.list_entries(request.provider)]
+    return ListEntriesResponse.model_validate({"entries": rows})
 
 
 def _add_entry(catalog: VoiceCatalog, request: AddEntryRequest) -> AddEntryResponse:
