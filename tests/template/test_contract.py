@@ -239,3 +239,15 @@ def test_the_code_graph_finds_each_functions_settings() -> None:
         assert "ApiSettings" in settings_read_by(function.app_module), function.logical_id
     for function in CATALOG_FUNCTIONS:
         assert "CatalogFunctionSettings" in settings_read_by(function.app_module), function.logical_id
+
+
+@by_catalog_function
+def test_timeouts_nest_so_a_typed_answer_arrives_before_anyone_gives_up(function: FunctionSpec) -> None:
+    # The catalog function's busy wait ends inside its own timeout, which ends inside its caller's invoke timeout,
+    # which ends inside the caller's own timeout: a busy catalog is a 503 with a sentence, never a Lambda timeout.
+    busy = float(function.environment["OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"])
+    assert busy < function.properties["Timeout"]
+    for caller in API_FUNCTIONS:
+        if caller.environment.get(CATALOG_FUNCTION_VARIABLE) == {"Ref": function.logical_id}:
+            invoke_timeout = float(caller.environment["OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"])
+            assert function.properties["Timeout"] < invoke_timeout < caller.properties["Timeout"], caller.logical_id
