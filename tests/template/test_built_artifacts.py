@@ -112,7 +112,8 @@ def probe(
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout)
+    # The probe's answer is its last line; the handler's own log lines (Powertools writes to stdout) come before.
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def preflight_event(path: str, method: str, origin: str) -> dict[str, Any]:
