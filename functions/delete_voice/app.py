@@ -1,36 +1,43 @@
-"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog."""
+"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog.
+
+Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start), and its one
+collaborator, the catalog (its catalog function's client in the cloud), is built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path
-from starlette.convertors import StringConvertor, register_url_convertor
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import DELETE_ENTRY
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import catalog_for_deleting
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
+from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
+
+SETTINGS = load_settings(DeleteVoiceFunctionSettings)
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations.
+CATALOG_OPERATIONS: Final = frozenset({DELETE_ENTRY.name})
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS
 
 
-class _EntryIdSegment(StringConvertor):
-    """One path segment, except the fixed siblings `/voices/clone` and `/voices/uploads`.
-
-    API Gateway gives those paths resources of their own, so `DELETE /voices/clone` never reaches this function;
-    the local app shares one router table and must not read `clone` as an entry id either.
-    """
-
-    regex = r"(?!(?:clone|uploads)$)[^/]+"
+def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
+    return configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS)
 
 
-register_url_convertor("voice_entry_id", _EntryIdSegment())
+voice_catalog = Dependency(build_catalog, SETTINGS)
+DEPENDENCIES = (voice_catalog,)
 router = APIRouter()
 
 
 @router.delete(
-    "/voices/{entry_id:voice_entry_id}",
+    "/voices/{entry_id}",
     response_model=DeleteResult,
     summary="Delete a cloned voice",
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
@@ -40,12 +47,12 @@ async def delete_voice_entry(
     entry_id: Annotated[
         int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
     ],
-    catalog: Annotated[VoiceCatalog, Depends(catalog_for_deleting)],
+    catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)
     delete_voice(catalog, entry_id)
     return DeleteResult()
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

@@ -24,7 +24,7 @@ INVOCATIONS = 200
 
 def run() -> list[Result]:
     warnings.simplefilter("ignore")
-    from tests.fakes.lambda_endpoint import LambdaEndpoint
+    from testsupport.fakes.lambda_endpoint import LambdaEndpoint
     from voice_service.adapters.lambda_invoker import LambdaInvoker
     from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
     from voice_service.catalog_boundary.client import CatalogClient, InProcessInvoker, RemoteVoiceCatalog

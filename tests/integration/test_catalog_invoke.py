@@ -16,20 +16,22 @@ from typing import Any
 import pytest
 
 from functions.catalog import app as catalog_app
+from functions.clone_voice import app as clone_app
 from functions.clone_voice.app import lambda_handler as clone_handler
+from functions.delete_voice import app as delete_app
 from functions.delete_voice.app import lambda_handler as delete_handler
+from functions.list_voices import app as list_app
 from functions.list_voices.app import lambda_handler as list_handler
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
-from tests.fakes.lambda_endpoint import LambdaEndpoint
 from tests.template.stack import Stack, load_template
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, json_body, load_event
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.lambda_endpoint import LambdaEndpoint
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
-from voice_service.catalog_boundary.operations import OPERATIONS
 from voice_service.catalog_boundary.server import CatalogServer
 from voice_service.models import NewVoice
+from voice_service.settings import CatalogFunctionSettings, SettingsError
 
 STACK = Stack(load_template())
 NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
@@ -49,7 +51,9 @@ def catalog_function_of(caller: str) -> str:
 
 
 @pytest.fixture
-def lambda_endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[LambdaEndpoint]:
+def lambda_endpoint(
+    monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, tmp_path: Path
+) -> Iterator[LambdaEndpoint]:
     """The stack's catalog functions on a loopback Invoke API, each its own 'container' (own SQLite connection)."""
     sqlite_path = tmp_path / "efs" / "voices.sqlite3"
     opened: list[SqliteVoiceCatalog] = []
@@ -63,7 +67,7 @@ def lambda_endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     with LambdaEndpoint(functions) as endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint.url)
         # The callers' own SQLite setting points elsewhere: any row they see came through the endpoint.
-        monkeypatch.setenv("OPENTALKING_SQLITE_PATH", str(tmp_path / "not-the-catalog" / "voices.sqlite3"))
+        wiring.set(OPENTALKING_SQLITE_PATH=str(tmp_path / "not-the-catalog" / "voices.sqlite3"))
         yield endpoint
     for catalog in opened:
         catalog.close()
@@ -74,8 +78,9 @@ def as_lambda_handler(server: CatalogServer) -> Any:
     return lambda event, context: server.handle(event)
 
 
-def as_caller(monkeypatch: pytest.MonkeyPatch, caller: str, catalog_function: str | None = None) -> None:
-    monkeypatch.setenv("OPENTALKING_CATALOG_FUNCTION", catalog_function or catalog_function_of(caller))
+def as_caller(wiring: FunctionWiring, caller: str, catalog_function: str | None = None) -> None:
+    """Every function configured as the template configures `caller` (a fresh 'container' each time)."""
+    wiring.set(OPENTALKING_CATALOG_FUNCTION=catalog_function or catalog_function_of(caller))
 
 
 def delete_event(entry_id: int) -> dict[str, Any]:
@@ -95,30 +100,29 @@ def test_template_gives_each_caller_its_own_catalog_function_with_its_declared_o
 
 def test_clone_list_and_delete_go_through_their_catalog_functions(
     lambda_endpoint: LambdaEndpoint,
-    monkeypatch: pytest.MonkeyPatch,
+    wiring: FunctionWiring,
     fake: FakeDashScopeEnrollment,
     bucket: str,
     lambda_context: FakeLambdaContext,
+    tmp_path: Path,
 ) -> None:
     # GIVEN the clone function configured as deployed
-    as_caller(monkeypatch, "CloneVoiceFunction")
+    as_caller(wiring, "CloneVoiceFunction")
     # WHEN it clones a voice
     cloned = clone_handler(load_event("clone_dashscope_webm"), lambda_context)
     assert cloned["statusCode"] == 200, cloned["body"]
     entry_id = json_body(cloned)["entry_id"]
     # THEN the entry was written by its catalog function, not in the caller's own SQLite file
     assert lambda_endpoint.invocations == ["CatalogForCloneFunction"]
-    assert get_voice_catalog().list_entries() == []
+    assert SqliteVoiceCatalog(tmp_path / "not-the-catalog" / "voices.sqlite3").list_entries() == []
 
     # AND the list function sees it through its own catalog function
-    as_caller(monkeypatch, "ListVoicesFunction")
-    get_settings_and_factories_reset()
+    as_caller(wiring, "ListVoicesFunction")
     listed = json_body(list_handler(load_event("list_voices_all"), lambda_context))["items"]
     assert [item["id"] for item in listed] == [entry_id]
 
     # AND the delete function removes it through its own; a second delete is a 404 that crossed the boundary
-    as_caller(monkeypatch, "DeleteVoiceFunction")
-    get_settings_and_factories_reset()
+    as_caller(wiring, "DeleteVoiceFunction")
     assert json_body(delete_handler(delete_event(entry_id), lambda_context)) == {"deleted": True}
     again = delete_handler(delete_event(entry_id), lambda_context)
     assert again["statusCode"] == 404
@@ -131,10 +135,10 @@ def test_clone_list_and_delete_go_through_their_catalog_functions(
 
 
 def test_a_caller_pointed_at_another_callers_catalog_function_is_refused(
-    lambda_endpoint: LambdaEndpoint, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the delete function misconfigured to use the list function's catalog function (IAM would also deny it)
-    as_caller(monkeypatch, "DeleteVoiceFunction", "CatalogForListFunction")
+    as_caller(wiring, "DeleteVoiceFunction", "CatalogForListFunction")
     response = delete_handler(delete_event(1), lambda_context)
     # THEN the catalog function refuses the operation: a 500 that says so, and nothing was deleted
     assert response["statusCode"] == 500
@@ -142,9 +146,9 @@ def test_a_caller_pointed_at_another_callers_catalog_function_is_refused(
 
 
 def test_a_throttled_catalog_function_is_a_503(
-    lambda_endpoint: LambdaEndpoint, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
 ) -> None:
-    as_caller(monkeypatch, "ListVoicesFunction")
+    as_caller(wiring, "ListVoicesFunction")
     lambda_endpoint.throttled.add("CatalogForListFunction")
     response = list_handler(load_event("list_voices_all"), lambda_context)
     assert response["statusCode"] == 503
@@ -152,25 +156,24 @@ def test_a_throttled_catalog_function_is_a_503(
 
 
 def test_a_crashed_or_missing_catalog_function_is_a_500_without_its_details(
-    lambda_endpoint: LambdaEndpoint, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
 ) -> None:
     def crash(event: dict[str, Any], context: Any) -> Any:
         raise RuntimeError("Task timed out after 8.00 seconds at /mnt/catalog")
 
     lambda_endpoint.functions["CatalogForListFunction"] = crash
-    as_caller(monkeypatch, "ListVoicesFunction")
+    as_caller(wiring, "ListVoicesFunction")
     crashed = list_handler(load_event("list_voices_all"), lambda_context)
     assert (crashed["statusCode"], json_body(crashed)) == (500, {"detail": "The voice catalog failed unexpectedly."})
 
-    as_caller(monkeypatch, "ListVoicesFunction", "NoSuchFunction")
-    get_settings_and_factories_reset()
+    as_caller(wiring, "ListVoicesFunction", "NoSuchFunction")
     missing = list_handler(load_event("list_voices_all"), lambda_context)
     assert missing["statusCode"] == 500
     assert json_body(missing) == {"detail": "The voice catalog could not be reached (ResourceNotFoundException)."}
 
 
 def test_a_busy_sqlite_lock_in_the_catalog_function_is_a_503_for_the_caller(
-    lambda_endpoint: LambdaEndpoint, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext, tmp_path: Path
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext, tmp_path: Path
 ) -> None:
     # GIVEN another writer holding the catalog's write lock longer than the catalog function's busy timeout
     holder = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
@@ -180,7 +183,7 @@ def test_a_busy_sqlite_lock_in_the_catalog_function_is_a_503_for_the_caller(
     lock = sqlite3.connect(tmp_path / "efs" / "voices.sqlite3", isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
     try:
-        as_caller(monkeypatch, "DeleteVoiceFunction")
+        as_caller(wiring, "DeleteVoiceFunction")
         response = delete_handler(delete_event(1), lambda_context)
     finally:
         lock.execute("ROLLBACK")
@@ -227,24 +230,37 @@ def test_concurrent_clones_through_separate_catalog_functions_never_share_a_labe
     assert len(SqliteVoiceCatalog(sqlite_path).list_entries()) == 8
 
 
-def test_the_catalog_functions_handler_serves_what_its_environment_names(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+def test_the_catalog_functions_entry_point_serves_what_its_settings_name(
+    lambda_context: FakeLambdaContext, tmp_path: Path
 ) -> None:
-    # GIVEN the catalog function's own entry point, deployed for the list function
-    monkeypatch.setenv("OPENTALKING_CATALOG_OPERATIONS", "list_entries")
-    catalog_app.get_catalog_server.cache_clear()
+    # GIVEN the catalog function's own entry point, with the settings the template gives CatalogForListFunction
+    settings = CatalogFunctionSettings.from_environment(
+        {"OPENTALKING_CATALOG_OPERATIONS": "list_entries", "OPENTALKING_SQLITE_PATH": str(tmp_path / "v.sqlite3")}
+    )
+    original = catalog_app.catalog_server
+    catalog_app.catalog_server = original.rebuilt(settings)
     try:
         listed = catalog_app.lambda_handler({"operation": "list_entries", "request": {}}, lambda_context)
         refused = catalog_app.lambda_handler({"operation": "delete_entry", "request": {"entry_id": 1}}, lambda_context)
     finally:
-        catalog_app.get_catalog_server.cache_clear()
+        built = catalog_app.catalog_server.built()
+        catalog_app.catalog_server = original
+        if built is not None:
+            built.close()
     assert listed == {"ok": True, "response": {"entries": []}}
     assert refused["ok"] is False and refused["error"]["code"] == "refused"
-    assert set(OPERATIONS) >= {"list_entries", "delete_entry", "add_entry"}
 
 
-def get_settings_and_factories_reset() -> None:
-    """A new function 'container': forget the settings and adapters the previous caller built."""
-    from tests.conftest import reset_cached_state
+def test_an_unknown_operation_in_the_settings_stops_the_cold_start() -> None:
+    with pytest.raises(SettingsError, match="OPENTALKING_CATALOG_OPERATIONS.*drop_table"):
+        CatalogFunctionSettings.from_environment({"OPENTALKING_CATALOG_OPERATIONS": "list_entries,drop_table"})
 
-    reset_cached_state()
+
+def test_each_caller_declares_the_operations_its_catalog_function_serves() -> None:
+    declared = {
+        "ListVoicesFunction": list_app.CATALOG_OPERATIONS,
+        "DeleteVoiceFunction": delete_app.CATALOG_OPERATIONS,
+        "CloneVoiceFunction": clone_app.CATALOG_OPERATIONS,
+    }
+    served = declared_catalog_functions()
+    assert {caller: served[catalog_function_of(caller)] for caller in declared} == declared

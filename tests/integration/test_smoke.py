@@ -13,8 +13,8 @@ import uvicorn
 
 from functions.local_api import create_local_app
 from scripts import smoke
-from tests.fakes.dashscope_enrollment_fake import QWEN_MODEL, FakeDashScopeEnrollment
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.fakes.dashscope_enrollment_fake import QWEN_MODEL, FakeDashScopeEnrollment
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.errors import StorageError
 
@@ -22,12 +22,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def local_api(fake: FakeDashScopeEnrollment, bucket: str) -> Iterator[str]:
-    """The local app (`make run`'s) on a loopback port, configured like the integration tests."""
+def local_api(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str) -> Iterator[str]:
+    """The local app (`make run`'s) on a loopback port, wired like the integration tests."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_local_app(), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_local_app()
+    wiring.attach(app)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -55,7 +57,7 @@ def table_rows(output: str) -> dict[str, str]:
 
 
 def test_every_step_passes_against_the_local_run_and_no_voice_is_left(
-    local_api: str, fake: FakeDashScopeEnrollment, capsys: pytest.CaptureFixture[str]
+    local_api: str, wiring: FunctionWiring, fake: FakeDashScopeEnrollment, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # WHEN the smoke test runs against the local app with the offline provider and a DashScope clone
     status = smoke.main(["--api-url", local_api, "--providers", "espeak", "--clone-provider", "dashscope"])
@@ -72,7 +74,7 @@ def test_every_step_passes_against_the_local_run_and_no_voice_is_left(
     assert "smoke: passed" in output
     # AND the clone really reached the provider with the spoken sample, and nothing is left in the catalog
     assert fake.problems == [] and any(request["model"] == QWEN_MODEL for request in fake.requests)
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
 
 
 def test_an_unconfigured_provider_is_a_skip_not_a_failure(local_api: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +87,7 @@ def test_an_unconfigured_provider_is_a_skip_not_a_failure(local_api: str, capsys
 
 
 def test_a_failed_delete_fails_the_run_and_names_the_voice_left_behind(
-    local_api: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    local_api: str, wiring: FunctionWiring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN a catalog that cannot delete
     def refuse(self: SqliteVoiceCatalog, entry_id: int) -> bool:
@@ -96,7 +98,7 @@ def test_a_failed_delete_fails_the_run_and_names_the_voice_left_behind(
     output = capsys.readouterr().out
     # THEN the run fails and says which voice is still there
     assert status == 1
-    [entry] = get_voice_catalog().list_entries()
+    [entry] = wiring.catalog().list_entries()
     assert f"voice entry {entry.id} LEFT BEHIND" in output
     assert "smoke: FAILED" in output
 

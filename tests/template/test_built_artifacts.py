@@ -19,10 +19,10 @@ import pytest
 import s3transfer
 
 from scripts.build_sizes import MB, UNZIPPED_LIMIT_BYTES, BuiltFunction
-from tests.conftest import load_event
-from tests.fakes.lambda_endpoint import LambdaEndpoint
 from tests.template.conftest import ARCHITECTURES, Build
 from tests.template.stack import FunctionSpec, Stack, load_template
+from testsupport.apigw import load_event
+from testsupport.fakes.lambda_endpoint import LambdaEndpoint
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 

@@ -6,20 +6,16 @@ import pytest
 
 from tests.template.code_facts import (
     app_routes,
-    aws_actions_called_by,
+    composition_root,
+    declared_iam_actions,
+    declared_settings,
     load_app,
     media_types_in_code,
     openapi_media_types,
-    settings_read_by,
     travels_as_text,
     variables_read_by,
 )
 from tests.template.stack import FunctionSpec, Stack, load_template
-from voice_service.adapters.factories import (
-    CLONE_VOICE_CATALOG_OPERATIONS,
-    DELETE_VOICE_CATALOG_OPERATIONS,
-    LIST_VOICES_CATALOG_OPERATIONS,
-)
 from voice_service.catalog_boundary.operations import OPERATIONS
 
 STACK = Stack(load_template())
@@ -29,12 +25,6 @@ CATALOG_FUNCTION_VARIABLE = "OPENTALKING_CATALOG_FUNCTION"
 # The functions behind the API; the others are the catalog functions, reached only by invoke.
 API_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE not in function.environment]
 CATALOG_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE in function.environment]
-# What each caller declared it needs from the catalog (the composition roots build their clients with these).
-DECLARED_CATALOG_OPERATIONS = {
-    "ListVoicesFunction": LIST_VOICES_CATALOG_OPERATIONS,
-    "DeleteVoiceFunction": DELETE_VOICE_CATALOG_OPERATIONS,
-    "CloneVoiceFunction": CLONE_VOICE_CATALOG_OPERATIONS,
-}
 # Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
 LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
 # Read by libraries, not by the project's settings models.
@@ -113,13 +103,11 @@ def test_provider_keys_never_appear_in_the_template(function: FunctionSpec) -> N
 
 @by_function
 def test_only_the_catalog_functions_are_in_the_vpc_and_mount_efs(function: FunctionSpec) -> None:
-    read = {name for names in variables_read_by(function.app_module) for name in names}
     if function not in CATALOG_FUNCTIONS:
         # Everything that reaches the internet runs outside the VPC, which then needs no NAT gateway
         assert not function.mount_paths and not function.in_vpc
         assert SQLITE_PATH_VARIABLE not in function.environment
         return
-    assert SQLITE_PATH_VARIABLE in read
     (mount_path,) = function.mount_paths
     assert str(function.environment[SQLITE_PATH_VARIABLE]).startswith(f"{mount_path}/")
     assert function.in_vpc
@@ -131,9 +119,7 @@ def test_only_the_catalog_functions_are_in_the_vpc_and_mount_efs(function: Funct
 
 
 @by_catalog_function
-def test_each_catalog_function_serves_registered_operations_and_is_invoked_by_one_caller(
-    function: FunctionSpec,
-) -> None:
+def test_each_catalog_function_serves_what_its_one_caller_declared(function: FunctionSpec) -> None:
     served = set(str(function.environment[CATALOG_OPERATIONS_VARIABLE]).split(","))
     assert served and served <= set(OPERATIONS)
     callers = [
@@ -143,14 +129,14 @@ def test_each_catalog_function_serves_registered_operations_and_is_invoked_by_on
         if statement["Resource"] == {"Fn::GetAtt": [function.logical_id, "Arn"]}
     ]
     assert len(callers) == 1, f"{function.logical_id} is invoked by {[c.logical_id for c in callers]}"
-    # ... and serves exactly what that caller declared, no more
-    assert served == DECLARED_CATALOG_OPERATIONS[callers[0].logical_id]
+    # ... exactly the operations that caller's composition root declares, no more
+    assert served == composition_root(callers[0].app_module).CATALOG_OPERATIONS
 
 
 @by_api_function
 def test_a_catalog_caller_may_invoke_its_own_catalog_function_and_nothing_else(function: FunctionSpec) -> None:
     invoke_statements = function.statements_allowing("lambda:InvokeFunction")
-    if function.logical_id not in DECLARED_CATALOG_OPERATIONS:
+    if not hasattr(composition_root(function.app_module), "CATALOG_OPERATIONS"):
         assert not invoke_statements and CATALOG_FUNCTION_VARIABLE not in function.environment
         return
     (statement,) = invoke_statements
@@ -169,6 +155,18 @@ def test_efs_write_permission_goes_only_to_functions_that_change_the_catalog(fun
     served = str(function.environment[CATALOG_OPERATIONS_VARIABLE]).split(",")
     writes = any(OPERATIONS[name].writes for name in served)
     assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is writes
+
+
+@by_catalog_function
+def test_timeouts_nest_so_a_typed_answer_arrives_before_anyone_gives_up(function: FunctionSpec) -> None:
+    # The catalog function's busy wait ends inside its own timeout, which ends inside its caller's invoke timeout,
+    # which ends inside the caller's own timeout: a busy catalog is a 503 with a sentence, never a Lambda timeout.
+    busy = float(function.environment["OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"])
+    assert busy < function.properties["Timeout"]
+    for caller in API_FUNCTIONS:
+        if caller.environment.get(CATALOG_FUNCTION_VARIABLE) == {"Ref": function.logical_id}:
+            invoke_timeout = float(caller.environment["OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"])
+            assert function.properties["Timeout"] < invoke_timeout < caller.properties["Timeout"], caller.logical_id
 
 
 @by_function
@@ -194,13 +192,14 @@ def test_ffmpeg_comes_from_the_layer_where_the_code_runs_it(function: FunctionSp
 
 
 @by_function
-def test_iam_allows_every_aws_call_the_adapters_make(function: FunctionSpec) -> None:
-    # GIVEN the AWS operations reachable from the function's routes (boto3 calls and Powertools helpers)
-    needed = aws_actions_called_by(function.app_module)
+def test_iam_allows_exactly_the_aws_actions_the_adapters_declare(function: FunctionSpec) -> None:
+    # GIVEN the AWS actions the function's adapters declare (its composition root's IAM_ACTIONS)
+    declared = declared_iam_actions(function.app_module)
 
-    # THEN its policies allow each one by action name
-    missing = {action: calls for action, calls in needed.items() if action not in function.allowed_actions}
-    assert not missing, f"{function.logical_id} lacks IAM actions for {missing}"
+    # THEN its policies allow each one (none missing: AccessDenied at run time) and nothing else (least privilege);
+    # EFS access follows from the mount and is checked above
+    granted = {action for action in function.allowed_actions if not action.startswith("elasticfilesystem:")}
+    assert declared == granted, f"{function.logical_id}: declared {sorted(declared)}, granted {sorted(granted)}"
 
 
 @by_function
@@ -221,7 +220,8 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     # GIVEN every media type the functions declare in OpenAPI or use in their code
     used: set[str] = set()
     for function in API_FUNCTIONS:
-        used |= openapi_media_types(load_app(function.app_module)) | media_types_in_code(function.app_module)
+        used |= openapi_media_types(load_app(function.app_module))
+    used |= media_types_in_code()
     binary = {media_type for media_type in used if not travels_as_text(media_type)}
 
     # THEN API Gateway passes each binary one through base64 (else its bytes are mangled into U+FFFD) ...
@@ -233,21 +233,15 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     assert {entry for entry in STACK.binary_media_types if "*" not in entry} <= binary
 
 
-def test_the_code_graph_finds_each_functions_settings() -> None:
-    # Guards the analysis itself: if it stopped resolving imports, the checks above would pass vacuously
-    for function in API_FUNCTIONS:
-        assert "ApiSettings" in settings_read_by(function.app_module), function.logical_id
+def test_each_function_declares_its_own_settings_model() -> None:
+    # Guards the checks above: every function names a model, and the models differ where the functions do (the
+    # catalog functions are one code deployed per caller, with one model)
+    models = {function.logical_id: declared_settings(function.app_module) for function in API_FUNCTIONS}
+    assert len(set(models.values())) == len(API_FUNCTIONS), models
+    for logical_id, model in models.items():
+        assert model.__name__ == f"{logical_id.removesuffix('Function')}FunctionSettings", logical_id
+        assert ("OPENTALKING_CORS_ALLOW_ORIGINS",) in dict(model.variables()), logical_id
     for function in CATALOG_FUNCTIONS:
-        assert "CatalogFunctionSettings" in settings_read_by(function.app_module), function.logical_id
-
-
-@by_catalog_function
-def test_timeouts_nest_so_a_typed_answer_arrives_before_anyone_gives_up(function: FunctionSpec) -> None:
-    # The catalog function's busy wait ends inside its own timeout, which ends inside its caller's invoke timeout,
-    # which ends inside the caller's own timeout: a busy catalog is a 503 with a sentence, never a Lambda timeout.
-    busy = float(function.environment["OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"])
-    assert busy < function.properties["Timeout"]
-    for caller in API_FUNCTIONS:
-        if caller.environment.get(CATALOG_FUNCTION_VARIABLE) == {"Ref": function.logical_id}:
-            invoke_timeout = float(caller.environment["OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"])
-            assert function.properties["Timeout"] < invoke_timeout < caller.properties["Timeout"], caller.logical_id
+        model = declared_settings(function.app_module)
+        assert model.__name__ == "CatalogFunctionSettings", function.logical_id
+        assert (CATALOG_OPERATIONS_VARIABLE,) in dict(model.variables()), function.logical_id

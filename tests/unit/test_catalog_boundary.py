@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from voice_service.catalog_boundary.client import CatalogClient, InProcessInvoker, RemoteVoiceCatalog
 from voice_service.catalog_boundary.operations import (
     ADD_ENTRY,
@@ -144,11 +144,15 @@ def test_malformed_or_unknown_calls_are_refused_and_touch_nothing(event: object)
     assert backing.list_entries() == []
 
 
-def test_a_catalog_function_with_unknown_or_no_operations_fails_at_construction() -> None:
+def test_a_catalog_function_with_an_unknown_operation_fails_at_construction() -> None:
     with pytest.raises(ValueError, match="drop_table"):
         CatalogServer(InMemoryVoiceCatalog(), frozenset({"list_entries", "drop_table"}))
-    with pytest.raises(ValueError):
-        CatalogServer(InMemoryVoiceCatalog(), frozenset())
+
+
+def test_a_catalog_function_told_no_operation_serves_none() -> None:
+    catalog = remote(InMemoryVoiceCatalog(), served=frozenset())
+    with pytest.raises(CatalogAccessError):
+        catalog.list_entries()
 
 
 def test_a_reply_the_operation_does_not_promise_is_a_storage_error() -> None:

@@ -7,9 +7,11 @@ AWS_ENDPOINT_URL_LAMBDA points boto3 at `sam local start-lambda` or a test endpo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from voice_service.errors import StorageBusyError, StorageError
+
+IAM_ACTIONS: Final = frozenset({"lambda:InvokeFunction"})
 
 # Lambda's answers when the catalog function has no free concurrency: the caller may retry, so 503.
 _THROTTLING_CODES = frozenset({"TooManyRequestsException", "EC2ThrottledException"})

@@ -25,7 +25,8 @@ from voice_service.catalog_boundary.operations import (
 )
 from voice_service.catalog_boundary.server import CatalogServer
 from voice_service.errors import StorageError
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.providers import CloneProvider
 
 RequestT = TypeVar("RequestT", bound=WireModel)
 ResponseT = TypeVar("ResponseT", bound=WireModel)

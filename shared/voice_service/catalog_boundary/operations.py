@@ -14,7 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.providers import CloneProvider
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
 
 

@@ -24,15 +24,21 @@ class CatalogServer:
         operations: Mapping[str, CatalogOperation[Any, Any]] = OPERATIONS,
     ) -> None:
         unknown = sorted(allowed - set(operations))
-        if unknown or not allowed:
-            # A deployment mistake: stop the cold start with the names rather than refusing every call later.
-            raise ValueError(f"catalog operations {unknown or '(none)'} are not in the registry {sorted(operations)}")
+        if unknown:
+            # A deployment mistake: stop with the names rather than refusing every call later.
+            raise ValueError(f"catalog operations {unknown} are not in the registry {sorted(operations)}")
         self._catalog = catalog
         self._operations = {name: operations[name] for name in allowed}
 
     @property
     def allowed(self) -> frozenset[str]:
         return frozenset(self._operations)
+
+    def close(self) -> None:
+        """Close the catalog if it holds a connection (the SQLite adapter does)."""
+        close = getattr(self._catalog, "close", None)
+        if callable(close):
+            close()
 
     def handle(self, event: object) -> dict[str, Any]:
         """Answer one call (the Lambda event) with a reply (the Lambda result); never raises."""
