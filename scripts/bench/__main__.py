@@ -16,6 +16,7 @@ from scripts import REPO_ROOT
 from scripts.bench import (
     artifact_cold_start,
     catalog_concurrency,
+    catalog_hop,
     clone_conversion,
     cold_start,
     package_size,
@@ -88,6 +89,7 @@ def runners(interpreter: list[str]) -> dict[str, Callable[[], list[Result]]]:
         "preview overhead": preview_overhead.run,
         "clone conversion": clone_conversion.run,
         "catalog concurrency": catalog_concurrency.run,
+        "catalog hop": catalog_hop.run,
         "package size": package_size.run,
         "artifact cold start": artifact_cold_start.run,
     }

@@ -116,4 +116,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.when == "call" and isinstance(stack, SamLocalStack):
         lines = stack.stack.sam_log.read_text(encoding="utf-8", errors="replace").splitlines()
         report.sections.append(("sam local start-api log (last 60 lines)", "\n".join(lines[-60:])))
+        if stack.stack.lambda_log.exists():
+            lines = stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace").splitlines()
+            report.sections.append(("sam local start-lambda log (last 40 lines)", "\n".join(lines[-40:])))
     return report
