@@ -1,4 +1,4 @@
-"""Benchmark 7: the catalog hop's in-process share, against the direct SQLite call it replaced.
+"""Benchmark 8: the catalog hop's in-process share, against the direct SQLite call it replaced.
 
 Three ways to list 1,000 entries and to delete a missing id: the SQLite adapter called directly (what `make run`
 does), the same through the catalog boundary in one process (the JSON and pydantic work on both sides), and

@@ -43,15 +43,6 @@ RUNTIME_PROVIDED = {"boto3": boto3, "botocore": botocore, "s3transfer": s3transf
 RUNTIME_SYMBOL_VERSIONS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29)}
 ELF_MACHINES = {"x86_64": "EM_X86_64", "arm64": "EM_AARCH64"}
 # Stand-ins for values CloudFormation fills in at deploy time.
-# The catalog's callers and the catalog functions stay small so their cold starts stay near the import floor.
-CATALOG_FUNCTIONS = (
-    "ListVoicesFunction",
-    "DeleteVoiceFunction",
-    "CatalogForListFunction",
-    "CatalogForDeleteFunction",
-    "CatalogForCloneFunction",
-)
-CATALOG_ARTIFACT_BUDGET_BYTES = 30 * MB
 API_FUNCTION_IDS = sorted(name for name, function in STACK.functions.items() if function.routes)
 # Stand-ins for values CloudFormation fills in at deploy time (a function's Ref is its name).
 DEPLOY_TIME_VALUES = {

@@ -88,8 +88,8 @@ class RemoteVoiceCatalog:
         reply = self._client.call(LIST_ENTRIES, ListEntriesRequest(provider=provider))
         return [record.to_entry() for record in reply.entries]
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
-        return self._client.call(ADD_ENTRY, add_entry_request(voice, now)).entry.to_entry()
+    def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
+        return self._client.call(ADD_ENTRY, add_entry_request(voice, now, wait_seconds)).entry.to_entry()
 
     def delete_entry(self, entry_id: int) -> bool:
         return self._client.call(DELETE_ENTRY, DeleteEntryRequest(entry_id=entry_id)).deleted

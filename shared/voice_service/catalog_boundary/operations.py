@@ -61,6 +61,8 @@ class AddEntryRequest(WireModel):
     target_model: str = Field(min_length=1)
     # The caller's clock: the label suffix and created_at describe when the clone was made, not when it was stored.
     now: AwareDatetime
+    # What is left of the clone's time budget for waiting on other writers (None: the catalog's busy timeout).
+    wait_seconds: float | None = Field(default=None, ge=0, le=25)
 
 
 class AddEntryResponse(WireModel):
@@ -100,7 +102,9 @@ def _list_entries(catalog: VoiceCatalog, request: ListEntriesRequest) -> ListEnt
 
 def _add_entry(catalog: VoiceCatalog, request: AddEntryRequest) -> AddEntryResponse:
     voice = NewVoice(request.provider, request.voice_id, request.display_label, request.target_model)
-    return AddEntryResponse(entry=EntryRecord.from_entry(catalog.add_entry(voice, request.now)))
+    return AddEntryResponse(
+        entry=EntryRecord.from_entry(catalog.add_entry(voice, request.now, wait_seconds=request.wait_seconds))
+    )
 
 
 def _delete_entry(catalog: VoiceCatalog, request: DeleteEntryRequest) -> DeleteEntryResponse:
@@ -116,11 +120,12 @@ OPERATIONS: Mapping[str, CatalogOperation[Any, Any]] = {
 }
 
 
-def add_entry_request(voice: NewVoice, now: datetime) -> AddEntryRequest:
+def add_entry_request(voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> AddEntryRequest:
     return AddEntryRequest(
         provider=voice.provider,
         voice_id=voice.voice_id,
         display_label=voice.display_label,
         target_model=voice.target_model,
         now=now,
+        wait_seconds=wait_seconds,
     )
