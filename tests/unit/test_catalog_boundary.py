@@ -72,7 +72,7 @@ def test_entries_survive_the_round_trip_unchanged() -> None:
 def test_the_domain_services_raise_their_own_errors_through_it() -> None:
     catalog = remote(InMemoryVoiceCatalog())
     with pytest.raises(VoiceNotFoundError, match="No cloned voice has id 7"):
-        delete_voice(catalog, 7)
+        delete_voice(catalog, "7")
     with pytest.raises(InvalidRequestError):
         list_voices(catalog, "edge")
 
