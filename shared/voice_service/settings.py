@@ -115,7 +115,13 @@ class DashScopeEndpointSettings(_Base):
     )
 
 
-class PreviewSettings(ApiSettings):
+class SpeechCacheSettings(_Base):
+    """The bucket of finished previews (unset: no cache; every preview is synthesized)."""
+
+    speech_cache_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_CACHE_BUCKET")
+
+
+class PreviewSettings(ApiSettings, SpeechCacheSettings):
     """POST /tts/preview: default provider, text limit, output sample rate and the per-request deadline."""
 
     default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")

@@ -76,7 +76,8 @@ def read_wav(data: bytes) -> WavInfo:
 def assert_preview_wav(response: Any, sample_rate: int, seconds: float) -> WavInfo:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "audio/wav"
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-cache"
+    assert response.headers["etag"].startswith('"')
     info = read_wav(response.content)
     assert (info.channels, info.sample_width, info.sample_rate) == (1, 2, sample_rate)
     assert abs(info.duration - seconds) <= DURATION_TOLERANCE_SECONDS, info.duration

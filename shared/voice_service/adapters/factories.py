@@ -5,12 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from voice_service.settings import CatalogSettings, CloneSettings, SampleBucketSettings, get_settings
+from voice_service.settings import (
+    CatalogSettings,
+    CloneSettings,
+    SampleBucketSettings,
+    SpeechCacheSettings,
+    get_settings,
+)
 
 if TYPE_CHECKING:
     from voice_service.adapters.s3_samples import S3SampleBucket
     from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
     from voice_service.services.cloning import CloningService
+    from voice_service.services.speech_cache import SpeechCache
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +43,19 @@ def get_sample_bucket() -> S3SampleBucket:
         sample_url_ttl_seconds=settings.sample_url_ttl_seconds,
         upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
     )
+
+
+@lru_cache(maxsize=1)
+def get_speech_cache() -> SpeechCache:
+    """The cache of finished speech: the S3 bucket when OPENTALKING_SPEECH_CACHE_BUCKET is set, else disabled."""
+    from voice_service.services.speech_cache import SpeechCache
+
+    bucket = get_settings(SpeechCacheSettings).speech_cache_bucket
+    if not bucket:
+        return SpeechCache(None)
+    from voice_service.adapters.s3_speech_cache import S3SpeechStore
+
+    return SpeechCache(S3SpeechStore(bucket))
 
 
 @lru_cache(maxsize=1)

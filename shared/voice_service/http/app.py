@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from voice_service.http.caching import ALLOWED_REQUEST_HEADERS, EXPOSED_HEADERS
 from voice_service.http.errors import UnexpectedErrorMiddleware, register_error_handlers
 from voice_service.settings import ApiSettings, get_settings
 
@@ -34,7 +35,8 @@ def create_app(*routers: APIRouter, cors_origins: tuple[str, ...] | None = None)
         allow_origins=list(origins),
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization"],
+        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization", *ALLOWED_REQUEST_HEADERS],
+        expose_headers=list(EXPOSED_HEADERS),
         max_age=PREFLIGHT_MAX_AGE,
     )
     return app

@@ -31,8 +31,11 @@ FALLBACK_PCM_RATE = 24000
 class CosyVoiceSynthesizer:
     """Implements `SpeechSynthesizer`. A cloned CosyVoice voice works with the model it was cloned for."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         settings = get_settings(CosyVoiceTtsSettings)
+        return voice or settings.default_voice, model or settings.default_model
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
         try:
             dashscope = configured_dashscope()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
         except ProviderNotConfiguredError as exc:
@@ -42,8 +45,8 @@ class CosyVoiceSynthesizer:
         outcome = StreamOutcome(PROVIDER)
         synthesizer = synthesizer_class(
             outcome=outcome,
-            model=model or settings.default_model,
-            voice=voice or settings.default_voice,
+            model=model,
+            voice=voice,
             format=audio_format[f"PCM_{native_rate}HZ_MONO_16BIT"],
             url=dashscope.base_websocket_api_url,
         )
@@ -64,7 +67,7 @@ class CosyVoiceSynthesizer:
                     outcome.add_audio(audio)
                 outcome.succeed()
 
-        pcm = drive_websocket_stream(drive, synthesizer, outcome, timeout, thread_name="tts-cosyvoice")
+        pcm = await drive_websocket_stream(drive, synthesizer, outcome, timeout, thread_name="tts-cosyvoice")
         return resample_pcm16(pcm, native_rate, sample_rate)
 
 

@@ -1,4 +1,4 @@
-"""Microsoft Edge read-aloud TTS through `edge-tts`: async `stream()` under one overall deadline, MP3 decoded here.
+"""Microsoft Edge read-aloud TTS through `edge-tts`: `stream()` awaited under one overall deadline, MP3 decoded here.
 
 `stream_sync()` is never used: it hangs forever when the connection fails (its worker's error never arrives).
 """
@@ -17,9 +17,16 @@ PROVIDER = "edge"
 
 
 class EdgeSynthesizer:
-    """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored."""
+    """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored.
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    edge-tts is asyncio-native: the stream is awaited on the request's own event loop (no worker thread, no loop
+    per request), under one overall deadline.
+    """
+
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
+        return voice or get_settings(EdgeTtsSettings).default_voice, ""
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
         import edge_tts
         import edge_tts.communicate
         import edge_tts.constants
@@ -27,15 +34,14 @@ class EdgeSynthesizer:
         settings = get_settings(EdgeTtsSettings)
         # The library reads this module global when it connects (it appends its own query parameters).
         edge_tts.communicate.WSS_URL = settings.websocket_url or edge_tts.constants.WSS_URL
-        voice_name = voice or settings.default_voice
         seconds = max(1, math.ceil(timeout))
         try:
-            communicate = edge_tts.Communicate(text, voice_name, connect_timeout=seconds, receive_timeout=seconds)
+            communicate = edge_tts.Communicate(text, voice, connect_timeout=seconds, receive_timeout=seconds)
         except ValueError as exc:
             raise InvalidRequestError(
-                f"Invalid edge voice {voice_name!r}: use a short name such as en-US-AriaNeural."
+                f"Invalid edge voice {voice!r}: use a short name such as en-US-AriaNeural."
             ) from exc
-        mp3 = _run(_collect_mp3(communicate), timeout)
+        mp3 = await _collect_within(communicate, timeout)
         try:
             return decode_to_pcm16(mp3, sample_rate)
         except AudioDecodeError as exc:
@@ -56,13 +62,14 @@ async def _collect_mp3(communicate: object) -> bytes:
     return bytes(mp3)
 
 
-def _run(collect: object, timeout: float) -> bytes:
-    """Drive the stream on a private event loop (routes run in worker threads), mapping every failure."""
+async def _collect_within(communicate: object, timeout: float) -> bytes:
+    """The stream's MP3 within `timeout` seconds, every failure mapped to an UpstreamError."""
     import aiohttp
     from edge_tts import exceptions
 
     try:
-        return asyncio.run(asyncio.wait_for(collect, timeout))  # type: ignore[arg-type]
+        async with asyncio.timeout(timeout):
+            return await _collect_mp3(communicate)
     except TimeoutError as exc:
         raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
     except exceptions.NoAudioReceived as exc:

@@ -100,10 +100,15 @@ def _unknown_voice(name: str) -> InvalidRequestError:
 class EspeakSynthesizer:
     """Implements `SpeechSynthesizer`; `model` is ignored (eSpeak NG has one synthesizer)."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         voice_name = voice or get_settings(EspeakTtsSettings).default_voice
         if not VOICE_NAME.match(voice_name):
             raise _unknown_voice(voice_name)
+        return voice_name, ""
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+        # In-process and bounded (a 240-character text takes milliseconds): run inline on the request's loop.
+        voice_name = voice
         engine = _engine()
         encoded = text.encode("utf-8") + b"\0"
         with engine.lock:

@@ -33,12 +33,16 @@ FAILED_RESPONSE_STATUSES = ("failed", "cancelled", "incomplete")
 class QwenRealtimeSynthesizer:
     """Implements `SpeechSynthesizer`. A cloned voice works with the model it was cloned for (its target_model)."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         settings = get_settings(QwenTtsSettings)
         model_name = model or settings.default_model
         if not MODEL_NAME.match(model_name):
             raise InvalidRequestError(f"Invalid dashscope model {model_name!r}: use e.g. qwen3-tts-flash-realtime.")
-        voice_name = voice or settings.default_voice
+        return voice or settings.default_voice, model_name
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+        settings = get_settings(QwenTtsSettings)
+        model_name, voice_name = model, voice
         configured_dashscope()  # sets the key (ProviderNotConfiguredError without one)
         session_class, callback_class, audio_format = _sdk()
         outcome = StreamOutcome(PROVIDER)
@@ -55,7 +59,7 @@ class QwenRealtimeSynthesizer:
             except Exception as exc:  # the SDK's connect timeout, or a send after the server hung up
                 outcome.fail(websocket_failure_reason(exc))
 
-        pcm = drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
+        pcm = await drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
         return resample_pcm16(pcm, QWEN_PCM_RATE, sample_rate)
 
 
