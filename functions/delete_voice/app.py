@@ -1,4 +1,4 @@
-"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog."""
+"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog, with its cached previews."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Path
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import voice_catalog
+from voice_service.http.dependencies import speech_cache, voice_catalog
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
+from voice_service.services.speech_cache import SpeechCache
 
 
 class _EntryIdSegment(StringConvertor):
@@ -41,9 +42,10 @@ async def delete_voice_entry(
         int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    previews: Annotated[SpeechCache, Depends(speech_cache)],
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)
-    delete_voice(catalog, entry_id)
+    delete_voice(catalog, entry_id, previews)
     return DeleteResult()
 
 

@@ -16,7 +16,8 @@ from voice_service.services.speech_cache import CacheStoreError, SpeechKey
 
 CACHE_PREFIX: Final = "speech/"
 NOT_FOUND_CODES: Final = frozenset({"404", "NoSuchKey", "NotFound"})
-DELETE_BATCH: Final = 1000  # DeleteObjects takes at most 1,000 keys
+DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+LIST_PAGE_KEYS = 1000  # ListObjectsV2 answers at most 1,000 keys a page
 
 
 def voice_prefix(provider: str, voice: str) -> str:
@@ -63,7 +64,7 @@ class S3SpeechStore:
         removed = 0
         try:
             s3 = self._s3()
-            listing: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix}
+            listing: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix, "MaxKeys": LIST_PAGE_KEYS}
             while True:
                 page = s3.list_objects_v2(**listing)
                 keys = [item["Key"] for item in page.get("Contents", [])]

@@ -7,9 +7,14 @@ dependencies was about a third of a warm request.
 
 from __future__ import annotations
 
-from voice_service.adapters.factories import get_voice_catalog
+from voice_service.adapters.factories import get_speech_cache, get_voice_catalog
 from voice_service.services.catalog import VoiceCatalog
+from voice_service.services.speech_cache import SpeechCache
 
 
 async def voice_catalog() -> VoiceCatalog:
     return get_voice_catalog()
+
+
+async def speech_cache() -> SpeechCache:
+    return get_speech_cache()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from voice_service.errors import InvalidRequestError, VoiceNotFoundError
+from voice_service.errors import InvalidRequestError, StorageError, VoiceNotFoundError
 from voice_service.models import CLONE_PROVIDERS, CloneProvider, NewVoice, VoiceEntry
+from voice_service.observability import logger
+from voice_service.services.speech_cache import CacheStoreError
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
 MAX_ENTRY_ID = 2**63 - 1
@@ -23,8 +25,20 @@ class VoiceCatalog(Protocol):
         """Insert `voice`, renaming its label with `deduplicated_label` on conflict, in one transaction."""
         ...
 
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        """The entry with this id, or None."""
+        ...
+
     def delete_entry(self, entry_id: int) -> bool:
         """Delete one entry; return False if it did not exist."""
+        ...
+
+
+class VoicePreviewPurge(Protocol):
+    """Port: removes every cached preview of one voice (`SpeechCache.purge_voice`)."""
+
+    def purge_voice(self, provider: str, voice: str) -> int:
+        """Raises: CacheStoreError when the cache could not be emptied."""
         ...
 
 
@@ -48,15 +62,29 @@ def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[Voic
     return catalog.list_entries(parse_provider_filter(provider_filter))
 
 
-def delete_voice(catalog: VoiceCatalog, entry_id: int) -> None:
-    """Delete a catalog entry.
+def delete_voice(catalog: VoiceCatalog, entry_id: int, previews: VoicePreviewPurge) -> None:
+    """Delete a catalog entry and every cached preview of its voice.
+
+    The previews go first: if they cannot be removed the entry stays, so a retry finds the voice and purges again
+    (a deleted voice must not keep answering previews from the cache).
 
     Raises:
         InvalidRequestError: the id is not a positive 64-bit integer.
         VoiceNotFoundError: no entry has that id.
+        StorageError: the cached previews could not be removed; nothing was deleted.
     """
     if not 1 <= entry_id <= MAX_ENTRY_ID:
         raise InvalidRequestError("entry_id must be a positive integer.")
+    entry = catalog.get_entry(entry_id)
+    if entry is None:
+        raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
+    try:
+        previews.purge_voice(entry.provider, entry.voice_id)
+    except CacheStoreError as exc:
+        logger.error("Could not purge a deleted voice's previews", extra={"entry_id": entry_id, "error": str(exc)})
+        raise StorageError(
+            "The voice's cached previews could not be removed, so the voice was not deleted; try again later."
+        ) from exc
     if not catalog.delete_entry(entry_id):
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
 
