@@ -47,5 +47,5 @@ clean: ## Remove build output and local data (not the virtual environment)
 -include mk/*.mk
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Run the benchmarks; print the table and write BENCHMARKS.md
-	$(PY) -m scripts.bench
+bench: $(VENV)/.installed ## Run the benchmarks (BENCH="preview_overhead speech_cache": only those); write BENCHMARKS.md
+	$(PY) -m scripts.bench $(BENCH)

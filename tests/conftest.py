@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -18,6 +19,7 @@ from voice_service.adapters.factories import (
 )
 from voice_service.settings import get_settings
 
+T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO_ROOT / "events"
 
@@ -90,3 +92,15 @@ def lambda_context() -> FakeLambdaContext:
 def load_event(name: str) -> dict[str, Any]:
     """An API Gateway REST proxy event from events/ (the same files `sam local invoke -e` uses)."""
     return json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` on a private loop, leaving the thread's current-loop setting alone.
+
+    `asyncio.run` would clear it afterwards, and Mangum's `asyncio.get_event_loop()` then fails in later tests.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()

@@ -1,14 +1,21 @@
-"""`make bench`: run every benchmark, print the table and write it to BENCHMARKS.md with machine and versions."""
+"""`make bench`: run the benchmarks, print the table and write it to BENCHMARKS.md with machine and versions.
+
+`make bench BENCH="preview_overhead speech_cache"` runs only those; their rows replace the same benchmarks' rows in
+BENCHMARKS.md and every other row is kept from the run that wrote it (the header says which ran when).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 
 from scripts.bench import (
     catalog_concurrency,
@@ -16,6 +23,7 @@ from scripts.bench import (
     cold_start,
     package_size,
     preview_overhead,
+    speech_cache,
     warm_catalog,
 )
 from scripts.bench.common import BENCH_ENVIRONMENT, REPO_ROOT, Result, python312
@@ -73,32 +81,67 @@ def machine_description(interpreter: list[str]) -> str:
     )
 
 
+def benchmarks(interpreter: list[str]) -> dict[str, Callable[[], list[Result]]]:
+    """Every benchmark by the name `BENCH=` selects it with, in table order."""
+    return {
+        "cold_start": lambda: cold_start.run(interpreter[0]),
+        "warm_catalog": warm_catalog.run,
+        "preview_overhead": preview_overhead.run,
+        "clone_conversion": clone_conversion.run,
+        "catalog_concurrency": catalog_concurrency.run,
+        "package_size": package_size.run,
+        "speech_cache": speech_cache.run,
+    }
+
+
+TABLE_ROW = re.compile(r"^\| (\d+)\. ")
+
+
+def kept_rows(path: Path, replaced: set[str]) -> list[str]:
+    """Table rows of an earlier BENCHMARKS.md whose benchmark (the row's `N.` number) was not run now."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = TABLE_ROW.match(line)
+        if match and match.group(1) not in replaced:
+            rows.append(line)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", default=str(REPO_ROOT / "BENCHMARKS.md"))
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     args = parser.parse_args()
     os.environ.update(BENCH_ENVIRONMENT)
     interpreter = python312()
+    available = benchmarks(interpreter)
+    unknown = set(args.names) - set(available)
+    if unknown:
+        parser.error(f"unknown benchmarks {sorted(unknown)}; choose from {', '.join(available)}")
+    selected = args.names or list(available)
     results: list[Result] = []
-    for name, runner in (
-        ("cold start", lambda: cold_start.run(interpreter[0])),
-        ("warm catalog", warm_catalog.run),
-        ("preview overhead", preview_overhead.run),
-        ("clone conversion", clone_conversion.run),
-        ("catalog concurrency", catalog_concurrency.run),
-        ("package size", package_size.run),
-    ):
+    for name in selected:
         print(f"running {name} ...", file=sys.stderr)
-        results.extend(runner())
-    table = render(results)
+        results.extend(available[name]())
+    output = Path(args.output)
+    ran_now = {row.benchmark.split(".", 1)[0] for row in results}
+    kept = kept_rows(output, ran_now) if args.names else []
+    lines = render(results).splitlines()
+    rows = sorted([*kept, *lines[2:]], key=lambda row: int(TABLE_ROW.match(row).group(1)))  # type: ignore[union-attr]
+    table = "\n".join([*lines[:2], *rows])
     print(table)
     header = (
         "# Benchmarks\n\nWritten by `make bench`. Every ratio compares against a baseline measured in the same run, "
         "on a shared, noisy machine: read ratios, not absolute times.\n\n"
     )
+    scope = (
+        f"- This run: {', '.join(selected)}; the other rows are kept from earlier `make bench` runs.\n" if kept else ""
+    )
     notes = NOTES.read_text(encoding="utf-8")
-    with open(args.output, "w", encoding="utf-8") as report:
-        report.write(header + machine_description(interpreter) + "\n" + table + "\n\n" + notes)
+    with open(output, "w", encoding="utf-8") as report:
+        report.write(header + machine_description(interpreter) + scope + "\n" + table + "\n\n" + notes)
     return 0
 
 

@@ -18,6 +18,7 @@ from scripts.sam_local.runner import StackOptions, running_stack, s3_for_contain
 from scripts.sam_local.stack import ensure_sam_cli
 
 SAMPLES_BUCKET = "opentalking-voice-samples-local"
+SPEECH_CACHE_BUCKET = "opentalking-speech-cache-local"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,12 +40,16 @@ def main(argv: list[str] | None = None) -> int:
         # started below is stopped by id.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        with s3_for_containers(SAMPLES_BUCKET) as s3:
+        with s3_for_containers(SAMPLES_BUCKET, SPEECH_CACHE_BUCKET) as s3:
             options = StackOptions(
                 port=args.port,
                 catalog_dir=args.catalog_dir.resolve(),
-                overrides={"AWS_ENDPOINT_URL_S3": s3.container_endpoint, "OPENTALKING_SAMPLES_BUCKET": SAMPLES_BUCKET},
-                host_aliases=[s3.bucket_host(SAMPLES_BUCKET)],
+                overrides={
+                    "AWS_ENDPOINT_URL_S3": s3.container_endpoint,
+                    "OPENTALKING_SAMPLES_BUCKET": SAMPLES_BUCKET,
+                    "OPENTALKING_SPEECH_CACHE_BUCKET": SPEECH_CACHE_BUCKET,
+                },
+                host_aliases=[s3.bucket_host(SAMPLES_BUCKET), s3.bucket_host(SPEECH_CACHE_BUCKET)],
             )
             with running_stack(options) as stack:
                 print(f"sam-local: serving the stack on {stack.base_url} (Ctrl+C stops it)", file=sys.stderr)

@@ -15,13 +15,13 @@ class InMemorySpeechStore:
     reads: int = 0
     writes: int = 0
 
-    def get(self, key: SpeechKey) -> bytes | None:
+    def get_audio(self, key: SpeechKey) -> bytes | None:
         self.reads += 1
         if self.fail_reads:
             raise CacheStoreError("could not read the speech cache (EndpointConnectionError)")
         return self.entries.get((key.provider, key.voice, key.digest()))
 
-    def put(self, key: SpeechKey, audio: bytes) -> None:
+    def put_audio(self, key: SpeechKey, audio: bytes) -> None:
         self.writes += 1
         if self.fail_writes:
             raise CacheStoreError("could not write the speech cache (ClientError AccessDenied)")

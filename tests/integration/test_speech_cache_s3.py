@@ -159,8 +159,8 @@ def test_deleting_a_cloned_voice_purges_its_cached_previews(cache_bucket: str, s
     get_voice_catalog().add_entry(NewVoice("cosyvoice", voice, "Mine", "cosyvoice-v2"), utc_now())
     store = S3SpeechStore(cache_bucket)
     for model, text in (("cosyvoice-v2", "hello"), ("cosyvoice-v3", "你好")):
-        store.put(SpeechKey("cosyvoice", voice, model, text, 16000, "wav-pcm16"), b"RIFF")
-    store.put(SpeechKey("cosyvoice", "someone-else", "cosyvoice-v2", "hello", 16000, "wav-pcm16"), b"RIFF")
+        store.put_audio(SpeechKey("cosyvoice", voice, model, text, 16000, "wav-pcm16"), b"RIFF")
+    store.put_audio(SpeechKey("cosyvoice", "someone-else", "cosyvoice-v2", "hello", 16000, "wav-pcm16"), b"RIFF")
     assert len(bucket_keys(s3_endpoint, cache_bucket)) == 3
     # WHEN the voice is deleted through its function
     response = delete_handler(load_event("delete_voice_first"), FakeLambdaContext())

@@ -47,6 +47,7 @@ S3_OPERATION_ACTIONS = {
     "ListObjectsV2": {"s3:ListBucket"},
     "ListObjectVersions": {"s3:ListBucketVersions"},
     "CopyObject": {"s3:GetObject", "s3:PutObject"},
+    "DeleteObjects": {"s3:DeleteObject"},
 }
 # Powertools parameters helpers, by the function name the adapters call.
 POWERTOOLS_ACTIONS = {

@@ -63,7 +63,7 @@ def test_delete_missing_is_not_found() -> None:
 
 def _cached(store: InMemorySpeechStore, provider: str, voice: str, text: str) -> None:
     key = SpeechKey(provider, voice, "m", text, 16000, "wav-pcm16")
-    store.put(key, b"RIFF....WAVE")
+    store.put_audio(key, b"RIFF....WAVE")
 
 
 def test_deleting_a_voice_purges_its_cached_previews_and_only_those() -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from tests.conftest import run_coroutine
 from voice_service.adapters.tts import common
 from voice_service.errors import UpstreamError
 
@@ -16,16 +15,16 @@ def test_stream_outcome_first_terminal_event_wins() -> None:
     outcome.succeed()
     outcome.fail("too late to matter.")
     outcome.add_audio(b"\x02\x00")
-    assert asyncio.run(outcome.wait(0.01)) == b"\x01\x00"
+    assert run_coroutine(outcome.wait(0.01)) == b"\x01\x00"
 
 
 def test_stream_outcome_failure_and_deadline() -> None:
     failed = common.StreamOutcome("cosyvoice")
     failed.fail("the server reported an error (X: y).")
     with pytest.raises(UpstreamError, match=r"cosyvoice provider failed: the server reported an error \(X: y\)\."):
-        asyncio.run(failed.wait(1))
+        run_coroutine(failed.wait(1))
     with pytest.raises(UpstreamError, match="did not finish within 0.01 seconds"):
-        asyncio.run(common.StreamOutcome("cosyvoice").wait(0.01))
+        run_coroutine(common.StreamOutcome("cosyvoice").wait(0.01))
 
 
 def test_too_much_upstream_audio_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,7 +33,7 @@ def test_too_much_upstream_audio_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
     outcome.add_audio(b"12345")
     outcome.add_audio(b"67890")
     with pytest.raises(UpstreamError, match="far more audio than a preview needs"):
-        asyncio.run(outcome.wait(1))
+        run_coroutine(outcome.wait(1))
 
 
 def test_a_waiting_loop_wakes_when_an_sdk_thread_settles_the_stream() -> None:
@@ -52,7 +51,7 @@ def test_a_waiting_loop_wakes_when_an_sdk_thread_settles_the_stream() -> None:
         return await outcome.wait(5)
 
     # WHEN / THEN the loop gets the audio as soon as the thread settles it, not at the deadline
-    assert asyncio.run(request()) == b"\x03\x00"
+    assert run_coroutine(request()) == b"\x03\x00"
 
 
 def test_quoted_upstream_messages_hide_secrets_and_stay_short() -> None:

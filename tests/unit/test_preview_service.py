@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import wave
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.conftest import run_coroutine
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.services.preview import (
     PREVIEW_PROVIDERS,
@@ -52,7 +52,7 @@ def preview(
     bypass: bool = False,
 ) -> PreviewAudio:
     """The use case run to completion (the route awaits it on Mangum's loop)."""
-    return asyncio.run(
+    return run_coroutine(
         synthesize_preview(draft, policy, synthesizer_for, cache or SpeechCache(None), bypass_cache=bypass)
     )
 

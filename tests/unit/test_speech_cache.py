@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import unicodedata
 
 import pytest
 
+from tests.conftest import run_coroutine
 from tests.fakes.speech_store import InMemorySpeechStore
 from tests.unit.test_preview_service import DEFAULT_MODEL, DEFAULT_VOICE, POLICY, RecordingSynthesizer, preview
 from voice_service.errors import InvalidRequestError, UpstreamError
@@ -245,12 +245,12 @@ def test_the_store_is_called_off_the_event_loop(store: InMemorySpeechStore) -> N
     loop_threads: list[bool] = []
 
     class Recording(InMemorySpeechStore):
-        def get(self, key: SpeechKey) -> bytes | None:
+        def get_audio(self, key: SpeechKey) -> bytes | None:
             loop_threads.append(threading.current_thread() is threading.main_thread())
-            return super().get(key)
+            return super().get_audio(key)
 
     async def synthesize() -> bytes:
         return b"RIFF"
 
-    asyncio.run(SpeechCache(Recording()).fetch(KEY, synthesize))
+    run_coroutine(SpeechCache(Recording()).fetch(KEY, synthesize))
     assert loop_threads == [False]

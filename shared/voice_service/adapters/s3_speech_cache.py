@@ -41,7 +41,7 @@ class S3SpeechStore:
     def bucket(self) -> str:
         return self._bucket
 
-    def get(self, key: SpeechKey) -> bytes | None:
+    def get_audio(self, key: SpeechKey) -> bytes | None:
         try:
             body = self._s3().get_object(Bucket=self._bucket, Key=object_key(key))["Body"]
             try:
@@ -53,7 +53,7 @@ class S3SpeechStore:
                 return None
             raise _store_error("read", exc) from exc
 
-    def put(self, key: SpeechKey, audio: bytes) -> None:
+    def put_audio(self, key: SpeechKey, audio: bytes) -> None:
         try:
             self._s3().put_object(Bucket=self._bucket, Key=object_key(key), Body=audio)
         except Exception as exc:

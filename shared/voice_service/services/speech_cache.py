@@ -62,7 +62,7 @@ class SpeechKey:
 class SpeechStore(Protocol):
     """Port: where finished audio is kept, laid out so that one voice's entries can be purged together."""
 
-    def get(self, key: SpeechKey) -> bytes | None:
+    def get_audio(self, key: SpeechKey) -> bytes | None:
         """The stored audio, or None when there is none.
 
         Raises:
@@ -70,7 +70,7 @@ class SpeechStore(Protocol):
         """
         ...
 
-    def put(self, key: SpeechKey, audio: bytes) -> None:
+    def put_audio(self, key: SpeechKey, audio: bytes) -> None:
         """Store (or replace) the audio of `key`.
 
         Raises:
@@ -133,11 +133,11 @@ class SpeechCache:
             audio = await synthesize()
             return self._finish(key, audio, CacheOutcome.DISABLED, started)
         if not bypass:
-            stored = await self._guarded("read", lambda: store.get(key), key)
+            stored = await self._guarded("read", lambda: store.get_audio(key), key)
             if stored:
                 return self._finish(key, stored, CacheOutcome.HIT, started)
         audio = await synthesize()
-        await self._guarded("write", lambda: store.put(key, audio), key)
+        await self._guarded("write", lambda: store.put_audio(key, audio), key)
         return self._finish(key, audio, CacheOutcome.BYPASS if bypass else CacheOutcome.MISS, started)
 
     def purge_voice(self, provider: str, voice: str) -> int:
