@@ -44,6 +44,9 @@ class ElevenLabsSynthesizer:
         settings = get_settings(ElevenLabsTtsSettings)
         api_key = elevenlabs_api_key()
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
+        # The SDK's first import takes a while (a second on a busy machine): it is not the provider's time.
+        import elevenlabs.client  # noqa: F401
+
         try:
             async with asyncio.timeout(timeout):
                 pcm = await _stream_pcm(api_key, settings.base_url, voice, model, text, native_rate, timeout)
