@@ -1,6 +1,6 @@
 """Benchmark 3: POST /tts/preview through lambda_handler against the provider SDK's own time, per loopback fake.
 
-Each provider's fake (tests/fakes) answers a 200-character text with a cached 1-second tone, once instantly and
+Each provider's fake (testsupport/fakes) answers a 200-character text with a cached 1-second tone, once instantly and
 once paced like a real provider (about 300 ms to first audio, then real time). The handler path is the whole Lambda
 invocation with the speech cache off (Powertools, Mangum, routing, validation, the adapter's SDK calls, decoding,
 resampling, the WAV, base64); the baseline makes the same SDK calls the adapter makes, against the same fake, and
@@ -102,7 +102,7 @@ def _qwen_sdk(url: str, api_key: str) -> Callable[[], bytes]:
     import dashscope
     from dashscope.audio.qwen_tts_realtime import AudioFormat, QwenTtsRealtime, QwenTtsRealtimeCallback
 
-    class Collector(QwenTtsRealtimeCallback):  # type: ignore[misc]
+    class Collector(QwenTtsRealtimeCallback):
         def __init__(self) -> None:
             self.chunks: list[bytes] = []
             self.finished = threading.Event()
@@ -168,7 +168,7 @@ def _espeak_library() -> Callable[[], bytes]:
 
 def _handler_call(provider: str, voice: str | None) -> Callable[[], int]:
     from functions.preview.app import lambda_handler
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("preview_web_client")
     body: dict[str, str] = {"text": TEXT, "provider": provider}
@@ -237,11 +237,16 @@ def _interleaved(
     return handler_samples, baseline_samples
 
 
-def _set_environment(**variables: str) -> None:
-    from voice_service.settings import get_settings
+_wiring: list[Any] = []
 
-    os.environ.update(variables)
-    get_settings.cache_clear()
+
+def _set_environment(**variables: str) -> None:
+    """Point the preview function at these settings (dependency overrides, as the tests do)."""
+    from testsupport.wiring import FunctionWiring
+
+    if not _wiring:
+        _wiring.append(FunctionWiring(dict(os.environ)))
+    _wiring[0].set(**variables)
 
 
 def _measure(paced: bool) -> Measured:
@@ -281,7 +286,7 @@ def _measure(paced: bool) -> Measured:
 
 def _edge_audio_work() -> float:
     """Median time of what the Edge adapter adds to the bytes: decoding the fake's MP3 and resampling it."""
-    from tests.fakes.tts_loopback import tone_mp3
+    from testsupport.fakes.tts_loopback import tone_mp3
     from voice_service.adapters.audio_pcm import decode_to_pcm16
 
     mp3 = tone_mp3(AUDIO_SECONDS, 24000)
@@ -298,7 +303,7 @@ def _target(provider: str, baseline: str, paced: bool) -> float | None:
 def run() -> list[Result]:
     warnings.simplefilter("ignore")  # Powertools warns on every invocation that adds no metric
     _set_environment(OPENTALKING_TTS_SAMPLE_RATE=str(SESSION_RATE), OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS="10")
-    os.environ.pop("OPENTALKING_SPEECH_CACHE_BUCKET", None)  # the synthesis path itself (benchmark 7: the cache)
+    _wiring[0].unset("OPENTALKING_SPEECH_CACHE_BUCKET")  # the synthesis path itself (benchmark 7: the cache)
     results = []
     # The handler prints its metrics (EMF) to stdout as in Lambda; keep them out of the table.
     with open(os.devnull, "w") as sink, redirect_stdout(sink):

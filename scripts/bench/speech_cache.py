@@ -71,7 +71,7 @@ def moto_s3_server() -> Iterator[str]:
 
 def _invoke(body: dict[str, object], headers: dict[str, str] | None = None) -> Callable[[], dict[str, object]]:
     from functions.preview.app import lambda_handler
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("preview_web_client")
     for name, value in (headers or {}).items():
@@ -100,21 +100,21 @@ def _expect(status: int, cache: str, call: Callable[[], dict[str, object]]) -> C
 def run() -> list[Result]:
     import boto3
 
-    from voice_service.adapters.factories import get_speech_cache
-    from voice_service.settings import get_settings
+    from testsupport.wiring import FunctionWiring
 
     warnings.simplefilter("ignore")
     bucket = f"speech-cache-bench-{uuid.uuid4().hex[:8]}"
     with moto_s3_server() as endpoint, fake_upstream("edge", AUDIO_SECONDS, paced=True) as edge:
         boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
-        os.environ.update(
-            AWS_ENDPOINT_URL_S3=endpoint,
-            OPENTALKING_SPEECH_CACHE_BUCKET=bucket,
-            OPENTALKING_EDGE_TTS_URL=edge["url"],
-            OPENTALKING_TTS_SAMPLE_RATE="16000",
+        os.environ["AWS_ENDPOINT_URL_S3"] = endpoint  # boto3 reads it itself
+        wiring = FunctionWiring(
+            {
+                **os.environ,
+                "OPENTALKING_SPEECH_CACHE_BUCKET": bucket,
+                "OPENTALKING_EDGE_TTS_URL": edge["url"],
+                "OPENTALKING_TTS_SAMPLE_RATE": "16000",
+            }
         )
-        get_settings.cache_clear()
-        get_speech_cache.cache_clear()
         counter = iter(range(1_000_000))
 
         def miss() -> None:
@@ -137,10 +137,8 @@ def run() -> list[Result]:
             for _ in range(HIT_RUNS):
                 hit_samples += time_calls(hit, 1)
                 not_modified_samples += time_calls(not_modified, 1)
-        for name in ("AWS_ENDPOINT_URL_S3", "OPENTALKING_SPEECH_CACHE_BUCKET"):
-            os.environ.pop(name, None)
-        get_settings.cache_clear()
-        get_speech_cache.cache_clear()
+        wiring.close()
+        os.environ.pop("AWS_ENDPOINT_URL_S3", None)
 
     miss_median, miss_p95 = median_and_p95(miss_samples)
     results = []

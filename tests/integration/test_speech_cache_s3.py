@@ -12,12 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from functions.delete_voice.app import lambda_handler as delete_handler
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.clone_support import bucket_keys, s3_client
-from tests.fakes.edge_fake import AUDIO_SECONDS, EdgeFake
-from tests.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
-from tests.fakes.tts_loopback import LoopbackServer, closed_port
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, load_event
+from testsupport.fakes.clone_support import bucket_keys, s3_client
+from testsupport.fakes.edge_fake import AUDIO_SECONDS, EdgeFake
+from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
+from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.s3_speech_cache import CACHE_PREFIX, S3SpeechStore, voice_prefix
 from voice_service.models import NewVoice
 from voice_service.services.catalog import utc_now
@@ -28,22 +28,28 @@ DEFAULT_EDGE_VOICE = "zh-CN-XiaoxiaoNeural"
 
 
 @pytest.fixture
-def edge(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdgeFake]:
+def edge(wiring: FunctionWiring) -> Iterator[EdgeFake]:
     fake = EdgeFake()
     fake.server = LoopbackServer(fake.app).start()
-    monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fake.url)
+    wiring.set(OPENTALKING_EDGE_TTS_URL=fake.url)
     yield fake
     fake.server.stop()
 
 
 @pytest.fixture
-def cache_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def cache_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> str:
     """A new, empty cache bucket that the preview and delete functions use (S3 over loopback HTTP)."""
     bucket = f"speech-cache-{uuid.uuid4().hex[:12]}"
     s3_client(s3_endpoint).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
-    monkeypatch.setenv("OPENTALKING_SPEECH_CACHE_BUCKET", bucket)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)  # boto3 reads it itself
+    wiring.set(OPENTALKING_SPEECH_CACHE_BUCKET=bucket)
     return bucket
+
+
+def _unreachable_cache(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    """A cache bucket behind an endpoint that refuses connections (S3 down)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{closed_port()}")
+    wiring.set(OPENTALKING_SPEECH_CACHE_BUCKET="speech-cache-unreachable")
 
 
 def test_a_repeated_preview_is_served_from_the_cache(edge: EdgeFake, cache_bucket: str, s3_endpoint: str) -> None:
@@ -133,10 +139,11 @@ def test_truncated_audio_is_a_502_and_never_cached(edge: EdgeFake, cache_bucket:
     assert len(bucket_keys(s3_endpoint, cache_bucket)) == 1
 
 
-def test_an_unreachable_cache_degrades_to_synthesis(edge: EdgeFake, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_cache_degrades_to_synthesis(
+    edge: EdgeFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
     # GIVEN a cache bucket behind an endpoint that refuses connections (S3 down)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{closed_port()}")
-    monkeypatch.setenv("OPENTALKING_SPEECH_CACHE_BUCKET", "speech-cache-unreachable")
+    _unreachable_cache(monkeypatch, wiring)
     # WHEN previews are made, THEN each is synthesized and returned
     for _ in range(2):
         response = post_preview({"text": "hello", "provider": "edge"})
@@ -145,18 +152,22 @@ def test_an_unreachable_cache_degrades_to_synthesis(edge: EdgeFake, monkeypatch:
     assert len(edge.calls) == 2
 
 
-def test_a_denied_or_missing_bucket_degrades_to_synthesis(edge: EdgeFake, s3_endpoint: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_denied_or_missing_bucket_degrades_to_synthesis(
+    edge: EdgeFake, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
     # GIVEN a cache bucket that does not exist (S3 answers an error, not a miss)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
-    monkeypatch.setenv("OPENTALKING_SPEECH_CACHE_BUCKET", f"missing-{uuid.uuid4().hex[:8]}")
+    wiring.set(OPENTALKING_SPEECH_CACHE_BUCKET=f"missing-{uuid.uuid4().hex[:8]}")
     # WHEN / THEN the preview still answers
     assert_preview_wav(post_preview({"text": "hello", "provider": "edge"}), 16000, AUDIO_SECONDS)
 
 
-def test_deleting_a_cloned_voice_purges_its_cached_previews(cache_bucket: str, s3_endpoint: str) -> None:
+def test_deleting_a_cloned_voice_purges_its_cached_previews(
+    cache_bucket: str, s3_endpoint: str, wiring: FunctionWiring
+) -> None:
     # GIVEN a cloned voice (catalog entry 1) with previews cached under two models and texts, and another voice's
     voice = "cosyvoice-v2-mine-0123456789"
-    get_voice_catalog().add_entry(NewVoice("cosyvoice", voice, "Mine", "cosyvoice-v2"), utc_now())
+    wiring.catalog().add_entry(NewVoice("cosyvoice", voice, "Mine", "cosyvoice-v2"), utc_now())
     store = S3SpeechStore(cache_bucket)
     for model, text in (("cosyvoice-v2", "hello"), ("cosyvoice-v3", "你好")):
         store.put_audio(SpeechKey("cosyvoice", voice, model, text, 16000, "wav-pcm16"), b"RIFF")
@@ -166,21 +177,20 @@ def test_deleting_a_cloned_voice_purges_its_cached_previews(cache_bucket: str, s
     response = delete_handler(load_event("delete_voice_first"), FakeLambdaContext())
     # THEN it is gone from the catalog, and so are its previews; the other voice's stays
     assert response["statusCode"] == 200, response["body"]
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
     remaining = bucket_keys(s3_endpoint, cache_bucket)
     assert len(remaining) == 1 and remaining[0].startswith(voice_prefix("cosyvoice", "someone-else"))
 
 
-def test_a_purge_that_fails_keeps_the_voice(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_purge_that_fails_keeps_the_voice(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
     # GIVEN a cloned voice and a cache that cannot be reached
-    get_voice_catalog().add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "Mine", "qwen3-tts-vc-realtime"), utc_now())
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{closed_port()}")
-    monkeypatch.setenv("OPENTALKING_SPEECH_CACHE_BUCKET", "speech-cache-unreachable")
+    wiring.catalog().add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "Mine", "qwen3-tts-vc-realtime"), utc_now())
+    _unreachable_cache(monkeypatch, wiring)
     # WHEN it is deleted, THEN the caller learns it failed, and the entry stays for a retry
     response = delete_handler(load_event("delete_voice_first"), FakeLambdaContext())
     assert response["statusCode"] == 500
     assert "cached previews could not be removed" in response["body"]
-    assert len(get_voice_catalog().list_entries()) == 1
+    assert len(wiring.catalog().list_entries()) == 1
 
 
 def test_purge_pages_through_listings_and_batches(

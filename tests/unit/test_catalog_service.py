@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes.catalog import InMemoryVoiceCatalog
-from tests.fakes.speech_store import InMemorySpeechStore
+from testsupport.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.speech_store import InMemorySpeechStore
 from voice_service.errors import InvalidRequestError, StorageError, VoiceNotFoundError
 from voice_service.models import NewVoice
+from voice_service.providers import catalog_filter as parse_provider_filter
 from voice_service.services.catalog import (
     MAX_ENTRY_ID,
     deduplicated_label,
     delete_voice,
     list_voices,
-    parse_provider_filter,
 )
 from voice_service.services.speech_cache import SpeechCache, SpeechKey
 

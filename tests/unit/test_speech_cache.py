@@ -7,12 +7,12 @@ import unicodedata
 
 import pytest
 
-from tests.conftest import run_coroutine
-from tests.fakes.speech_store import InMemorySpeechStore
 from tests.unit.test_preview_service import DEFAULT_MODEL, DEFAULT_VOICE, POLICY, RecordingSynthesizer, preview
+from testsupport.coroutines import run_coroutine
+from testsupport.fakes.speech_store import InMemorySpeechStore
 from voice_service.errors import InvalidRequestError, UpstreamError
 from voice_service.http.caching import bypass_requested, etag_matches
-from voice_service.services.preview import PREVIEW_AUDIO_FORMAT, PreviewDraft
+from voice_service.services.preview import PREVIEW_AUDIO_FORMAT, PreviewForm
 from voice_service.services.speech_cache import CacheOutcome, SpeechCache, SpeechKey, strong_etag
 
 KEY = SpeechKey(
@@ -30,8 +30,8 @@ def test_a_miss_synthesizes_and_stores_then_the_same_request_is_a_hit(store: InM
     synthesizer = RecordingSynthesizer()
     cache = SpeechCache(store)
     # WHEN the same preview is asked twice
-    first = preview(PreviewDraft(text="hi"), POLICY, lambda _: synthesizer, cache)
-    second = preview(PreviewDraft(text="hi"), POLICY, lambda _: synthesizer, cache)
+    first = preview(PreviewForm(text="hi"), POLICY, lambda _: synthesizer, cache)
+    second = preview(PreviewForm(text="hi"), POLICY, lambda _: synthesizer, cache)
     # THEN the provider was called once, and the hit returned the stored bytes with the same strong ETag
     assert len(synthesizer.calls) == 1
     assert (first.cache, second.cache) == (CacheOutcome.MISS, CacheOutcome.HIT)
@@ -42,20 +42,20 @@ def test_a_miss_synthesizes_and_stores_then_the_same_request_is_a_hit(store: InM
 def test_bypass_synthesizes_afresh_and_replaces_the_stored_copy(store: InMemorySpeechStore) -> None:
     # GIVEN a cached preview
     cache = SpeechCache(store)
-    preview(PreviewDraft(text="hi"), POLICY, lambda _: RecordingSynthesizer(b"\x01\x00" * 800), cache)
+    preview(PreviewForm(text="hi"), POLICY, lambda _: RecordingSynthesizer(b"\x01\x00" * 800), cache)
     # WHEN the provider now sounds different and the caller bypasses the cache
     newer = RecordingSynthesizer(b"\x02\x00" * 800)
-    fresh = preview(PreviewDraft(text="hi"), POLICY, lambda _: newer, cache, bypass=True)
+    fresh = preview(PreviewForm(text="hi"), POLICY, lambda _: newer, cache, bypass=True)
     # THEN the store was not consulted for it, the provider was, and the new audio replaced the old
     assert fresh.cache == CacheOutcome.BYPASS and len(newer.calls) == 1
-    again = preview(PreviewDraft(text="hi"), POLICY, lambda _: RecordingSynthesizer(), cache)
+    again = preview(PreviewForm(text="hi"), POLICY, lambda _: RecordingSynthesizer(), cache)
     assert again.cache == CacheOutcome.HIT and again.wav == fresh.wav and again.etag == fresh.etag
 
 
 def test_without_a_store_every_preview_is_synthesized() -> None:
     synthesizer = RecordingSynthesizer()
     for _ in range(2):
-        assert preview(PreviewDraft(text="hi"), POLICY, lambda _: synthesizer).cache == CacheOutcome.DISABLED
+        assert preview(PreviewForm(text="hi"), POLICY, lambda _: synthesizer).cache == CacheOutcome.DISABLED
     assert len(synthesizer.calls) == 2
 
 
@@ -66,7 +66,7 @@ def test_a_store_that_cannot_be_read_or_written_never_fails_a_preview(
     store.fail_reads = store.fail_writes = True
     synthesizer = RecordingSynthesizer()
     # WHEN previews are asked
-    audio = preview(PreviewDraft(text="hi"), POLICY, lambda _: synthesizer, SpeechCache(store))
+    audio = preview(PreviewForm(text="hi"), POLICY, lambda _: synthesizer, SpeechCache(store))
     # THEN each is synthesized and returned (a miss), and the store was tried
     assert audio.cache == CacheOutcome.MISS and audio.wav
     assert (store.reads, store.writes, len(synthesizer.calls)) == (1, 1, 1)
@@ -80,7 +80,7 @@ def test_a_store_that_cannot_be_read_or_written_never_fails_a_preview(
 
 def test_a_failed_read_still_stores_the_fresh_audio(store: InMemorySpeechStore) -> None:
     store.fail_reads = True
-    preview(PreviewDraft(text="hi"), POLICY, lambda _: RecordingSynthesizer(), SpeechCache(store))
+    preview(PreviewForm(text="hi"), POLICY, lambda _: RecordingSynthesizer(), SpeechCache(store))
     assert len(store.entries) == 1
 
 
@@ -96,20 +96,20 @@ def test_failures_are_never_stored(store: InMemorySpeechStore, failure: Exceptio
 
     # WHEN / THEN the error reaches the caller and nothing is written
     with pytest.raises(type(failure)):
-        preview(PreviewDraft(text="hi"), POLICY, lambda _: Failing(), SpeechCache(store))
+        preview(PreviewForm(text="hi"), POLICY, lambda _: Failing(), SpeechCache(store))
     assert store.entries == {} and store.writes == 0
 
 
 def test_empty_audio_is_an_error_and_not_stored(store: InMemorySpeechStore) -> None:
     with pytest.raises(UpstreamError, match="returned no audio"):
-        preview(PreviewDraft(text="hi"), POLICY, lambda _: RecordingSynthesizer(b""), SpeechCache(store))
+        preview(PreviewForm(text="hi"), POLICY, lambda _: RecordingSynthesizer(b""), SpeechCache(store))
     assert store.entries == {}
 
 
 def test_the_preview_key_is_the_canonical_request(store: InMemorySpeechStore) -> None:
     # GIVEN the store's entry of a default-provider preview written one way
     cache = SpeechCache(store)
-    preview(PreviewDraft(text="Café  au lait\n"), POLICY, lambda _: RecordingSynthesizer(), cache)
+    preview(PreviewForm(text="Café  au lait\n"), POLICY, lambda _: RecordingSynthesizer(), cache)
     ((provider, voice, digest),) = store.entries
     # THEN it is keyed by the resolved provider, the provider's defaults, the normalized text and the session rate
     expected = SpeechKey("edge", DEFAULT_VOICE, DEFAULT_MODEL, "Café au lait", 16000, PREVIEW_AUDIO_FORMAT)
@@ -119,18 +119,18 @@ def test_the_preview_key_is_the_canonical_request(store: InMemorySpeechStore) ->
 @pytest.mark.parametrize(
     "same",
     [
-        PreviewDraft(text="hello  world"),
-        PreviewDraft(text=" hello world\n"),
-        PreviewDraft(text="hello world", provider="EDGE"),
-        PreviewDraft(text="hello world", tts_provider="edge"),
-        PreviewDraft(text="hello world", voice=DEFAULT_VOICE),
-        PreviewDraft(text="hello world", model=DEFAULT_MODEL),
-        PreviewDraft(text="hello world", tts_model=DEFAULT_MODEL, voice=f" {DEFAULT_VOICE} "),
+        PreviewForm(text="hello  world"),
+        PreviewForm(text=" hello world\n"),
+        PreviewForm(text="hello world", provider="EDGE"),
+        PreviewForm(text="hello world", tts_provider="edge"),
+        PreviewForm(text="hello world", voice=DEFAULT_VOICE),
+        PreviewForm(text="hello world", model=DEFAULT_MODEL),
+        PreviewForm(text="hello world", tts_model=DEFAULT_MODEL, voice=f" {DEFAULT_VOICE} "),
     ],
 )
-def test_equal_requests_written_differently_share_one_entry(store: InMemorySpeechStore, same: PreviewDraft) -> None:
+def test_equal_requests_written_differently_share_one_entry(store: InMemorySpeechStore, same: PreviewForm) -> None:
     cache = SpeechCache(store)
-    preview(PreviewDraft(text="hello world"), POLICY, lambda _: RecordingSynthesizer(), cache)
+    preview(PreviewForm(text="hello world"), POLICY, lambda _: RecordingSynthesizer(), cache)
     synthesizer = RecordingSynthesizer()
     assert preview(same, POLICY, lambda _: synthesizer, cache).cache == CacheOutcome.HIT
     assert synthesizer.calls == []
@@ -138,18 +138,18 @@ def test_equal_requests_written_differently_share_one_entry(store: InMemorySpeec
 
 def test_provider_aliases_share_one_entry(store: InMemorySpeechStore) -> None:
     cache = SpeechCache(store)
-    preview(PreviewDraft(text="hi", provider="dashscope"), POLICY, lambda _: RecordingSynthesizer(), cache)
+    preview(PreviewForm(text="hi", provider="dashscope"), POLICY, lambda _: RecordingSynthesizer(), cache)
     for alias in ("qwen", "bailian", "QWEN_TTS"):
-        audio = preview(PreviewDraft(text="hi", tts_provider=alias), POLICY, lambda _: RecordingSynthesizer(), cache)
+        audio = preview(PreviewForm(text="hi", tts_provider=alias), POLICY, lambda _: RecordingSynthesizer(), cache)
         assert audio.cache == CacheOutcome.HIT
 
 
 def test_decomposed_and_composed_text_share_one_entry(store: InMemorySpeechStore) -> None:
     cache = SpeechCache(store)
-    preview(PreviewDraft(text="café"), POLICY, lambda _: RecordingSynthesizer(), cache)
+    preview(PreviewForm(text="café"), POLICY, lambda _: RecordingSynthesizer(), cache)
     decomposed = unicodedata.normalize("NFD", "café")
     assert decomposed != "café"
-    assert preview(PreviewDraft(text=decomposed), POLICY, lambda _: RecordingSynthesizer(), cache).cache == "hit"
+    assert preview(PreviewForm(text=decomposed), POLICY, lambda _: RecordingSynthesizer(), cache).cache == "hit"
 
 
 @pytest.mark.parametrize(
@@ -185,16 +185,16 @@ def test_field_boundaries_cannot_collide() -> None:
 
 def test_session_rate_changes_the_entry(store: InMemorySpeechStore) -> None:
     cache = SpeechCache(store)
-    preview(PreviewDraft(text="hi"), POLICY, lambda _: RecordingSynthesizer(), cache)
+    preview(PreviewForm(text="hi"), POLICY, lambda _: RecordingSynthesizer(), cache)
     other_rate = dataclasses.replace(POLICY, sample_rate=24000)
-    assert preview(PreviewDraft(text="hi"), other_rate, lambda _: RecordingSynthesizer(), cache).cache == "miss"
+    assert preview(PreviewForm(text="hi"), other_rate, lambda _: RecordingSynthesizer(), cache).cache == "miss"
 
 
 def test_purge_removes_every_entry_of_one_voice_only(store: InMemorySpeechStore) -> None:
     # GIVEN entries of two voices, one of them under two models
     cache = SpeechCache(store)
     for voice, model in (("mine", "m1"), ("mine", "m2"), ("other", "m1")):
-        draft = PreviewDraft(text="hi", provider="cosyvoice", voice=voice, model=model)
+        draft = PreviewForm(text="hi", provider="cosyvoice", voice=voice, model=model)
         preview(draft, POLICY, lambda _: RecordingSynthesizer(), cache)
     # WHEN one voice is purged
     assert cache.purge_voice("cosyvoice", "mine") == 2

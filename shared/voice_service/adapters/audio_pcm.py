@@ -12,6 +12,7 @@ pay for them at cold start.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 RESAMPLE_QUALITY = "HQ"
 
@@ -40,7 +41,7 @@ def decode_to_pcm16(encoded: bytes, sample_rate: int) -> bytes:
         mono = samples[:, 0]
     else:
         mono = np.rint(samples.mean(axis=1)).astype(np.int16)
-    return _resample_int16(np.ascontiguousarray(mono), native_rate, sample_rate).tobytes()
+    return _resampled_bytes(np.ascontiguousarray(mono), native_rate, sample_rate)
 
 
 def resample_pcm16(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
@@ -50,12 +51,14 @@ def resample_pcm16(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
         return whole
     import numpy as np
 
-    return _resample_int16(np.frombuffer(whole, dtype="<i2"), from_rate, to_rate).tobytes()
+    return _resampled_bytes(np.frombuffer(whole, dtype="<i2"), from_rate, to_rate)
 
 
-def _resample_int16(samples: object, from_rate: int, to_rate: int) -> object:
-    if from_rate == to_rate:
-        return samples
-    import soxr
+def _resampled_bytes(samples: Any, from_rate: int, to_rate: int) -> bytes:
+    """int16 samples (a numpy array) at `to_rate`, as little-endian bytes."""
+    if from_rate != to_rate:
+        import soxr
 
-    return soxr.resample(samples, from_rate, to_rate, quality=RESAMPLE_QUALITY)
+        samples = soxr.resample(samples, from_rate, to_rate, quality=RESAMPLE_QUALITY)
+    data: bytes = samples.tobytes()
+    return data

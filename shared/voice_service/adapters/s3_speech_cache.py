@@ -12,12 +12,24 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Final
 
-from voice_service.services.speech_cache import CacheStoreError, SpeechKey
+from voice_service.services.speech_cache import CacheStoreError, SpeechCache, SpeechKey
+from voice_service.settings import SpeechCacheSettings
 
 CACHE_PREFIX: Final = "speech/"
 NOT_FOUND_CODES: Final = frozenset({"404", "NoSuchKey", "NotFound"})
+# The IAM actions each use of the bucket needs (declared next to the calls; the template grants exactly these).
+# Reading needs s3:ListBucket on the bucket too: without it S3 answers a missing key with 403, not 404.
+READ_WRITE_IAM_ACTIONS: Final = frozenset({"s3:GetObject", "s3:PutObject", "s3:ListBucket"})  # get/put_audio
+PURGE_IAM_ACTIONS: Final = frozenset({"s3:ListBucket", "s3:DeleteObject"})  # purge_voice
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 LIST_PAGE_KEYS = 1000  # ListObjectsV2 answers at most 1,000 keys a page
+
+
+def configured_speech_cache(settings: SpeechCacheSettings) -> SpeechCache:
+    """The speech cache on the bucket of `settings`; without a bucket the cache is off (every preview synthesized)."""
+    if not settings.speech_cache_bucket:
+        return SpeechCache(None)
+    return SpeechCache(S3SpeechStore(settings.speech_cache_bucket))
 
 
 def voice_prefix(provider: str, voice: str) -> str:

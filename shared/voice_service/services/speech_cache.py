@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Protocol, TypeVar
 
-from voice_service.observability import MetricUnit, logger, record_metric
+from aws_lambda_powertools.metrics import MetricUnit
+
+from voice_service.observability import logger, record_metric
 
 # Bump when the audio pipeline changes what a request sounds like (decoder, resampler, WAV layout, fakes aside):
 # every older entry then stops matching and expires by the store's lifecycle rule.

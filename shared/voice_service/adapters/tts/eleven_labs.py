@@ -8,10 +8,11 @@ import ssl
 from functools import cache
 
 from voice_service.adapters.audio_pcm import resample_pcm16
-from voice_service.adapters.provider_keys import elevenlabs_api_key
-from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason, quote_upstream
+from voice_service.adapters.provider_keys import ProviderKeys
+from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
-from voice_service.settings import ElevenLabsTtsSettings, get_settings
+from voice_service.settings import ElevenLabsTtsSettings
 
 PROVIDER = "elevenlabs"
 VOICE_ID_SETTING = "OPENTALKING_TTS_ELEVENLABS_VOICE_ID"
@@ -26,8 +27,12 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 class ElevenLabsSynthesizer:
     """Implements `SpeechSynthesizer` with the SDK's async client, awaited on the request's event loop."""
 
+    def __init__(self, settings: ElevenLabsTtsSettings, keys: ProviderKeys) -> None:
+        self._settings = settings
+        self._keys = keys
+
     def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
-        settings = get_settings(ElevenLabsTtsSettings)
+        settings = self._settings
         voice_id = voice or settings.default_voice_id
         if not voice_id:
             raise ProviderNotConfiguredError(PROVIDER, f"{VOICE_ID_SETTING} (or send a voice)")
@@ -41,8 +46,8 @@ class ElevenLabsSynthesizer:
         return voice_id, model_id
 
     async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
-        settings = get_settings(ElevenLabsTtsSettings)
-        api_key = elevenlabs_api_key()
+        settings = self._settings
+        api_key = self._keys.elevenlabs()
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
         # The SDK's first import takes a while (a second on a busy machine): it is not the provider's time.
         import elevenlabs.client  # noqa: F401
@@ -76,9 +81,7 @@ async def _stream_pcm(
                     raise UpstreamError(PROVIDER, TOO_MUCH_AUDIO)
             return bytes(buffer)
         except ApiError as exc:
-            raise UpstreamError(
-                PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc, api_key)})."
-            ) from exc
+            raise UpstreamError(PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc)}).") from exc
         except httpx.TimeoutException as exc:
             raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
         except httpx.ConnectError as exc:
@@ -97,7 +100,7 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _api_message(error: object, api_key: str) -> str:
+def _api_message(error: object) -> str:
     """The `detail.message` / `detail.status` of an ElevenLabs error body, or its raw text."""
     body = getattr(error, "body", None)
     detail = body.get("detail") if isinstance(body, dict) else None
@@ -107,4 +110,4 @@ def _api_message(error: object, api_key: str) -> str:
         message = detail[0].get("msg", detail[0])
     else:
         message = detail or body or "no message"
-    return quote_upstream(message, api_key)
+    return quote_upstream(message)
