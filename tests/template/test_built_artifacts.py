@@ -37,6 +37,7 @@ CATALOG_ARTIFACT_BUDGET_BYTES = 30 * MB
 # Stand-ins for values CloudFormation fills in at deploy time.
 DEPLOY_TIME_VALUES = {
     "SamplesBucket": "opentalking-voices-samples-probe",
+    "SpeechCacheBucket": "opentalking-voices-speech-cache-probe",
     "ProviderSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:probe-keys",
 }
 
