@@ -174,8 +174,8 @@ def _handler_call(provider: str, voice: str | None) -> Callable[[], int]:
     body: dict[str, str] = {"text": TEXT, "provider": provider}
     if voice:
         body["voice"] = voice
-    # The API lists */* as binary, so API Gateway hands every request body over base64-encoded.
-    event["body"] = base64.b64encode(json.dumps(body).encode()).decode()
+    # API Gateway hands every body over base64-encoded (the API lists */* as binary), as events/ records it.
+    event["body"] = base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii")
     event["isBase64Encoded"] = True
     context = FakeLambdaContext()
 

@@ -19,7 +19,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 
-from scripts.bench.common import BENCH_ENVIRONMENT, REPO_ROOT, Result, bench_env, median_and_p95, ms, time_calls
+from scripts import REPO_ROOT
+from scripts.bench.common import BENCH_ENVIRONMENT, Result, bench_env, median_and_p95, ms, time_calls
 from scripts.bench.fake_upstream import fake_upstream
 
 # Issue 13: a hit at least 20 times faster than a miss, i.e. at most 1/20 of its time.
