@@ -48,5 +48,5 @@ clean: ## Remove build output and local data (not the virtual environment)
 -include mk/*.mk
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Run the benchmarks (BENCH="preview_overhead speech_cache": only those); write BENCHMARKS.md
-	$(PY) -m scripts.bench $(BENCH)
+bench: $(VENV)/.installed ## Run the benchmarks (ONLY='clone conversion,...' for some); write BENCHMARKS.md
+	$(PY) -m scripts.bench $(if $(ONLY),--only "$(ONLY)")

@@ -1,4 +1,4 @@
-"""Benchmark 7: a cached preview (hit, and 304) against an uncached one (miss), through lambda_handler.
+"""Benchmark 8: a cached preview (hit, and 304) against an uncached one (miss), through lambda_handler.
 
 The provider is the Edge fake paced like a real one (about 300 ms to first audio, then real time) in its own
 process; S3 is moto's server over HTTP in its own process. A miss is a new text each time (a read that finds
@@ -147,7 +147,7 @@ def run() -> list[Result]:
         median, p95 = median_and_p95(samples)
         results.append(
             Result(
-                "7. preview cache (lambda_handler)",
+                "8. preview cache (lambda_handler)",
                 f"{label} vs miss, web client's sentence, edge",
                 f"median {ms(median)}, p95 {ms(p95)}",
                 f"miss median {ms(miss_median)}, p95 {ms(miss_p95)}",

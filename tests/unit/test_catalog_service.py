@@ -47,18 +47,29 @@ def test_list_filters_and_keeps_insertion_order() -> None:
     assert [e.voice_id for e in list_voices(catalog, "dashscope")] == ["d1", "d2"]
 
 
-@pytest.mark.parametrize("entry_id", [0, -1, MAX_ENTRY_ID + 1])
-def test_delete_rejects_ids_that_cannot_exist(entry_id: int) -> None:
+@pytest.mark.parametrize(
+    "raw_id", ["0", "-1", str(MAX_ENTRY_ID + 1), "1_0", "+1", " 1", "1 ", "01", "\u0661", "1\n", "0x1", "1e0", ""]
+)
+def test_delete_refuses_every_id_that_is_not_canonical(raw_id: str) -> None:
+    # GIVEN entries 1 and 10, which lax integer parsing would find behind several of these spellings
     catalog = InMemoryVoiceCatalog()
-    catalog.add_entry(NewVoice("dashscope", "d1", "A", "m"), NOW)
-    with pytest.raises(InvalidRequestError):
-        delete_voice(catalog, entry_id, SpeechCache(None))
-    assert len(catalog.list_entries()) == 1
+    for number in range(10):
+        catalog.add_entry(NewVoice("dashscope", f"d{number}", f"L{number}", "m"), NOW)
+    with pytest.raises(InvalidRequestError, match="positive decimal number"):
+        delete_voice(catalog, raw_id, SpeechCache(None))
+    assert len(catalog.list_entries()) == 10
+
+
+def test_delete_returns_the_id_it_deleted() -> None:
+    catalog = InMemoryVoiceCatalog()
+    entry = catalog.add_entry(NewVoice("dashscope", "d1", "A", "m"), NOW)
+    assert delete_voice(catalog, str(entry.id), SpeechCache(None)) == entry.id
+    assert catalog.list_entries() == []
 
 
 def test_delete_missing_is_not_found() -> None:
     with pytest.raises(VoiceNotFoundError, match="42"):
-        delete_voice(InMemoryVoiceCatalog(), 42, SpeechCache(None))
+        delete_voice(InMemoryVoiceCatalog(), "42", SpeechCache(None))
 
 
 def _cached(store: InMemorySpeechStore, provider: str, voice: str, text: str) -> None:
@@ -74,7 +85,7 @@ def test_deleting_a_voice_purges_its_cached_previews_and_only_those() -> None:
     _cached(store, "cosyvoice", "cosyvoice-v2-mine-1", "你好")
     _cached(store, "cosyvoice", "cosyvoice-v2-other-1", "hello")
     # WHEN the voice is deleted
-    delete_voice(catalog, entry.id, SpeechCache(store))
+    delete_voice(catalog, str(entry.id), SpeechCache(store))
     # THEN the entry and its previews are gone; the other voice's preview stays
     assert catalog.list_entries() == []
     assert [key[1] for key in store.entries] == ["cosyvoice-v2-other-1"]
@@ -93,7 +104,7 @@ def test_a_purge_that_fails_leaves_the_voice_in_place_for_a_retry() -> None:
 
     # WHEN / THEN the delete fails with a storage error and the entry remains
     with pytest.raises(StorageError, match="was not deleted"):
-        delete_voice(catalog, entry.id, SpeechCache(Unreachable()))
+        delete_voice(catalog, str(entry.id), SpeechCache(Unreachable()))
     assert [e.id for e in catalog.list_entries()] == [entry.id]
 
 
