@@ -174,6 +174,7 @@ def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
                 match = re.fullmatch(r"\$\{([A-Za-z]+)\.Arn\}/[a-z]+/\*(\.[a-z]+)?", resource)
                 assert match and match.group(1) in S3_BUCKETS, resource
 
+
 def _s3_grants(function: FunctionSpec) -> dict[str, object]:
     return {
         action: statement["Resource"]
