@@ -21,6 +21,7 @@ from scripts.bench import (
     cold_start,
     package_size,
     preview_overhead,
+    speech_cache,
     warm_catalog,
 )
 from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312
@@ -92,6 +93,7 @@ def runners(interpreter: list[str]) -> dict[str, Callable[[], list[Result]]]:
         "catalog hop": catalog_hop.run,
         "package size": package_size.run,
         "artifact cold start": artifact_cold_start.run,
+        "preview cache": speech_cache.run,
     }
 
 

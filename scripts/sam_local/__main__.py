@@ -18,6 +18,7 @@ from scripts.sam_local.runner import StackOptions, running_stack, s3_for_contain
 from scripts.sam_local.stack import ensure_sam_cli
 
 SAMPLES_BUCKET = "opentalking-voice-samples-local"
+SPEECH_CACHE_BUCKET = "opentalking-speech-cache-local"
 # Provider keys taken from the caller's shell when set there (they reach the functions, never `sam` itself).
 PROVIDER_KEY_VARIABLES = ("DASHSCOPE_API_KEY", "OPENTALKING_TTS_ELEVENLABS_API_KEY")
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         # started below is stopped by id.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        with s3_for_containers(SAMPLES_BUCKET) as s3:
+        with s3_for_containers(SAMPLES_BUCKET, SPEECH_CACHE_BUCKET) as s3:
             options = StackOptions(
                 port=args.port,
                 catalog_dir=args.catalog_dir.resolve(),
@@ -59,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
                     "AWS_ENDPOINT_URL_S3": s3.container_endpoint,
                     "OPENTALKING_SAMPLES_BUCKET": SAMPLES_BUCKET,
                     **provider_keys_from(dict(os.environ)),
+                    "OPENTALKING_SPEECH_CACHE_BUCKET": SPEECH_CACHE_BUCKET,
                 },
-                host_aliases=[s3.bucket_host(SAMPLES_BUCKET)],
+                host_aliases=[s3.bucket_host(SAMPLES_BUCKET), s3.bucket_host(SPEECH_CACHE_BUCKET)],
                 user_env_vars=args.env_vars,
                 allow_egress=os.environ.get("SAM_LOCAL_EGRESS", "").strip().lower() == "open",
             )

@@ -162,6 +162,12 @@ class DashScopeEndpointSettings(_Base):
     )
 
 
+class SpeechCacheSettings(_Base):
+    """The bucket of finished previews (unset: no cache; every preview is synthesized)."""
+
+    speech_cache_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_CACHE_BUCKET")
+
+
 class PreviewSettings(_Base):
     """POST /tts/preview: default provider, text limit, output sample rate and the per-request deadline."""
 
@@ -366,6 +372,7 @@ class DeleteVoiceFunctionSettings(FunctionSettings):
     api: CorsSettings
     catalog: CatalogSettings
     catalog_access: CatalogAccessSettings
+    speech_cache: SpeechCacheSettings
 
 
 class CatalogFunctionSettings(FunctionSettings):
@@ -399,6 +406,7 @@ class PreviewFunctionSettings(FunctionSettings):
 
     api: CorsSettings
     preview: PreviewSettings
+    speech_cache: SpeechCacheSettings
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
     edge: EdgeTtsSettings

@@ -47,6 +47,7 @@ API_FUNCTION_IDS = sorted(name for name, function in STACK.functions.items() if 
 # Stand-ins for values CloudFormation fills in at deploy time (a function's Ref is its name).
 DEPLOY_TIME_VALUES = {
     "SamplesBucket": "opentalking-voices-samples-probe",
+    "SpeechCacheBucket": "opentalking-voices-speech-cache-probe",
     "ProviderSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:probe-keys",
     **{name: name for name in STACK.functions},
 }

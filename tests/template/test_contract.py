@@ -34,6 +34,8 @@ LIBRARY_VARIABLE_PREFIXES = ("POWERTOOLS_",)
 SECRET_ARN_VARIABLE = "OPENTALKING_PROVIDER_SECRETS_ARN"
 SQLITE_PATH_VARIABLE = "OPENTALKING_SQLITE_PATH"
 BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
+SPEECH_CACHE_VARIABLE = "OPENTALKING_SPEECH_CACHE_BUCKET"
+S3_BUCKETS = set(STACK.of_type("AWS::S3::Bucket"))
 FFMPEG_VARIABLE = "OPENTALKING_FFMPEG_PATH"
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
@@ -176,6 +178,8 @@ def test_bucket_and_secret_variables_name_the_stacks_own_resources(function: Fun
     read = {name for names in variables_read_by(function.app_module) for name in names}
     if BUCKET_VARIABLE in read:
         assert function.environment[BUCKET_VARIABLE] == {"Ref": "SamplesBucket"}
+    if SPEECH_CACHE_VARIABLE in read:
+        assert function.environment[SPEECH_CACHE_VARIABLE] == {"Ref": "SpeechCacheBucket"}
     if SECRET_ARN_VARIABLE in read:
         secret = function.environment[SECRET_ARN_VARIABLE]
         # The function may read exactly the secret it is told about
@@ -211,11 +215,53 @@ def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
         assert "*" not in str(statement["Action"]), statement
         assert statement["Resource"] != "*", statement
         for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
-            if action.startswith("s3:"):
+            if action == "s3:ListBucket":
+                # Listing is a bucket action: one of the stack's buckets, never a wildcard
+                (bucket, attribute) = statement["Resource"]["Fn::GetAtt"]
+                assert bucket in S3_BUCKETS and attribute == "Arn"
+            elif action.startswith("s3:"):
                 # Object actions only, and only under the prefix the function works on (all of it, or the objects
-                # with one suffix, such as the upload claims `uploads/*.claim`)
+                # with one suffix, such as the upload claims `uploads/*.claim`), in one of the stack's buckets
                 resource = statement["Resource"]["Fn::Sub"]
-                assert re.fullmatch(r"\$\{SamplesBucket\.Arn\}/[a-z]+/\*(\.[a-z]+)?", resource), resource
+                match = re.fullmatch(r"\$\{([A-Za-z]+)\.Arn\}/[a-z]+/\*(\.[a-z]+)?", resource)
+                assert match and match.group(1) in S3_BUCKETS, resource
+
+
+def _s3_grants(function: FunctionSpec) -> dict[str, object]:
+    return {
+        action: statement["Resource"]
+        for statement in function.statements
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        if action.startswith("s3:")
+    }
+
+
+def test_the_preview_function_reads_and_writes_only_the_cache_prefix() -> None:
+    from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
+
+    # GIVEN every S3 grant of the preview function
+    grants = _s3_grants(STACK.functions["PreviewFunction"])
+    # THEN it may read and write objects under the code's cache prefix of the cache bucket, and list that bucket
+    # (so a miss is a 404, not a 403); nothing in the samples bucket, no delete
+    cache_objects = {"Fn::Sub": f"${{SpeechCacheBucket.Arn}}/{CACHE_PREFIX}*"}
+    assert grants == {
+        "s3:GetObject": cache_objects,
+        "s3:PutObject": cache_objects,
+        "s3:ListBucket": {"Fn::GetAtt": ["SpeechCacheBucket", "Arn"]},
+    }
+
+
+def test_the_delete_function_may_purge_only_the_cache_prefix() -> None:
+    from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
+
+    function = STACK.functions["DeleteVoiceFunction"]
+    grants = _s3_grants(function)
+    assert grants == {
+        "s3:DeleteObject": {"Fn::Sub": f"${{SpeechCacheBucket.Arn}}/{CACHE_PREFIX}*"},
+        "s3:ListBucket": {"Fn::GetAtt": ["SpeechCacheBucket", "Arn"]},
+    }
+    (listing,) = function.statements_allowing("s3:ListBucket")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": f"{CACHE_PREFIX}*"}}
 
 
 def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:

@@ -26,6 +26,24 @@ def rule_prefix(rule: dict[str, Any]) -> str | None:
     return rule.get("Filter", {}).get("Prefix")
 
 
+def assert_tls_only(bucket: str) -> None:
+    (policy,) = (
+        p["Properties"]
+        for p in STACK.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket}
+    )
+    (deny,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*" and deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert {"Fn::GetAtt": [bucket, "Arn"]} in deny["Resource"]
+    assert {"Fn::Sub": f"${{{bucket}.Arn}}/*"} in deny["Resource"]
+
+
+def test_every_bucket_has_a_tls_only_policy() -> None:
+    for bucket in STACK.of_type("AWS::S3::Bucket"):
+        assert_tls_only(bucket)
+
+
 class TestSamplesBucket:
     bucket = STACK.properties("SamplesBucket")
 
@@ -41,13 +59,7 @@ class TestSamplesBucket:
         assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
 
     def test_policy_refuses_requests_without_tls(self) -> None:
-        (policy,) = (p["Properties"] for p in STACK.of_type("AWS::S3::BucketPolicy").values())
-        assert policy["Bucket"] == {"Ref": "SamplesBucket"}
-        (deny,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
-        assert deny["Principal"] == "*" and deny["Action"] == "s3:*"
-        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        assert {"Fn::GetAtt": ["SamplesBucket", "Arn"]} in deny["Resource"]
-        assert {"Fn::Sub": "${SamplesBucket.Arn}/*"} in deny["Resource"]
+        assert_tls_only("SamplesBucket")
 
     @pytest.mark.parametrize("prefix", ["samples/", "uploads/"])
     def test_lifecycle_expires_each_sample_prefix(self, prefix: str) -> None:
@@ -67,6 +79,30 @@ class TestSamplesBucket:
         (cors,) = self.bucket["CorsConfiguration"]["CorsRules"]
         assert cors["AllowedMethods"] == ["POST"]
         assert cors["AllowedOrigins"] == {"Fn::Split": [",", CORS_ORIGINS]}
+
+
+class TestSpeechCacheBucket:
+    bucket = STACK.properties("SpeechCacheBucket")
+
+    def test_is_private_and_encrypted_like_the_samples_bucket(self) -> None:
+        samples = STACK.properties("SamplesBucket")
+        for setting in ("PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption"):
+            assert self.bucket[setting] == samples[setting], setting
+
+    def test_lifecycle_expires_the_cache_prefix_after_the_parameters_days(self) -> None:
+        from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
+
+        (rule,) = [rule for rule in rules(self.bucket) if "ExpirationInDays" in rule]
+        assert rule["Status"] == "Enabled" and rule_prefix(rule) == CACHE_PREFIX
+        assert rule["ExpirationInDays"] == {"Ref": "SpeechCacheExpirationDays"}
+        assert STACK.parameter_defaults["SpeechCacheExpirationDays"] == 30
+
+    def test_incomplete_multipart_uploads_are_aborted_by_a_prefix_only_rule(self) -> None:
+        (rule,) = [rule for rule in rules(self.bucket) if "AbortIncompleteMultipartUpload" in rule]
+        assert rule_prefix(rule) is not None and "ExpirationInDays" not in rule
+
+    def test_no_browser_reaches_it(self) -> None:
+        assert "CorsConfiguration" not in self.bucket
 
 
 class TestCatalogFileSystem:

@@ -16,9 +16,11 @@ from voice_service.catalog_boundary import wire
 from voice_service.catalog_boundary.operations import (
     ADD_ENTRY,
     DELETE_ENTRY,
+    GET_ENTRY,
     LIST_ENTRIES,
     CatalogOperation,
     DeleteEntryRequest,
+    GetEntryRequest,
     ListEntriesRequest,
     WireModel,
     add_entry_request,
@@ -90,6 +92,10 @@ class RemoteVoiceCatalog:
 
     def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
         return self._client.call(ADD_ENTRY, add_entry_request(voice, now, wait_seconds)).entry.to_entry()
+
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        entry = self._client.call(GET_ENTRY, GetEntryRequest(entry_id=entry_id)).entry
+        return None if entry is None else entry.to_entry()
 
     def delete_entry(self, entry_id: int) -> bool:
         return self._client.call(DELETE_ENTRY, DeleteEntryRequest(entry_id=entry_id)).deleted

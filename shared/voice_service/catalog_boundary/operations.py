@@ -69,6 +69,14 @@ class AddEntryResponse(WireModel):
     entry: EntryRecord
 
 
+class GetEntryRequest(WireModel):
+    entry_id: int = Field(ge=1, le=MAX_ENTRY_ID)
+
+
+class GetEntryResponse(WireModel):
+    entry: EntryRecord | None
+
+
 class DeleteEntryRequest(WireModel):
     entry_id: int = Field(ge=1, le=MAX_ENTRY_ID)
 
@@ -107,16 +115,22 @@ def _add_entry(catalog: VoiceCatalog, request: AddEntryRequest) -> AddEntryRespo
     )
 
 
+def _get_entry(catalog: VoiceCatalog, request: GetEntryRequest) -> GetEntryResponse:
+    entry = catalog.get_entry(request.entry_id)
+    return GetEntryResponse(entry=None if entry is None else EntryRecord.from_entry(entry))
+
+
 def _delete_entry(catalog: VoiceCatalog, request: DeleteEntryRequest) -> DeleteEntryResponse:
     return DeleteEntryResponse(deleted=catalog.delete_entry(request.entry_id))
 
 
 LIST_ENTRIES = CatalogOperation("list_entries", ListEntriesRequest, ListEntriesResponse, _list_entries, writes=False)
 ADD_ENTRY = CatalogOperation("add_entry", AddEntryRequest, AddEntryResponse, _add_entry, writes=True)
+GET_ENTRY = CatalogOperation("get_entry", GetEntryRequest, GetEntryResponse, _get_entry, writes=False)
 DELETE_ENTRY = CatalogOperation("delete_entry", DeleteEntryRequest, DeleteEntryResponse, _delete_entry, writes=True)
 
 OPERATIONS: Mapping[str, CatalogOperation[Any, Any]] = {
-    operation.name: operation for operation in (LIST_ENTRIES, ADD_ENTRY, DELETE_ENTRY)
+    operation.name: operation for operation in (LIST_ENTRIES, ADD_ENTRY, GET_ENTRY, DELETE_ENTRY)
 }
 
 
