@@ -26,6 +26,7 @@ from voice_service.errors import (
 )
 from voice_service.models import NewVoice, VoiceEntry
 from voice_service.services.catalog import delete_voice, list_voices
+from voice_service.services.speech_cache import SpeechCache
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123_000, tzinfo=UTC)
 ALL = frozenset(OPERATIONS)
@@ -65,6 +66,8 @@ def test_entries_survive_the_round_trip_unchanged() -> None:
     assert second.display_label == "Alice's Voice 我-20261129-120000-123"
     assert [entry.voice_id for entry in catalog.list_entries("cosyvoice")] == ["cosyvoice-v2-x"]
     assert first.created_at == NOW and first.created_at.tzinfo is not None
+    assert catalog.get_entry(first.id) == first
+    assert catalog.get_entry(99) is None
     assert catalog.delete_entry(first.id) is True
     assert catalog.delete_entry(first.id) is False
 
@@ -72,7 +75,7 @@ def test_entries_survive_the_round_trip_unchanged() -> None:
 def test_the_domain_services_raise_their_own_errors_through_it() -> None:
     catalog = remote(InMemoryVoiceCatalog())
     with pytest.raises(VoiceNotFoundError, match="No cloned voice has id 7"):
-        delete_voice(catalog, "7")
+        delete_voice(catalog, "7", SpeechCache(None))
     with pytest.raises(InvalidRequestError):
         list_voices(catalog, "edge")
 
