@@ -93,7 +93,7 @@ def delete_event(entry_id: int) -> dict[str, Any]:
 def test_template_gives_each_caller_its_own_catalog_function_with_its_declared_operations() -> None:
     assert declared_catalog_functions() == {
         "CatalogForListFunction": frozenset({"list_entries"}),
-        "CatalogForDeleteFunction": frozenset({"delete_entry"}),
+        "CatalogForDeleteFunction": frozenset({"get_entry", "delete_entry"}),
         "CatalogForCloneFunction": frozenset({"add_entry"}),
     }
 
@@ -127,8 +127,10 @@ def test_clone_list_and_delete_go_through_their_catalog_functions(
     again = delete_handler(delete_event(entry_id), lambda_context)
     assert again["statusCode"] == 404
     assert json_body(again) == {"detail": f"No cloned voice has id {entry_id}."}
+    # (a delete reads the entry first, to purge its cached previews; the second finds nothing and stops there)
     assert lambda_endpoint.invocations[1:] == [
         "CatalogForListFunction",
+        "CatalogForDeleteFunction",
         "CatalogForDeleteFunction",
         "CatalogForDeleteFunction",
     ]

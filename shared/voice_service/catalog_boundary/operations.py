@@ -62,7 +62,7 @@ class AddEntryRequest(WireModel):
     # The caller's clock: the label suffix and created_at describe when the clone was made, not when it was stored.
     now: AwareDatetime
     # What is left of the clone's time budget for waiting on other writers (None: the catalog's busy timeout).
-    wait_seconds: float | None = Field(default=None, ge=0, le=25)
+    wait_seconds: float | None = Field(default=None, ge=0)
 
 
 class AddEntryResponse(WireModel):
