@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import importlib
 import json
 import os
 import subprocess
@@ -93,10 +94,18 @@ def lambda_environment(function: FunctionSpec, tmp_path: Path) -> dict[str, str]
 
 @pytest.fixture(scope="session")
 def runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A stand-in for the runtime's /var/runtime: boto3, botocore and s3transfer, nothing else."""
+    """A stand-in for the runtime's /var/runtime: boto3, botocore and s3transfer, with the packages they need.
+
+    The runtime ships the SDK together with its own dependencies (dateutil, jmespath, urllib3, six); a function
+    whose artifact holds none of them (the catalog functions) still imports boto3 there.
+    """
     directory = tmp_path_factory.mktemp("var-runtime")
     for name, module in RUNTIME_PROVIDED.items():
         (directory / name).symlink_to(Path(module.__file__).parent)
+    for name in ("dateutil", "jmespath", "urllib3", "six"):
+        location = Path(importlib.import_module(name).__file__ or "")
+        source = location.parent if location.name == "__init__.py" else location
+        (directory / source.name).symlink_to(source)
     return directory
 
 
