@@ -1,4 +1,4 @@
-"""Benchmark 8: the catalog hop's in-process share, against the direct SQLite call it replaced.
+"""Benchmark 9: the catalog hop's in-process share, against the direct SQLite call it replaced.
 
 Three ways to list 1,000 entries and to delete a missing id: the SQLite adapter called directly (what `make run`
 does), the same through the catalog boundary in one process (the JSON and pydantic work on both sides), and
@@ -62,7 +62,7 @@ def run() -> list[Result]:
                         )
                         results.append(
                             Result(
-                                benchmark="8. catalog hop",
+                                benchmark="9. catalog hop",
                                 measure=f"{label}: {way} (median / p95)",
                                 value=f"{ms(measured[0])} / {ms(measured[1])}",
                                 baseline=f"direct SQLite {ms(base[0])} / {ms(base[1])}",
