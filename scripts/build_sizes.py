@@ -33,6 +33,11 @@ BUDGET_BYTES = {
     "DeleteVoiceFunction": 25 * MB,
     "CreateUploadFunction": 25 * MB,
     "AuthorizerFunction": 25 * MB,  # PyJWT + cryptography (RSA and EC signatures), pydantic for its settings
+    # The catalog functions in the VPC: pydantic and SQLite, no web framework, so their cold starts stay short.
+    "CatalogForListFunction": 25 * MB,
+    "CatalogForDeleteFunction": 25 * MB,
+    "CatalogForCloneFunction": 25 * MB,
+    "CatalogForPreviewFunction": 25 * MB,
 }
 
 

@@ -45,6 +45,10 @@ class Owner:
     def shared(self) -> bool:
         return self.user_id is None
 
+    def sees(self, entry_user_id: str | None) -> bool:
+        """Whether a row owned by `entry_user_id` is in this owner's catalog (the SQLite adapter's WHERE rule)."""
+        return self.shared or entry_user_id == self.user_id or (self.sees_unowned and entry_user_id is None)
+
 
 SHARED_CATALOG: Final = Owner(user_id=None)
 

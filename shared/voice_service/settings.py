@@ -158,6 +158,14 @@ class QuotaSettings(_Base):
     clones_per_minute: int = Field(default=5, ge=0, le=1000, validation_alias="OPENTALKING_QUOTA_CLONES_PER_MINUTE")
 
 
+class PreviewQuotaSettings(_Base):
+    """The per-user preview rate in the `users` mode (0 = no limit; anonymous previews are not counted per user)."""
+
+    previews_per_minute: int = Field(
+        default=30, ge=0, le=10000, validation_alias="OPENTALKING_QUOTA_PREVIEWS_PER_MINUTE"
+    )
+
+
 class ConsentSettings(_Base):
     """Whether a clone needs a consent record: `auto` = required when users sign in, else optional."""
 
@@ -167,6 +175,46 @@ class ConsentSettings(_Base):
 
     def required(self, auth: AuthSettings) -> bool:
         return self.consent == "required" or (self.consent == "auto" and auth.mode == "users")
+
+
+class CatalogAccessSettings(_Base):
+    """How a function outside the VPC reaches the catalog: the catalog function it invokes for every read and write.
+
+    Unset (`make run`, the in-process tests), the function opens the SQLite file of its CatalogSettings itself.
+    """
+
+    catalog_function: str | None = Field(default=None, min_length=1, validation_alias="OPENTALKING_CATALOG_FUNCTION")
+    # Above the catalog function's own timeout, so its typed answer (busy, not found) arrives before this gives up.
+    invoke_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=25, validation_alias="OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"
+    )
+
+
+class CatalogOperationsSettings(_Base):
+    """The catalog operations a catalog function serves: its one caller's declared ones; every other is refused.
+
+    Empty (unset) serves none. An unknown name stops the cold start.
+    """
+
+    operations: tuple[str, ...] = Field(default=(), validation_alias="OPENTALKING_CATALOG_OPERATIONS")
+
+    @field_validator("operations", mode="before")
+    @classmethod
+    def _split_operations(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("operations")
+    @classmethod
+    def _registered(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Imported here: the registry imports the domain, which the other settings never need.
+        from voice_service.catalog_boundary.operations import OPERATIONS
+
+        unknown = sorted(set(value) - set(OPERATIONS))
+        if unknown:
+            raise ValueError(f"names no catalog operation {', '.join(unknown)} (known: {', '.join(OPERATIONS)})")
+        return value
 
 
 class ProviderKeySettings(_Base):
@@ -193,6 +241,12 @@ class DashScopeEndpointSettings(_Base):
     websocket_base_url: str = Field(
         default="wss://dashscope.aliyuncs.com/api-ws/v1/inference", validation_alias="DASHSCOPE_WEBSOCKET_BASE_URL"
     )
+
+
+class SpeechCacheSettings(_Base):
+    """The bucket of finished previews (unset: no cache; every preview is synthesized)."""
+
+    speech_cache_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_CACHE_BUCKET")
 
 
 class PreviewSettings(_Base):
@@ -391,6 +445,7 @@ class ListVoicesFunctionSettings(FunctionSettings):
     api: CorsSettings
     auth: AuthSettings
     catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
 
 
 class DeleteVoiceFunctionSettings(FunctionSettings):
@@ -399,6 +454,15 @@ class DeleteVoiceFunctionSettings(FunctionSettings):
     api: CorsSettings
     auth: AuthSettings
     catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
+    speech_cache: SpeechCacheSettings
+
+
+class CatalogFunctionSettings(FunctionSettings):
+    """The catalog function (CatalogForListFunction, ...: one deployment per caller, inside the VPC)."""
+
+    catalog: CatalogSettings
+    served: CatalogOperationsSettings
 
 
 class CreateUploadFunctionSettings(FunctionSettings):
@@ -417,6 +481,7 @@ class CloneVoiceFunctionSettings(FunctionSettings):
     quota: QuotaSettings
     consent: ConsentSettings
     catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
     bucket: SampleBucketSettings
     clone: CloneSettings
     keys: ProviderKeySettings
@@ -428,7 +493,12 @@ class PreviewFunctionSettings(FunctionSettings):
 
     api: CorsSettings
     auth: AuthSettings
+    quota: PreviewQuotaSettings
+    # Users mode only: whose a cloned voice is, and the per-user preview rate, are read from the catalog.
+    catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
     preview: PreviewSettings
+    speech_cache: SpeechCacheSettings
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
     edge: EdgeTtsSettings
@@ -441,7 +511,4 @@ class PreviewFunctionSettings(FunctionSettings):
 class AuthorizerFunctionSettings(FunctionSettings):
     """The API's Lambda authorizer (no route of its own)."""
 
-    # Not used by the authorizer, but set for every function by the template's Globals: validated here too, so a
-    # bad allow-list fails this cold start like every other.
-    api: CorsSettings
     auth: AuthSettings

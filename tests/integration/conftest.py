@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
+from functions.local_api import create_local_app
 from testsupport.fakes.clone_support import use_fresh_bucket
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.moto_s3 import running_moto_server
@@ -36,3 +38,12 @@ def fake(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> Iterator[Fa
             OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS="2",
         )
         yield server
+
+
+@pytest.fixture
+def local_client(wiring: FunctionWiring) -> Iterator[TestClient]:
+    """The local app (what `make run` serves) with every function on the test settings."""
+    app = create_local_app()
+    wiring.attach(app)
+    with TestClient(app) as test_client:
+        yield test_client

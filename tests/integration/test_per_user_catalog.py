@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from functions.local_api import create_local_app
 from scripts.local_issuer import SigningKey
 from testsupport.fakes.clone_support import make_sample
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
@@ -33,11 +32,8 @@ def key(wiring: FunctionWiring) -> Iterator[SigningKey]:
 
 
 @pytest.fixture
-def client(wiring: FunctionWiring) -> Iterator[TestClient]:
-    app = create_local_app()
-    wiring.attach(app)
-    with TestClient(app) as test_client:
-        yield test_client
+def client(local_client: TestClient) -> TestClient:
+    return local_client
 
 
 def as_user(key: SigningKey, user: str, *groups: str) -> dict[str, str]:
@@ -181,3 +177,34 @@ def test_clone_rate_is_a_429_naming_the_limit(
     assert (
         "rate limit" in response.json()["detail"] and "OPENTALKING_QUOTA_CLONES_PER_MINUTE" in response.json()["detail"]
     )
+
+
+def test_a_user_cannot_preview_with_another_users_clone_and_previews_at_a_per_user_rate(
+    key: SigningKey,
+    client: TestClient,
+    wiring: FunctionWiring,
+    fake: FakeDashScopeEnrollment,
+    bucket: str,
+    sample: bytes,
+) -> None:
+    wiring.set(OPENTALKING_QUOTA_PREVIEWS_PER_MINUTE="2")
+    alice, bob = as_user(key, "alice"), as_user(key, "bob")
+    # GIVEN alice's clone
+    cloned = clone(client, alice, sample, **CONSENT)
+    assert cloned.status_code == 200, cloned.text
+    body = {"text": "Hello", "provider": "dashscope", "voice": cloned.json()["voice_id"]}
+
+    # WHEN bob, or nobody, asks for a preview in alice's voice
+    refused = client.post("/tts/preview", json=body, headers=bob)
+    anonymous = client.post("/tts/preview", json=body)
+
+    # THEN bob gets "not found" before the cache or a provider is reached, and nobody has to sign in first
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["detail"].startswith("No cloned voice of yours")
+    assert anonymous.status_code == 401
+    # AND bob's previews are counted per minute: the third is a 429 naming the limit
+    assert client.post("/tts/preview", json=body, headers=bob).status_code == 404
+    limited = client.post("/tts/preview", json=body, headers=bob)
+    assert limited.status_code == 429
+    assert "Preview rate limit" in limited.json()["detail"]
+    assert "OPENTALKING_QUOTA_PREVIEWS_PER_MINUTE" in limited.json()["detail"]

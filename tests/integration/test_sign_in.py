@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from functions.authorizer.app import UNAUTHORIZED
 from functions.authorizer.app import lambda_handler as authorizer_handler
 from functions.list_voices.app import lambda_handler as list_handler
-from functions.local_api import create_local_app
 from scripts.local_issuer import JwksServer, SigningKey
 from testsupport.apigw import FakeLambdaContext, json_body, load_event
 from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
@@ -31,11 +30,8 @@ def issuer(wiring: FunctionWiring) -> Iterator[tuple[SigningKey, JwksServer]]:
 
 
 @pytest.fixture
-def client(wiring: FunctionWiring) -> Iterator[TestClient]:
-    app = create_local_app()
-    wiring.attach(app)
-    with TestClient(app) as test_client:
-        yield test_client
+def client(local_client: TestClient) -> TestClient:
+    return local_client
 
 
 def bad_tokens(key: SigningKey) -> dict[str, tuple[str | None, str]]:

@@ -18,7 +18,7 @@ class InMemoryVoiceCatalog:
 
     def list_entries(self, provider: CloneProvider | None = None, owner: Owner = SHARED_CATALOG) -> list[VoiceEntry]:
         return [
-            e for e in self._entries.values() if _visible(e, owner) and (provider is None or e.provider == provider)
+            e for e in self._entries.values() if owner.sees(e.user_id) and (provider is None or e.provider == provider)
         ]
 
     def add_entry(
@@ -55,12 +55,18 @@ class InMemoryVoiceCatalog:
         self._next_id += 1
         return entry
 
-    def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
+    def get_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
         entry = self._entries.get(entry_id)
-        if entry is None or not _visible(entry, owner):
+        return entry if entry is not None and owner.sees(entry.user_id) else None
+
+    def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
+        if self.get_entry(entry_id, owner) is None:
             return False
         del self._entries[entry_id]
         return True
+
+    def voice_owners(self, provider: str, voice_id: str) -> list[str | None]:
+        return [e.user_id for e in self._entries.values() if (e.provider, e.voice_id) == (provider, voice_id)]
 
     def count_entries(self, owner: Owner) -> int:
         return sum(1 for e in self._entries.values() if e.user_id == owner.user_id)
@@ -73,7 +79,3 @@ class InMemoryVoiceCatalog:
             return False
         self.requests.append((user_id, action, now))
         return True
-
-
-def _visible(entry: VoiceEntry, owner: Owner) -> bool:
-    return owner.shared or entry.user_id == owner.user_id or (owner.sees_unowned and entry.user_id is None)

@@ -152,12 +152,26 @@ class SqliteVoiceCatalog:
             consent=consent,
         )
 
+    def get_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
+        where, parameters = _owned_by(owner)
+        query = f"SELECT {_COLUMNS} FROM voices {_where(['id = ?', *where])}"
+        with self._transaction(None) as connection:
+            row = connection.execute(query, (entry_id, *parameters)).fetchone()
+        return None if row is None else _entry_from_row(row)
+
     def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
         where, parameters = _owned_by(owner)
         with self._transaction("BEGIN IMMEDIATE") as connection:
             # Someone else's entry is not there for this owner: False, so the caller answers 404, never 403.
             cursor = connection.execute(f"DELETE FROM voices {_where(['id = ?', *where])}", (entry_id, *parameters))
             return cursor.rowcount > 0
+
+    def voice_owners(self, provider: str, voice_id: str) -> list[str | None]:
+        with self._transaction(None) as connection:
+            rows = connection.execute(
+                "SELECT user_id FROM voices WHERE provider = ? AND voice_id = ?", (provider, voice_id)
+            ).fetchall()
+        return [user_id for (user_id,) in rows]
 
     def count_entries(self, owner: Owner) -> int:
         with self._transaction(None) as connection:

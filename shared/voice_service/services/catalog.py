@@ -6,9 +6,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
-from voice_service.errors import InvalidRequestError, VoiceNotFoundError
+from voice_service.errors import InvalidRequestError, StorageError, VoiceNotFoundError
 from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
+from voice_service.observability import logger
 from voice_service.providers import CloneProvider, catalog_filter
+from voice_service.services.quotas import UsageCounter
+from voice_service.services.speech_cache import CacheStoreError
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
 MAX_ENTRY_ID: Final = 2**63 - 1
@@ -16,8 +19,8 @@ MAX_ENTRY_ID: Final = 2**63 - 1
 ENTRY_ID_PATTERN: Final = re.compile(r"[1-9][0-9]{0,18}")
 
 
-class VoiceCatalog(Protocol):
-    """Port: persistent storage of cloned voices."""
+class VoiceCatalog(UsageCounter, Protocol):
+    """Port: persistent storage of cloned voices, and the per-user counts the quotas read (`UsageCounter`)."""
 
     def list_entries(self, provider: CloneProvider | None = None, owner: Owner = SHARED_CATALOG) -> list[VoiceEntry]:
         """Return `owner`'s entries oldest first, optionally only one provider's."""
@@ -43,8 +46,25 @@ class VoiceCatalog(Protocol):
         """
         ...
 
+    def get_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
+        """`owner`'s entry with this id, or None (also when it is someone else's)."""
+        ...
+
     def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
         """Delete one of `owner`'s entries; return False if `owner` has no entry with that id."""
+        ...
+
+    def voice_owners(self, provider: str, voice_id: str) -> list[str | None]:
+        """The owners (`user_id`s, None for unowned rows) of the entries holding this provider voice; empty when
+        the voice is not in the catalog (a provider's own voice)."""
+        ...
+
+
+class VoicePreviewPurge(Protocol):
+    """Port: removes every cached preview of one voice (`SpeechCache.purge_voice`)."""
+
+    def purge_voice(self, provider: str, voice: str) -> int:
+        """Raises: CacheStoreError when the cache could not be emptied."""
         ...
 
 
@@ -57,16 +77,21 @@ def list_voices(catalog: VoiceCatalog, provider_filter: str | None, owner: Owner
     return catalog.list_entries(catalog_filter(provider_filter), owner)
 
 
-def delete_voice(catalog: VoiceCatalog, raw_entry_id: str, owner: Owner = SHARED_CATALOG) -> int:
-    """Delete the catalog entry of `owner` a path segment names; return its id (another user's entry is "not
-    found", never "forbidden").
+def delete_voice(
+    catalog: VoiceCatalog, raw_entry_id: str, previews: VoicePreviewPurge, owner: Owner = SHARED_CATALOG
+) -> int:
+    """Delete the catalog entry of `owner` a path segment names, and every cached preview of its voice; return its
+    id (another user's entry is "not found", never "forbidden").
 
     Only a canonical decimal id names an entry: `8_3`, `+85`, ` 84 `, `083` or `٨٣` are refused before the
-    catalog is touched (int() would read them as 83, 85, 84, 83 and 83).
+    catalog is touched (int() would read them as 83, 85, 84, 83 and 83). The previews go first: if they cannot be
+    removed the entry stays, so a retry finds the voice and purges again (a deleted voice must not keep answering
+    previews from the cache).
 
     Raises:
         InvalidRequestError: the segment is not a canonical id.
         VoiceNotFoundError: `owner` has no entry with that id.
+        StorageError: the cached previews could not be removed; nothing was deleted.
     """
     entry_id = parse_entry_id(raw_entry_id)
     if entry_id is None:
@@ -74,6 +99,16 @@ def delete_voice(catalog: VoiceCatalog, raw_entry_id: str, owner: Owner = SHARED
             "entry_id must be a positive decimal number as GET /voices lists it, without sign, spaces, separators "
             "or leading zeros."
         )
+    entry = catalog.get_entry(entry_id, owner)
+    if entry is None:
+        raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
+    try:
+        previews.purge_voice(entry.provider, entry.voice_id)
+    except CacheStoreError as exc:
+        logger.error("Could not purge a deleted voice's previews", extra={"entry_id": entry_id, "error": str(exc)})
+        raise StorageError(
+            "The voice's cached previews could not be removed, so the voice was not deleted; try again later."
+        ) from exc
     if not catalog.delete_entry(entry_id, owner):
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
     return entry_id

@@ -1,4 +1,4 @@
-"""Per-user limits on cloning: how many voices a user keeps, and how many clones they start per minute.
+"""Per-user limits: how many voices a user keeps, and how many clones and previews they start per minute.
 
 Both are counted in the catalog (API Gateway usage plans meter API keys, not users) and apply only to signed-in
 users; 0 disables a limit. Each refusal is a QuotaExceededError (429) naming the limit that was hit.
@@ -49,18 +49,32 @@ class CloneQuota:
         """
         if owner.user_id is None:
             return
-        if self.clones_per_minute and not counter.take_request_slot(
-            owner.user_id, "clone", now, self.clones_per_minute, RATE_WINDOW_SECONDS
-        ):
-            raise QuotaExceededError(
-                f"Clone rate limit reached: at most {self.clones_per_minute} clones per minute per user "
-                "(OPENTALKING_QUOTA_CLONES_PER_MINUTE); try again in a minute."
-            )
+        take_rate_slot(counter, owner.user_id, "clone", now, self.clones_per_minute)
         limit = self.voice_limit(owner)
         if limit is not None:
             count = counter.count_entries(owner)
             if count >= limit:
                 raise voice_limit_reached(count, limit)
+
+
+# The setting that names each per-user request rate, for the refusal's detail.
+RATE_SETTINGS: Final = {
+    "clone": "OPENTALKING_QUOTA_CLONES_PER_MINUTE",
+    "preview": "OPENTALKING_QUOTA_PREVIEWS_PER_MINUTE",
+}
+
+
+def take_rate_slot(counter: UsageCounter, user_id: str, action: str, now: datetime, per_minute: int) -> None:
+    """Count one `action` against `user_id`'s per-minute rate (0: unlimited).
+
+    Raises:
+        QuotaExceededError: `per_minute` such requests were already made in the last minute.
+    """
+    if per_minute and not counter.take_request_slot(user_id, action, now, per_minute, RATE_WINDOW_SECONDS):
+        raise QuotaExceededError(
+            f"{action.capitalize()} rate limit reached: at most {per_minute} {action}s per minute per user "
+            f"({RATE_SETTINGS[action]}); try again in a minute."
+        )
 
 
 def voice_limit_reached(count: int, limit: int) -> QuotaExceededError:

@@ -1,0 +1,255 @@
+"""The registry of catalog operations: each one a name, a request model, a response model and what it runs.
+
+Adding an operation is one step here: define its two models and a function `(catalog, request) -> response`, and
+append a `CatalogOperation` to `OPERATIONS`. A caller then names it in its declared operations, and the template gives
+that caller's catalog function the name in OPENTALKING_CATALOG_OPERATIONS (the template tests hold the two equal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from voice_service.models import ConsentRecord, NewVoice, Owner, VoiceEntry
+from voice_service.providers import CloneProvider
+from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
+from voice_service.text import MAX_VOICE_CHARS
+
+
+class WireModel(BaseModel):
+    """Base of every request and response: strict about unknown fields, so a version skew fails loudly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OwnerRecord(WireModel):
+    """The caller's identity as every owner-scoped request carries it: whose catalog the operation works in (an
+    `Owner`; `user_id` None is the shared catalog of the open and api-key modes)."""
+
+    user_id: str | None
+    sees_unowned: bool = False
+
+    @classmethod
+    def of(cls, owner: Owner) -> OwnerRecord:
+        return cls(user_id=owner.user_id, sees_unowned=owner.sees_unowned)
+
+    def to_owner(self) -> Owner:
+        return Owner(user_id=self.user_id, sees_unowned=self.sees_unowned)
+
+
+class ConsentWire(WireModel):
+    """A `ConsentRecord` as it crosses the boundary."""
+
+    speaker: str
+    affirmation: str
+    recorded_by: str | None
+    recorded_at: AwareDatetime
+
+    @classmethod
+    def of(cls, consent: ConsentRecord | None) -> ConsentWire | None:
+        if consent is None:
+            return None
+        return cls(
+            speaker=consent.speaker,
+            affirmation=consent.affirmation,
+            recorded_by=consent.recorded_by,
+            recorded_at=consent.recorded_at,
+        )
+
+    def to_consent(self) -> ConsentRecord:
+        return ConsentRecord(self.speaker, self.affirmation, self.recorded_by, self.recorded_at)
+
+
+class EntryRecord(WireModel):
+    """A `VoiceEntry` as it crosses the boundary."""
+
+    id: int
+    user_id: str | None
+    provider: str
+    voice_id: str
+    display_label: str
+    target_model: str
+    source: str
+    created_at: AwareDatetime
+    consent: ConsentWire | None = None
+
+    @classmethod
+    def from_entry(cls, entry: VoiceEntry) -> EntryRecord:
+        return cls.model_validate(_entry_fields(entry))
+
+    def to_entry(self) -> VoiceEntry:
+        # The fields are declared in VoiceEntry's order (a test holds them equal).
+        fields = dict(self.__dict__)
+        fields["consent"] = None if self.consent is None else self.consent.to_consent()
+        return VoiceEntry(**fields)
+
+
+def _entry_fields(entry: VoiceEntry) -> dict[str, Any]:
+    fields = entry._asdict()
+    fields["consent"] = ConsentWire.of(entry.consent)
+    return fields
+
+
+class ListEntriesRequest(WireModel):
+    owner: OwnerRecord
+    provider: CloneProvider | None = None
+
+
+class ListEntriesResponse(WireModel):
+    entries: list[EntryRecord]
+
+
+class AddEntryRequest(WireModel):
+    owner: OwnerRecord
+    provider: CloneProvider
+    voice_id: str = Field(min_length=1)
+    display_label: str = Field(min_length=1)
+    target_model: str = Field(min_length=1)
+    # The caller's clock: the label suffix and created_at describe when the clone was made, not when it was stored.
+    now: AwareDatetime
+    # What is left of the clone's time budget for waiting on other writers (None: the catalog's busy timeout).
+    wait_seconds: float | None = Field(default=None, ge=0)
+    # The owner's voice limit, checked in the insert's transaction (None: unlimited).
+    max_voices: int | None = Field(default=None, ge=0)
+    consent: ConsentWire | None = None
+
+
+class AddEntryResponse(WireModel):
+    entry: EntryRecord
+
+
+class GetEntryRequest(WireModel):
+    owner: OwnerRecord
+    entry_id: int = Field(ge=1, le=MAX_ENTRY_ID)
+
+
+class GetEntryResponse(WireModel):
+    entry: EntryRecord | None
+
+
+class DeleteEntryRequest(WireModel):
+    owner: OwnerRecord
+    entry_id: int = Field(ge=1, le=MAX_ENTRY_ID)
+
+
+class DeleteEntryResponse(WireModel):
+    deleted: bool
+
+
+class VoiceOwnersRequest(WireModel):
+    provider: CloneProvider
+    voice_id: str = Field(min_length=1, max_length=MAX_VOICE_CHARS)
+
+
+class VoiceOwnersResponse(WireModel):
+    owners: list[str | None]
+
+
+class CountEntriesRequest(WireModel):
+    owner: OwnerRecord
+
+
+class CountEntriesResponse(WireModel):
+    count: int
+
+
+class TakeRequestSlotRequest(WireModel):
+    user_id: str = Field(min_length=1)
+    action: Literal["clone", "preview"]
+    now: AwareDatetime
+    limit: int = Field(ge=1)
+    window_seconds: int = Field(ge=1)
+
+
+class TakeRequestSlotResponse(WireModel):
+    taken: bool
+
+
+RequestT = TypeVar("RequestT", bound=WireModel)
+ResponseT = TypeVar("ResponseT", bound=WireModel)
+
+
+@dataclass(frozen=True)
+class CatalogOperation(Generic[RequestT, ResponseT]):
+    """One operation: its wire name, its two models, what the catalog function runs, and whether it writes (a
+    catalog function serving only reads mounts EFS read-only; the template tests hold the two together)."""
+
+    name: str
+    request_model: type[RequestT]
+    response_model: type[ResponseT]
+    run: Callable[[VoiceCatalog, RequestT], ResponseT]
+    writes: bool
+
+
+def _list_entries(catalog: VoiceCatalog, request: ListEntriesRequest) -> ListEntriesResponse:
+    # One validation of the whole list (in pydantic's core) rather than a model per entry: a thousand entries in a
+    # few milliseconds.
+    rows = [_entry_fields(entry) for entry in catalog.list_entries(request.provider, request.owner.to_owner())]
+    return ListEntriesResponse.model_validate({"entries": rows})
+
+
+def _add_entry(catalog: VoiceCatalog, request: AddEntryRequest) -> AddEntryResponse:
+    voice = NewVoice(request.provider, request.voice_id, request.display_label, request.target_model)
+    entry = catalog.add_entry(
+        voice,
+        request.now,
+        wait_seconds=request.wait_seconds,
+        owner=request.owner.to_owner(),
+        max_voices=request.max_voices,
+        consent=None if request.consent is None else request.consent.to_consent(),
+    )
+    return AddEntryResponse(entry=EntryRecord.from_entry(entry))
+
+
+def _get_entry(catalog: VoiceCatalog, request: GetEntryRequest) -> GetEntryResponse:
+    entry = catalog.get_entry(request.entry_id, request.owner.to_owner())
+    return GetEntryResponse(entry=None if entry is None else EntryRecord.from_entry(entry))
+
+
+def _delete_entry(catalog: VoiceCatalog, request: DeleteEntryRequest) -> DeleteEntryResponse:
+    return DeleteEntryResponse(deleted=catalog.delete_entry(request.entry_id, request.owner.to_owner()))
+
+
+def _voice_owners(catalog: VoiceCatalog, request: VoiceOwnersRequest) -> VoiceOwnersResponse:
+    return VoiceOwnersResponse(owners=catalog.voice_owners(request.provider, request.voice_id))
+
+
+def _count_entries(catalog: VoiceCatalog, request: CountEntriesRequest) -> CountEntriesResponse:
+    return CountEntriesResponse(count=catalog.count_entries(request.owner.to_owner()))
+
+
+def _take_request_slot(catalog: VoiceCatalog, request: TakeRequestSlotRequest) -> TakeRequestSlotResponse:
+    taken = catalog.take_request_slot(
+        request.user_id, request.action, request.now, request.limit, request.window_seconds
+    )
+    return TakeRequestSlotResponse(taken=taken)
+
+
+LIST_ENTRIES = CatalogOperation("list_entries", ListEntriesRequest, ListEntriesResponse, _list_entries, writes=False)
+ADD_ENTRY = CatalogOperation("add_entry", AddEntryRequest, AddEntryResponse, _add_entry, writes=True)
+GET_ENTRY = CatalogOperation("get_entry", GetEntryRequest, GetEntryResponse, _get_entry, writes=False)
+DELETE_ENTRY = CatalogOperation("delete_entry", DeleteEntryRequest, DeleteEntryResponse, _delete_entry, writes=True)
+# Sign-in (issue 17): whose a cloned voice is (preview), a user's voice count and request rate (quotas).
+VOICE_OWNERS = CatalogOperation("voice_owners", VoiceOwnersRequest, VoiceOwnersResponse, _voice_owners, writes=False)
+COUNT_ENTRIES = CatalogOperation(
+    "count_entries", CountEntriesRequest, CountEntriesResponse, _count_entries, writes=False
+)
+TAKE_REQUEST_SLOT = CatalogOperation(
+    "take_request_slot", TakeRequestSlotRequest, TakeRequestSlotResponse, _take_request_slot, writes=True
+)
+
+OPERATIONS: Mapping[str, CatalogOperation[Any, Any]] = {
+    operation.name: operation
+    for operation in (
+        LIST_ENTRIES,
+        ADD_ENTRY,
+        GET_ENTRY,
+        DELETE_ENTRY,
+        VOICE_OWNERS,
+        COUNT_ENTRIES,
+        TAKE_REQUEST_SLOT,
+    )
+}
