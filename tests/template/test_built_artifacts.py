@@ -64,8 +64,8 @@ def layer_paths(function: BuiltFunction) -> list[str]:
 
 def deploy_time_value(stack: Stack, value: Any) -> str:
     resolved = stack.resolve(value)
-    if isinstance(resolved, str):
-        return resolved
+    if isinstance(resolved, str | int):  # a Number parameter's default is an int in the template
+        return str(resolved)
     if isinstance(resolved, dict) and "Ref" in resolved:
         return DEPLOY_TIME_VALUES[resolved["Ref"]]
     if isinstance(resolved, dict) and "Fn::If" in resolved:  # the created-or-given secret: created by default
@@ -200,8 +200,8 @@ def test_list_voices_artifact_serves_the_catalog_its_catalog_function_artifact_r
     catalog_built = builds[HOST_ARCHITECTURE].functions["CatalogForListFunction"]
     catalog_environment = lambda_environment(STACK.functions["CatalogForListFunction"], tmp_path)
     calls = [
-        {"operation": "list_entries", "request": {}},
-        {"operation": "delete_entry", "request": {"entry_id": 1}},
+        {"operation": "list_entries", "request": {"owner": {"user_id": None}}},
+        {"operation": "delete_entry", "request": {"owner": {"user_id": None}, "entry_id": 1}},
     ]
     listed, refused = probe(sam_cli, [str(catalog_built.code_dir), str(runtime_packages)], catalog_environment, calls)[
         "responses"
@@ -229,7 +229,9 @@ def test_list_voices_artifact_serves_the_catalog_its_catalog_function_artifact_r
     (response,) = result["responses"]
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"]) == {"items": []}
-    assert invoked == [{"operation": "list_entries", "request": {"provider": None}}]
+    # (the open mode: the shared catalog, no user)
+    expected = {"owner": {"user_id": None, "sees_unowned": False}, "provider": None}
+    assert invoked == [{"operation": "list_entries", "request": expected}]
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)

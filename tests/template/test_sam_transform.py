@@ -178,6 +178,10 @@ NOT_BILLED_BY_THE_HOUR = {
     "AWS::ApiGateway::Stage",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    # CreateUserPool=true: Cognito bills monthly active users, nothing while nobody signs in.
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
     "AWS::EC2::RouteTable",
     "AWS::EC2::SecurityGroup",
     "AWS::EC2::SecurityGroupIngress",
