@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 COSY_TARGET = "cosyvoice-v2"
 CLONE_RESPONSE_FIELDS = {"ok", "entry_id", "voice_id", "display_label", "provider", "target_model", "message"}
-ENTRY_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source"}
+# The spec's seven fields, and the consent record stored with the voice (issue 17; null in the open mode).
+ENTRY_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source", "consent"}
 
 
 def clone_form(provider: str, **fields: str) -> dict[str, str]:
@@ -155,7 +156,7 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
         body["display_label"],
         "clone",
     )
-    assert entry["user_id"] is None
+    assert entry["user_id"] is None and entry["consent"] is None
     assert (sam_stack.catalog_dir / "voices.sqlite3").is_file()
 
     # And a preview of it sits in the speech cache

@@ -15,6 +15,8 @@ from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users
 from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice
 
+# Every clone here stages its sample in a fresh bucket and enrolls with the DashScope fake.
+pytestmark = pytest.mark.usefixtures("bucket", "fake")
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 CONSENT = {"consent_speaker": "Alice Example", "consent_affirmed": "true"}
 
@@ -52,7 +54,7 @@ def labels(client: TestClient, headers: dict[str, str]) -> list[str]:
 
 
 def test_users_see_and_delete_only_their_own_voices_and_may_share_a_label(
-    key: SigningKey, client: TestClient, fake: FakeDashScopeEnrollment, bucket: str, sample: bytes
+    key: SigningKey, client: TestClient, fake: FakeDashScopeEnrollment, sample: bytes
 ) -> None:
     alice, bob = as_user(key, "alice"), as_user(key, "bob")
 
@@ -98,7 +100,7 @@ def test_voices_from_before_sign_in_are_seen_by_the_admin_group_only(
 
 
 def test_consent_is_required_stored_returned_and_deleted_with_the_voice(
-    key: SigningKey, client: TestClient, fake: FakeDashScopeEnrollment, bucket: str, sample: bytes
+    key: SigningKey, client: TestClient, fake: FakeDashScopeEnrollment, sample: bytes
 ) -> None:
     alice = as_user(key, "alice")
 
@@ -129,7 +131,7 @@ def test_consent_is_required_stored_returned_and_deleted_with_the_voice(
 
 
 def test_open_mode_clones_without_consent_and_answers_the_contract_fields(
-    client: TestClient, fake: FakeDashScopeEnrollment, bucket: str, sample: bytes
+    client: TestClient, fake: FakeDashScopeEnrollment, sample: bytes
 ) -> None:
     response = clone(client, {}, sample)
     assert response.status_code == 200, response.text
@@ -142,7 +144,6 @@ def test_voice_limit_is_a_429_naming_the_limit(
     client: TestClient,
     wiring: FunctionWiring,
     fake: FakeDashScopeEnrollment,
-    bucket: str,
     sample: bytes,
 ) -> None:
     wiring.set(OPENTALKING_QUOTA_MAX_VOICES="1")
@@ -163,8 +164,6 @@ def test_clone_rate_is_a_429_naming_the_limit(
     key: SigningKey,
     client: TestClient,
     wiring: FunctionWiring,
-    fake: FakeDashScopeEnrollment,
-    bucket: str,
     sample: bytes,
 ) -> None:
     wiring.set(OPENTALKING_QUOTA_CLONES_PER_MINUTE="2")
@@ -183,8 +182,6 @@ def test_a_user_cannot_preview_with_another_users_clone_and_previews_at_a_per_us
     key: SigningKey,
     client: TestClient,
     wiring: FunctionWiring,
-    fake: FakeDashScopeEnrollment,
-    bucket: str,
     sample: bytes,
 ) -> None:
     wiring.set(OPENTALKING_QUOTA_PREVIEWS_PER_MINUTE="2")
