@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from voice_service.adapters.factories import get_cloning_service, get_sample_bucket, get_voice_catalog
+from voice_service.adapters.factories import (
+    get_cloning_service,
+    get_idempotent_cloning,
+    get_provider_directory,
+    get_sample_bucket,
+    get_voice_catalog,
+)
 from voice_service.settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +65,8 @@ def reset_cached_state() -> None:
         get_voice_catalog().close()
     get_voice_catalog.cache_clear()
     get_cloning_service.cache_clear()
+    get_idempotent_cloning.cache_clear()
+    get_provider_directory.cache_clear()
     get_sample_bucket.cache_clear()
     get_settings.cache_clear()
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
 from pydantic import BaseModel
 
-from voice_service.adapters.factories import get_cloning_service
+from voice_service.adapters.factories import get_idempotent_cloning
 from voice_service.http.app import create_app
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.cloning import CloneForm, CloningService
+from voice_service.services.cloning import CloneForm
+from voice_service.services.idempotency import IdempotentCloning
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
 
 router = APIRouter()
@@ -40,12 +41,23 @@ FormText = Annotated[str | None, Form()]
     responses={
         **ERROR_RESPONSES,
         404: {"model": ErrorBody, "description": "No upload has that upload_id"},
+        409: {"model": ErrorBody, "description": "A request with this Idempotency-Key is still in progress"},
         413: {"model": ErrorBody, "description": "Sample too large for a direct request: use POST /voices/uploads"},
+        422: {"model": ErrorBody, "description": "This Idempotency-Key was used for a different request"},
+        429: {"model": ErrorBody, "description": "The provider's voice quota is reached: delete voices to free slots"},
         502: {"model": ErrorBody, "description": "The provider failed"},
     },
 )
 def clone_voice(
-    service: Annotated[CloningService, Depends(get_cloning_service)],
+    service: Annotated[IdempotentCloning, Depends(get_idempotent_cloning)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional. A repeat with the same key and form within 24 h returns the first result without "
+            "cloning again.",
+        ),
+    ] = None,
     provider: FormText = None,
     target_model: FormText = None,
     display_label: FormText = None,
@@ -57,7 +69,7 @@ def clone_voice(
     form = CloneForm(provider, target_model, display_label, prefix, preferred_name, upload_id)
     # Reading one byte past the limit is enough to reject; a larger part never lands in memory whole.
     data = audio.file.read(MAX_SAMPLE_BYTES + 1) if audio is not None else None
-    result = service.clone(form, data)
+    result = service.clone(form, data, idempotency_key)
     entry = result.entry
     logger.append_keys(entry_id=entry.id, provider=entry.provider)
     return CloneResponse(

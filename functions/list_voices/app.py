@@ -1,4 +1,4 @@
-"""GET /voices: the cloned voices in the catalog, oldest first."""
+"""GET /voices: the cloned voices in the catalog, oldest first, with their status and creation time."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from voice_service.http.app import create_app
 from voice_service.http.dependencies import voice_catalog
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, VoiceList
-from voice_service.models import CLONE_PROVIDERS
+from voice_service.models import CLONE_PROVIDERS, VOICE_STATUSES
 from voice_service.services.catalog import VoiceCatalog, list_voices
 
 router = APIRouter()
@@ -29,8 +29,13 @@ async def get_voices(
         # Documented as an enum; the service also accepts other letter cases and a blank value (= no filter).
         Query(description="Only this provider's voices.", json_schema_extra={"enum": list(CLONE_PROVIDERS)}),
     ] = None,
+    status: Annotated[
+        str | None,
+        Query(description="Only voices with this status.", json_schema_extra={"enum": list(VOICE_STATUSES)}),
+    ] = None,
 ) -> Response:
-    return Response(VoiceList.json_from_entries(list_voices(catalog, provider)), media_type="application/json")
+    entries = list_voices(catalog, provider, status)
+    return Response(VoiceList.json_from_entries(entries), media_type="application/json")
 
 
 app = create_app(router)

@@ -241,9 +241,62 @@ class CloneSettings(_Base):
         return self.conversion_timeout_seconds + max(self.provider_timeout_seconds, cosyvoice)
 
 
+class VoiceNamingSettings(_Base):
+    """The tag that starts the provider-side names this deployment generates (see services/voice_lifecycle.py).
+
+    Deployments sharing one DashScope account need different tags: each reconciler deletes unclaimed voices whose
+    name carries its own tag.
+    """
+
+    voice_name_tag: str = Field(
+        default="ot", pattern=r"^[a-z][a-z0-9]{0,3}$", validation_alias="OPENTALKING_VOICE_NAME_TAG"
+    )
+
+
+class ProviderVoicesSettings(_Base):
+    """Requests about existing voices (status, deletion, listing): one try each, this long at most."""
+
+    provider_voices_timeout_seconds: int = Field(
+        default=5, ge=1, le=20, validation_alias="OPENTALKING_PROVIDER_VOICES_TIMEOUT_SECONDS"
+    )
+
+
+class IdempotencySettings(_Base):
+    """How long an Idempotency-Key of POST /voices/clone is remembered."""
+
+    idempotency_retention_seconds: int = Field(
+        default=86_400, ge=60, le=7 * 86_400, validation_alias="OPENTALKING_IDEMPOTENCY_RETENTION_SECONDS"
+    )
+
+
+class ReconcileSettings(CatalogSettings, VoiceNamingSettings, ProviderVoicesSettings):
+    """The scheduled reconciler: when an intent or an orphan is old enough to act on, and its per-run budgets."""
+
+    # A clone ends within 29 s; an intent older than this belongs to a clone that was interrupted.
+    intent_stale_seconds: int = Field(
+        default=600, ge=60, le=86_400, validation_alias="OPENTALKING_RECONCILE_INTENT_STALE_SECONDS"
+    )
+    orphan_grace_seconds: int = Field(
+        default=3600, ge=0, le=30 * 86_400, validation_alias="OPENTALKING_RECONCILE_ORPHAN_GRACE_SECONDS"
+    )
+    max_provider_calls: int = Field(
+        default=200, ge=1, le=5000, validation_alias="OPENTALKING_RECONCILE_MAX_PROVIDER_CALLS"
+    )
+    # Below the reconcile function's 300 s timeout, leaving room for the catalog writes and the summary.
+    time_budget_seconds: float = Field(
+        default=240, gt=0, le=840, validation_alias="OPENTALKING_RECONCILE_TIME_BUDGET_SECONDS"
+    )
+
+
 class UploadApiSettings(ApiSettings, SampleBucketSettings):
     """Settings of the create-upload function."""
 
 
-class CloneApiSettings(ApiSettings, CatalogSettings, SampleBucketSettings, CloneSettings):
+class CloneApiSettings(
+    ApiSettings, CatalogSettings, SampleBucketSettings, CloneSettings, VoiceNamingSettings, IdempotencySettings
+):
     """Settings of the clone function."""
+
+
+class VoiceLifecycleApiSettings(CatalogApiSettings, ProviderVoicesSettings):
+    """Settings of the get-voice and delete functions (they call the provider about existing voices)."""

@@ -1,4 +1,4 @@
-"""The catalog use cases against an in-memory fake: filter parsing, delete rules, label de-duplication."""
+"""The catalog rules against an in-memory fake: filter parsing, label de-duplication, idempotency staleness."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.fakes.catalog import InMemoryVoiceCatalog
-from voice_service.errors import InvalidRequestError, VoiceNotFoundError
-from voice_service.models import NewVoice
+from voice_service.errors import InvalidRequestError
+from voice_service.models import IdempotencyRecord, NewVoice
 from voice_service.services.catalog import (
-    MAX_ENTRY_ID,
     deduplicated_label,
-    delete_voice,
+    idempotency_record_is_stale,
     list_voices,
     parse_provider_filter,
+    parse_status_filter,
 )
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, 456789, tzinfo=UTC)
@@ -45,18 +45,38 @@ def test_list_filters_and_keeps_insertion_order() -> None:
     assert [e.voice_id for e in list_voices(catalog, "dashscope")] == ["d1", "d2"]
 
 
-@pytest.mark.parametrize("entry_id", [0, -1, MAX_ENTRY_ID + 1])
-def test_delete_rejects_ids_that_cannot_exist(entry_id: int) -> None:
+def test_list_filters_by_status() -> None:
+    # GIVEN a ready voice and one still deploying
     catalog = InMemoryVoiceCatalog()
-    catalog.add_entry(NewVoice("dashscope", "d1", "A", "m"), NOW)
-    with pytest.raises(InvalidRequestError):
-        delete_voice(catalog, entry_id)
-    assert len(catalog.list_entries()) == 1
+    catalog.add_entry(NewVoice("cosyvoice", "c1", "A", "m"), NOW)
+    catalog.add_entry(NewVoice("cosyvoice", "c2", "B", "m", status="deploying"), NOW)
+    # WHEN / THEN
+    assert [e.voice_id for e in list_voices(catalog, None, "deploying")] == ["c2"]
+    assert [e.voice_id for e in list_voices(catalog, "cosyvoice", " READY ")] == ["c1"]
+    assert [e.voice_id for e in list_voices(catalog, None, "")] == ["c1", "c2"]
 
 
-def test_delete_missing_is_not_found() -> None:
-    with pytest.raises(VoiceNotFoundError, match="42"):
-        delete_voice(InMemoryVoiceCatalog(), 42)
+@pytest.mark.parametrize("raw", ["ok", "DEPLOYED", "pending", "*"])
+def test_status_filter_rejects_unknown_statuses(raw: str) -> None:
+    with pytest.raises(InvalidRequestError, match="deploying, ready, failed, gone"):
+        parse_status_filter(raw)
+
+
+@pytest.mark.parametrize(
+    ("status", "expires_at", "in_progress_expires_at", "stale"),
+    [
+        ("COMPLETED", 2_000, None, False),  # within retention
+        ("COMPLETED", 999, None, True),  # retention over
+        ("INPROGRESS", 2_000, 1_000_001, False),  # the request may still be running
+        ("INPROGRESS", 2_000, 999_999, True),  # the request must have ended (crashed)
+        ("INPROGRESS", 2_000, None, False),  # no deadline known: only retention ends it
+    ],
+)
+def test_idempotency_record_staleness(
+    status: str, expires_at: int, in_progress_expires_at: int | None, stale: bool
+) -> None:
+    record = IdempotencyRecord("k", status, expires_at, in_progress_expires_at, "h", "")
+    assert idempotency_record_is_stale(record, now_ms=1_000_000) is stale
 
 
 def test_deduplicated_label_format_is_utc_with_milliseconds() -> None:

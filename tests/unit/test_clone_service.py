@@ -17,8 +17,10 @@ from voice_service.errors import (
     StorageError,
     UploadNotFoundError,
     UpstreamError,
+    VoiceQuotaExceededError,
 )
-from voice_service.models import NewVoice, VoiceEntry
+from voice_service.adapters.enrollment.customization import STATUS_BY_PROVIDER_STATE
+from voice_service.models import NewVoice, VoiceEntry, VoiceStatus
 from voice_service.services.cloning import CloneForm, CloningService, ConvertedSample
 from voice_service.services.uploads import MAX_SAMPLE_BYTES, UploadTicket
 
@@ -77,6 +79,7 @@ class FakeQwen:
     error: Exception | None = None
     configured: bool = True
     calls: list[dict[str, object]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
     def ensure_configured(self) -> None:
         if not self.configured:
@@ -88,6 +91,10 @@ class FakeQwen:
             raise self.error
         return f"qwen-tts-vc-{preferred_name}-{len(self.calls)}"
 
+    def delete_voice(self, voice_id: str) -> bool:
+        self.deleted.append(voice_id)
+        return True
+
 
 @dataclass
 class FakeCosyVoice:
@@ -96,6 +103,8 @@ class FakeCosyVoice:
     status_error: Exception | None = None
     calls: list[dict[str, object]] = field(default_factory=list)
     status_queries: int = 0
+    deleted: list[str] = field(default_factory=list)
+    delete_error: Exception | None = None
 
     def ensure_configured(self) -> None:
         pass
@@ -106,11 +115,18 @@ class FakeCosyVoice:
             raise self.error
         return f"{target_model}-{prefix}-1"
 
-    def voice_status(self, voice_id: str) -> str:
+    def voice_status(self, voice_id: str) -> VoiceStatus:
         self.status_queries += 1
         if self.status_error:
             raise self.status_error
-        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        state = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return STATUS_BY_PROVIDER_STATE[state]
+
+    def delete_voice(self, voice_id: str) -> bool:
+        if self.delete_error:
+            raise self.delete_error
+        self.deleted.append(voice_id)
+        return True
 
 
 @dataclass
@@ -312,11 +328,67 @@ def test_cosyvoice_status_failure_keeps_the_clone_and_the_sample(service: Clonin
 
 def test_cosyvoice_voice_that_fails_to_deploy_is_502_with_no_entry_and_no_sample(service: CloningService) -> None:
     assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    assert isinstance(service.catalog, InMemoryVoiceCatalog)
     service.cosyvoice.statuses = ["DEPLOYING", "UNDEPLOYED"]
-    with pytest.raises(UpstreamError, match="UNDEPLOYED"):
-        service.clone(cosyvoice_form(), GOOD_AUDIO)
+    with pytest.raises(UpstreamError, match="could not be built") as raised:
+        service.clone(cosyvoice_form(prefix="bob"), GOOD_AUDIO)
     assert service.samples.objects == {}
     assert service.catalog.list_entries() == []
+    # The failed voice would hold a slot: it is deleted, and with it the intent
+    assert service.cosyvoice.deleted == ["cosyvoice-v2-bob-1"]
+    assert service.catalog.list_intents() == [] and not raised.value.outcome_unknown
+
+
+def test_failed_voice_that_cannot_be_deleted_keeps_its_intent_for_the_reconciler(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.cosyvoice.statuses = ["UNDEPLOYED"]
+    service.cosyvoice.delete_error = UpstreamError("cosyvoice", "the request timed out.", outcome_unknown=True)
+    with pytest.raises(UpstreamError):
+        service.clone(cosyvoice_form(prefix="bob"), GOOD_AUDIO)
+    (intent,) = service.catalog.list_intents()
+    assert (intent.provider, intent.voice_name) == ("cosyvoice", "bob")
+
+
+def test_a_clone_records_its_intent_before_the_provider_call_and_removes_it_with_the_entry(
+    service: CloningService,
+) -> None:
+    # GIVEN a provider that looks at the catalog when it is called
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    catalog = service.catalog
+    seen: list[object] = []
+    original = service.qwen.create_voice
+
+    def create_voice(**kwargs: object) -> str:
+        seen.extend(catalog.list_intents())
+        return original(**kwargs)  # type: ignore[arg-type]
+
+    service.qwen.create_voice = create_voice  # type: ignore[method-assign]
+    # WHEN a clone runs
+    result = service.clone(dashscope_form(preferred_name="alice"), GOOD_AUDIO)
+    # THEN the intent existed during the call (invisible to the listing) and is gone with the entry written
+    assert [(i.voice_name, i.display_label) for i in seen] == [("alice", "My voice")]  # type: ignore[attr-defined]
+    assert catalog.list_intents() == [] and result.entry.status == "ready"
+
+
+def test_definite_provider_failure_removes_the_intent_but_a_timeout_keeps_it(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.qwen.error = UpstreamError("dashscope", "InvalidParameter (HTTP 400): bad audio.")
+    with pytest.raises(UpstreamError):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert service.catalog.list_intents() == []
+    # A timeout: the provider may have created the voice, so the reconciler must look
+    service.qwen.error = UpstreamError("dashscope", "the request timed out.", outcome_unknown=True)
+    with pytest.raises(UpstreamError):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert len(service.catalog.list_intents()) == 1
+
+
+def test_quota_refusal_removes_the_intent(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.qwen.error = VoiceQuotaExceededError("dashscope", "Voice limit exceeded")
+    with pytest.raises(VoiceQuotaExceededError, match="delete cloned voices"):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert service.catalog.list_intents() == [] and service.catalog.list_entries() == []
 
 
 def test_upload_is_read_validated_and_deleted(service: CloningService) -> None:
@@ -346,18 +418,34 @@ def test_invalid_upload_is_refused_and_still_deleted(service: CloningService, co
     assert nothing_happened(service)
 
 
-def test_catalog_failure_after_the_provider_created_the_voice_logs_its_id(
+class BrokenCatalog(InMemoryVoiceCatalog):
+    def add_entry(self, voice: NewVoice, now: datetime, intent_id: int | None = None) -> VoiceEntry:
+        raise StorageError("The voice catalog could not be used: disk I/O error.")
+
+
+def test_catalog_failure_after_the_provider_created_the_voice_deletes_it_there(
     service: CloningService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class BrokenCatalog(InMemoryVoiceCatalog):
-        def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
-            raise StorageError("The voice catalog could not be used: disk I/O error.")
-
-    service.catalog = BrokenCatalog()
+    # GIVEN a catalog that fails the entry's write
+    assert isinstance(service.qwen, FakeQwen)
+    service.catalog = catalog = BrokenCatalog()
+    # WHEN a clone reaches it
     with caplog.at_level(logging.ERROR), pytest.raises(StorageError):
         service.clone(dashscope_form(preferred_name="orphan"), GOOD_AUDIO)
+    # THEN the voice id is logged, the provider's voice deleted, and no intent is left to resolve
     errors = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert any(getattr(record, "voice_id", None) == "qwen-tts-vc-orphan-1" for record in errors)
+    assert service.qwen.deleted == ["qwen-tts-vc-orphan-1"]
+    assert catalog.list_intents() == []
+
+
+def test_catalog_failure_and_failed_undo_leave_the_intent_for_the_reconciler(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice)
+    service.catalog = catalog = BrokenCatalog()
+    service.cosyvoice.delete_error = UpstreamError("cosyvoice", "the service could not be reached.")
+    with pytest.raises(StorageError):
+        service.clone(cosyvoice_form(prefix="orphan"), GOOD_AUDIO)
+    assert [intent.voice_name for intent in catalog.list_intents()] == ["orphan"]
 
 
 def test_missing_key_does_not_consume_the_upload(service: CloningService) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
-from voice_service.services.catalog import deduplicated_label
+from voice_service.models import CloneIntent, CloneProvider, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
+from voice_service.services.catalog import deduplicated_label, idempotency_record_is_stale
 
 # Each entry is the SQL that takes the schema from version N to N+1 (PRAGMA user_version). Append; never edit.
 MIGRATIONS: tuple[str, ...] = (
@@ -35,10 +35,38 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX IF NOT EXISTS voices_unique_label ON voices (provider, target_model, display_label);
     """,
+    # Version 2: the voice lifecycle. Rows of version 1 were written after the provider answered and predate
+    # statuses: they become `ready` (the reconciler marks any the provider no longer has as `gone`).
+    """
+    ALTER TABLE voices ADD COLUMN status TEXT NOT NULL DEFAULT 'ready'
+        CHECK (status IN ('deploying', 'ready', 'failed', 'gone'));
+    CREATE INDEX IF NOT EXISTS voices_by_status ON voices (status);
+    -- A clone recorded before the provider is called; removed when its entry is written or the call definitely
+    -- failed. Whatever remains after a crash is resolved by the reconciler. Never shown by GET /voices.
+    CREATE TABLE IF NOT EXISTS clone_intents (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider      TEXT NOT NULL CHECK (provider IN ('cosyvoice', 'dashscope')),
+        target_model  TEXT NOT NULL,
+        voice_name    TEXT NOT NULL,                      -- the prefix / preferred_name sent to the provider
+        display_label TEXT NOT NULL,
+        created_at    TEXT NOT NULL                       -- ISO 8601, UTC
+    );
+    -- Idempotency-Key records of POST /voices/clone (Powertools' record layout).
+    CREATE TABLE IF NOT EXISTS idempotency_records (
+        key                    TEXT PRIMARY KEY,
+        status                 TEXT NOT NULL,
+        expires_at             INTEGER NOT NULL,          -- Unix seconds
+        in_progress_expires_at INTEGER,                   -- Unix milliseconds
+        payload_hash           TEXT NOT NULL,
+        response_data          TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = "id, user_id, provider, voice_id, display_label, target_model, source, created_at"
+_COLUMNS = "id, user_id, provider, voice_id, display_label, target_model, source, created_at, status"
+_INTENT_COLUMNS = "id, provider, target_model, voice_name, display_label, created_at"
+_RECORD_COLUMNS = "key, status, expires_at, in_progress_expires_at, payload_hash, response_data"
 # A same-millisecond burst of identical labels needs at most this many distinct stamps.
 _MAX_LABEL_ATTEMPTS = 1000
 
@@ -58,17 +86,28 @@ class SqliteVoiceCatalog:
     def path(self) -> Path:
         return self._path
 
-    def list_entries(self, provider: CloneProvider | None = None) -> list[VoiceEntry]:
+    def list_entries(
+        self, provider: CloneProvider | None = None, status: VoiceStatus | None = None
+    ) -> list[VoiceEntry]:
+        conditions = [(column, value) for column, value in (("provider", provider), ("status", status)) if value]
+        where = " AND ".join(f"{column} = ?" for column, _ in conditions)
+        query = f"SELECT {_COLUMNS} FROM voices{' WHERE ' + where if where else ''} ORDER BY id"
         # One SELECT is atomic on its own (autocommit), so no BEGIN/COMMIT round trips on the hot read path.
         with self._transaction(None) as connection:
-            if provider is None:
-                rows = connection.execute(f"SELECT {_COLUMNS} FROM voices ORDER BY id").fetchall()
-            else:
-                query = f"SELECT {_COLUMNS} FROM voices WHERE provider = ? ORDER BY id"
-                rows = connection.execute(query, (provider,)).fetchall()
+            rows = connection.execute(query, tuple(value for _, value in conditions)).fetchall()
         return [_entry_from_row(row) for row in rows]
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        with self._transaction(None) as connection:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM voices WHERE id = ?", (entry_id,)).fetchone()
+        return _entry_from_row(row) if row is not None else None
+
+    def set_status(self, entry_id: int, status: VoiceStatus) -> bool:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute("UPDATE voices SET status = ? WHERE id = ?", (status, entry_id))
+            return cursor.rowcount > 0
+
+    def add_entry(self, voice: NewVoice, now: datetime, intent_id: int | None = None) -> VoiceEntry:
         created_at = _format_timestamp(now)
         with self._transaction("BEGIN IMMEDIATE") as connection:
             label = voice.display_label
@@ -79,11 +118,15 @@ class SqliteVoiceCatalog:
                 label = deduplicated_label(voice.display_label, now, attempt)
                 attempt += 1
             cursor = connection.execute(
-                "INSERT INTO voices (user_id, provider, voice_id, display_label, target_model, source, created_at)"
-                " VALUES (NULL, ?, ?, ?, ?, 'clone', ?)",
-                (voice.provider, voice.voice_id, label, voice.target_model, created_at),
+                "INSERT INTO voices"
+                " (user_id, provider, voice_id, display_label, target_model, source, created_at, status)"
+                " VALUES (NULL, ?, ?, ?, ?, 'clone', ?, ?)",
+                (voice.provider, voice.voice_id, label, voice.target_model, created_at, voice.status),
             )
             entry_id = cursor.lastrowid
+            if intent_id is not None:
+                # Same transaction: the entry and the end of its intent are one fact, even across a crash.
+                connection.execute("DELETE FROM clone_intents WHERE id = ?", (intent_id,))
         assert entry_id is not None
         return VoiceEntry(
             id=entry_id,
@@ -94,12 +137,77 @@ class SqliteVoiceCatalog:
             target_model=voice.target_model,
             source="clone",
             created_at=_parse_timestamp(created_at),
+            status=voice.status,
         )
 
     def delete_entry(self, entry_id: int) -> bool:
         with self._transaction("BEGIN IMMEDIATE") as connection:
             cursor = connection.execute("DELETE FROM voices WHERE id = ?", (entry_id,))
             return cursor.rowcount > 0
+
+    def record_intent(
+        self, *, provider: CloneProvider, target_model: str, voice_name: str, display_label: str, now: datetime
+    ) -> CloneIntent:
+        created_at = _format_timestamp(now)
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute(
+                "INSERT INTO clone_intents (provider, target_model, voice_name, display_label, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (provider, target_model, voice_name, display_label, created_at),
+            )
+            intent_id = cursor.lastrowid
+        assert intent_id is not None
+        return CloneIntent(intent_id, provider, target_model, voice_name, display_label, _parse_timestamp(created_at))
+
+    def drop_intent(self, intent_id: int) -> bool:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            return connection.execute("DELETE FROM clone_intents WHERE id = ?", (intent_id,)).rowcount > 0
+
+    def list_intents(self) -> list[CloneIntent]:
+        with self._transaction(None) as connection:
+            rows = connection.execute(f"SELECT {_INTENT_COLUMNS} FROM clone_intents ORDER BY id").fetchall()
+        return [
+            CloneIntent(intent_id, provider, model, name, label, _parse_timestamp(created_at))
+            for intent_id, provider, model, name, label, created_at in rows
+        ]
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        with self._transaction(None) as connection:
+            row = connection.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM idempotency_records WHERE key = ?", (key,)
+            ).fetchone()
+        return IdempotencyRecord(*row) if row is not None else None
+
+    def claim_idempotency_record(self, record: IdempotencyRecord, now_ms: int) -> IdempotencyRecord | None:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            row = connection.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM idempotency_records WHERE key = ?", (record.key,)
+            ).fetchone()
+            if row is not None:
+                existing = IdempotencyRecord(*row)
+                if not idempotency_record_is_stale(existing, now_ms):
+                    return existing
+            connection.execute(
+                f"INSERT OR REPLACE INTO idempotency_records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                _record_row(record),
+            )
+        return None
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> None:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            connection.execute(
+                f"INSERT OR REPLACE INTO idempotency_records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                _record_row(record),
+            )
+
+    def delete_idempotency_record(self, key: str) -> None:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            connection.execute("DELETE FROM idempotency_records WHERE key = ?", (key,))
+
+    def purge_idempotency_records(self, now_ms: int) -> int:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute("DELETE FROM idempotency_records WHERE expires_at * 1000 < ?", (now_ms,))
+            return cursor.rowcount
 
     def close(self) -> None:
         with self._lock:
@@ -241,5 +349,16 @@ def _parse_timestamp(text: str) -> datetime:
 
 def _entry_from_row(row: tuple[Any, ...]) -> VoiceEntry:
     # Columns are declared TEXT/INTEGER NOT NULL (user_id nullable), so the values already have the right types.
-    entry_id, user_id, provider, voice_id, label, model, source, created_at = row
-    return VoiceEntry(entry_id, user_id, provider, voice_id, label, model, source, _parse_timestamp(created_at))
+    entry_id, user_id, provider, voice_id, label, model, source, created_at, status = row
+    return VoiceEntry(entry_id, user_id, provider, voice_id, label, model, source, _parse_timestamp(created_at), status)
+
+
+def _record_row(record: IdempotencyRecord) -> tuple[Any, ...]:
+    return (
+        record.key,
+        record.status,
+        record.expires_at,
+        record.in_progress_expires_at,
+        record.payload_hash,
+        record.response_data,
+    )

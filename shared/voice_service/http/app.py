@@ -34,7 +34,7 @@ def create_app(*routers: APIRouter, cors_origins: tuple[str, ...] | None = None)
         allow_origins=list(origins),
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization"],
+        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization", "Idempotency-Key"],
         max_age=PREFLIGHT_MAX_AGE,
     )
     return app

@@ -7,9 +7,14 @@ dependencies was about a third of a warm request.
 
 from __future__ import annotations
 
-from voice_service.adapters.factories import get_voice_catalog
+from voice_service.adapters.factories import get_provider_directory, get_voice_catalog
 from voice_service.services.catalog import VoiceCatalog
+from voice_service.services.voice_lifecycle import ProviderDirectory
 
 
 async def voice_catalog() -> VoiceCatalog:
     return get_voice_catalog()
+
+
+async def provider_directory() -> ProviderDirectory:
+    return get_provider_directory()

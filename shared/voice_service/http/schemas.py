@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from voice_service.models import VoiceEntry
+from voice_service.models import VoiceEntry, VoiceStatus
+from voice_service.services.voice_lifecycle import DeletionResult, ProviderOutcome, VoiceView
 
 
 class ErrorBody(BaseModel):
@@ -17,7 +18,7 @@ class ErrorBody(BaseModel):
 
 
 class VoiceItem(BaseModel):
-    """One cloned voice, exactly the spec's fields."""
+    """One cloned voice: the spec's fields, then `status` and `created_at` (additive; older clients ignore them)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -28,6 +29,47 @@ class VoiceItem(BaseModel):
     display_label: str
     target_model: str
     source: Literal["clone"]
+    status: VoiceStatus = Field(
+        description="deploying (the provider is still building it), ready, failed (the provider could not build "
+        "it) or gone (the provider no longer has it)."
+    )
+    created_at: str = Field(description="When the voice was cloned, ISO 8601 in UTC.")
+
+
+def _entry_fields(entry: VoiceEntry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "user_id": entry.user_id,
+        "provider": entry.provider,
+        "voice_id": entry.voice_id,
+        "display_label": entry.display_label,
+        "target_model": entry.target_model,
+        "source": entry.source,
+        "status": entry.status,
+        "created_at": format_created_at(entry),
+    }
+
+
+def format_created_at(entry: VoiceEntry) -> str:
+    return entry.created_at.isoformat().replace("+00:00", "Z")
+
+
+class VoiceDetail(VoiceItem):
+    """GET /voices/{entry_id}: one entry, and whether its status was just checked with the provider."""
+
+    status_checked: bool = Field(
+        description="True when the status was refreshed from the provider by this request (only entries still "
+        "deploying are refreshed)."
+    )
+    status_note: str | None = Field(
+        default=None, description="Set when refreshing failed: the status is the last one known."
+    )
+
+    @staticmethod
+    def from_view(view: VoiceView) -> VoiceDetail:
+        return VoiceDetail.model_validate(
+            {**_entry_fields(view.entry), "status_checked": view.status_checked, "status_note": view.status_note}
+        )
 
 
 class VoiceList(BaseModel):
@@ -41,23 +83,22 @@ class VoiceList(BaseModel):
         and even one pydantic pass costs twice what `json.dumps` does for 1,000 rows. A test keeps this in step
         with `VoiceList`.
         """
-        items = [
-            {
-                "id": entry.id,
-                "user_id": entry.user_id,
-                "provider": entry.provider,
-                "voice_id": entry.voice_id,
-                "display_label": entry.display_label,
-                "target_model": entry.target_model,
-                "source": entry.source,
-            }
-            for entry in entries
-        ]
+        items = [_entry_fields(entry) for entry in entries]
         return json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
 
 
 class DeleteResult(BaseModel):
+    """The spec's `deleted`, then what happened to the voice at the provider."""
+
     deleted: Literal[True] = True
+    provider_voice: ProviderOutcome = Field(
+        description="deleted (its slot is free), already_gone (the provider no longer had it) or kept (only the "
+        "catalog row was removed, with ?catalog_only=true)."
+    )
+
+    @staticmethod
+    def from_result(result: DeletionResult) -> DeleteResult:
+        return DeleteResult(provider_voice=result.provider_voice)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {

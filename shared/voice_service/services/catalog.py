@@ -1,31 +1,100 @@
-"""Use cases of the cloned-voice catalog: list, delete, and the label de-duplication rule."""
+"""The catalog port and its pure rules: filters, label de-duplication, and when an idempotency record is stale."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from voice_service.errors import InvalidRequestError, VoiceNotFoundError
-from voice_service.models import CLONE_PROVIDERS, CloneProvider, NewVoice, VoiceEntry
+from voice_service.errors import InvalidRequestError
+from voice_service.models import (
+    CLONE_PROVIDERS,
+    VOICE_STATUSES,
+    CloneIntent,
+    CloneProvider,
+    IdempotencyRecord,
+    NewVoice,
+    VoiceEntry,
+    VoiceStatus,
+)
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
 MAX_ENTRY_ID = 2**63 - 1
 
 
-class VoiceCatalog(Protocol):
-    """Port: persistent storage of cloned voices."""
+# Status of an idempotency record whose request is still running (Powertools' name for it).
+IDEMPOTENCY_IN_PROGRESS = "INPROGRESS"
 
-    def list_entries(self, provider: CloneProvider | None = None) -> list[VoiceEntry]:
-        """Return entries oldest first, optionally only one provider's."""
+
+class VoiceCatalog(Protocol):
+    """Port: persistent storage of cloned voices, of clone intents and of idempotency records.
+
+    Every method is one short transaction, so each can be exposed as one operation of a remote catalog.
+    """
+
+    def list_entries(
+        self, provider: CloneProvider | None = None, status: VoiceStatus | None = None
+    ) -> list[VoiceEntry]:
+        """Return entries oldest first, optionally only one provider's and/or one status's."""
         ...
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
-        """Insert `voice`, renaming its label with `deduplicated_label` on conflict, in one transaction."""
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        """One entry, or None."""
+        ...
+
+    def add_entry(self, voice: NewVoice, now: datetime, intent_id: int | None = None) -> VoiceEntry:
+        """Insert `voice`, renaming its label with `deduplicated_label` on conflict, and remove intent `intent_id`,
+        all in one transaction."""
+        ...
+
+    def set_status(self, entry_id: int, status: VoiceStatus) -> bool:
+        """Change one entry's status; return False if it did not exist."""
         ...
 
     def delete_entry(self, entry_id: int) -> bool:
         """Delete one entry; return False if it did not exist."""
         ...
+
+    def record_intent(
+        self, *, provider: CloneProvider, target_model: str, voice_name: str, display_label: str, now: datetime
+    ) -> CloneIntent:
+        """Record a clone about to be sent to the provider (invisible to list_entries)."""
+        ...
+
+    def drop_intent(self, intent_id: int) -> bool:
+        """Remove an intent; return False if it did not exist."""
+        ...
+
+    def list_intents(self) -> list[CloneIntent]:
+        """Every unresolved intent, oldest first."""
+        ...
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None: ...
+
+    def claim_idempotency_record(self, record: IdempotencyRecord, now_ms: int) -> IdempotencyRecord | None:
+        """Store `record` unless a record with its key exists that is not stale (`idempotency_record_is_stale`);
+        return that blocking record, or None when `record` was stored. Atomic across containers."""
+        ...
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> None:
+        """Insert or replace `record`."""
+        ...
+
+    def delete_idempotency_record(self, key: str) -> None: ...
+
+    def purge_idempotency_records(self, now_ms: int) -> int:
+        """Delete records past their retention; return how many."""
+        ...
+
+
+def idempotency_record_is_stale(record: IdempotencyRecord, now_ms: int) -> bool:
+    """A record a new request may replace: past its retention, or in progress past the request's own deadline."""
+    if record.expires_at * 1000 < now_ms:
+        return True
+    return (
+        record.status == IDEMPOTENCY_IN_PROGRESS
+        and record.in_progress_expires_at is not None
+        and record.in_progress_expires_at < now_ms
+    )
 
 
 def parse_provider_filter(raw: str | None) -> CloneProvider | None:
@@ -39,26 +108,32 @@ def parse_provider_filter(raw: str | None) -> CloneProvider | None:
     raise InvalidRequestError(f"Unknown provider filter {raw.strip()!r}: use one of {', '.join(CLONE_PROVIDERS)}.")
 
 
-def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[VoiceEntry]:
+def parse_status_filter(raw: str | None) -> VoiceStatus | None:
+    """Normalise the `?status=` filter. Empty means no filter; an unknown status is an InvalidRequestError."""
+    if raw is None or not raw.strip():
+        return None
+    name = raw.strip().lower()
+    for status in VOICE_STATUSES:
+        if name == status:
+            return status
+    raise InvalidRequestError(f"Unknown status filter {raw.strip()!r}: use one of {', '.join(VOICE_STATUSES)}.")
+
+
+def list_voices(
+    catalog: VoiceCatalog, provider_filter: str | None, status_filter: str | None = None
+) -> list[VoiceEntry]:
     """Return the cloned voices, oldest first.
 
     Raises:
-        InvalidRequestError: the provider filter names no cloning provider.
+        InvalidRequestError: a filter names no cloning provider or no status.
     """
-    return catalog.list_entries(parse_provider_filter(provider_filter))
+    return catalog.list_entries(parse_provider_filter(provider_filter), parse_status_filter(status_filter))
 
 
-def delete_voice(catalog: VoiceCatalog, entry_id: int) -> None:
-    """Delete a catalog entry.
-
-    Raises:
-        InvalidRequestError: the id is not a positive 64-bit integer.
-        VoiceNotFoundError: no entry has that id.
-    """
+def check_entry_id(entry_id: int) -> None:
+    """Raise InvalidRequestError unless `entry_id` is a positive 64-bit integer."""
     if not 1 <= entry_id <= MAX_ENTRY_ID:
         raise InvalidRequestError("entry_id must be a positive integer.")
-    if not catalog.delete_entry(entry_id):
-        raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
 
 
 def deduplicated_label(label: str, now: datetime, attempt: int = 0) -> str:
