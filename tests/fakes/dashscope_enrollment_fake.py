@@ -305,16 +305,16 @@ class FakeDashScopeEnrollment:
             }
             return 200, {"output": output, "usage": {}, "request_id": request_id}
         if action == "list_voice":
-            with self._lock:
-                items = [
-                    {
-                        "voice_id": voice.voice_id,
-                        "gmt_create": voice.gmt_create,
-                        "gmt_modified": voice.gmt_create,
-                        "status": voice.status(consume=False),
-                    }
-                    for voice in self._listing(COSYVOICE_MODEL, task_input)
-                ]
+            # _listing takes the lock itself; reading a status without consuming it needs none.
+            items = [
+                {
+                    "voice_id": voice.voice_id,
+                    "gmt_create": voice.gmt_create,
+                    "gmt_modified": voice.gmt_create,
+                    "status": voice.status(consume=False),
+                }
+                for voice in self._listing(COSYVOICE_MODEL, task_input)
+            ]
             return 200, {"output": {"voice_list": items}, "usage": {}, "request_id": request_id}
         if action == "delete_voice":
             refused = self._delete(COSYVOICE_MODEL, task_input.get("voice_id"), request_id)

@@ -153,6 +153,17 @@ def aws_actions_called_by(app_module: str) -> dict[str, set[str]]:
     return needed
 
 
+def catalog_writes_called_by(app_module: str) -> set[str]:
+    """The catalog port's writing operations that the function's reachable code calls."""
+    from voice_service.services.catalog import CATALOG_WRITE_OPERATIONS
+
+    return {
+        call.func.attr
+        for call in _calls(app_module)
+        if isinstance(call.func, ast.Attribute) and call.func.attr in CATALOG_WRITE_OPERATIONS
+    }
+
+
 def _docstrings(tree: ast.AST) -> set[int]:
     ids = set()
     for node in ast.walk(tree):

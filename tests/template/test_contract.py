@@ -7,6 +7,7 @@ import pytest
 from tests.template.code_facts import (
     app_routes,
     aws_actions_called_by,
+    catalog_writes_called_by,
     load_app,
     media_types_in_code,
     openapi_media_types,
@@ -18,6 +19,9 @@ from tests.template.stack import FunctionSpec, Stack, load_template
 
 STACK = Stack(load_template())
 FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+# Functions behind the REST API (each has a FastAPI `app`); the others run on a schedule.
+API_FUNCTIONS = [function for function in FUNCTIONS if function.routes]
+SCHEDULED_FUNCTIONS = [function for function in FUNCTIONS if function.schedules]
 # Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
 LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
 # Read by libraries, not by the project's settings models.
@@ -28,9 +32,16 @@ BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
 FFMPEG_VARIABLE = "IMAGEIO_FFMPEG_EXE"
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
 
 
-@by_function
+def test_every_function_is_either_behind_the_api_or_scheduled() -> None:
+    api, scheduled = {f.logical_id for f in API_FUNCTIONS}, {f.logical_id for f in SCHEDULED_FUNCTIONS}
+    assert api | scheduled == {f.logical_id for f in FUNCTIONS}
+    assert not api & scheduled
+
+
+@by_api_function
 def test_the_template_routes_exactly_what_the_functions_app_serves(function: FunctionSpec) -> None:
     # GIVEN the function's FastAPI app, as the Lambda imports it
     app = load_app(function.app_module)
@@ -39,10 +50,14 @@ def test_the_template_routes_exactly_what_the_functions_app_serves(function: Fun
     assert function.routes == app_routes(app), function.logical_id
 
 
-@by_function
-def test_every_route_has_a_preflight_to_the_same_function(function: FunctionSpec) -> None:
-    # The function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only)
-    assert function.preflight_paths == {route.path for route in function.routes}
+def test_every_route_path_has_one_preflight_to_a_function_serving_that_path() -> None:
+    # A function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only);
+    # all functions share one allow-list, so when two functions serve one path (GET and DELETE /voices/{entry_id}),
+    # either may answer its single OPTIONS method
+    for function in API_FUNCTIONS:
+        assert function.preflight_paths <= {route.path for route in function.routes}, function.logical_id
+    route_paths = {route.path for function in API_FUNCTIONS for route in function.routes}
+    assert {path for function in API_FUNCTIONS for path in function.preflight_paths} == route_paths
 
 
 def test_no_route_is_claimed_by_two_functions() -> None:
@@ -52,9 +67,9 @@ def test_no_route_is_claimed_by_two_functions() -> None:
     assert len(preflights) == len(set(preflights))
 
 
-def test_every_function_is_behind_the_one_rest_api() -> None:
+def test_every_api_function_is_behind_the_one_rest_api() -> None:
     (api_id,) = STACK.of_type("AWS::Serverless::Api")
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         assert function.api_ids and all(ref == {"Ref": api_id} for ref in function.api_ids), function.logical_id
 
 
@@ -63,9 +78,19 @@ def test_every_variable_the_template_sets_is_read_by_the_function(function: Func
     # A renamed setting leaves its old name in the template, silently ignored: catch it here
     read = {name for names in variables_read_by(function.app_module) for name in names}
     stale = {
-        name for name in function.environment if not name.startswith(LIBRARY_VARIABLE_PREFIXES) and name not in read
+        name for name in function.own_environment if not name.startswith(LIBRARY_VARIABLE_PREFIXES) and name not in read
     }
     assert not stale, f"{function.logical_id} sets variables its code never reads: {sorted(stale)}"
+
+
+def test_every_global_variable_is_read_by_the_functions_that_serve_the_api() -> None:
+    # Globals reach the scheduled reconciler too, which has no HTTP app (and no CORS)
+    global_variables = STACK.template["Globals"]["Function"]["Environment"]["Variables"]
+    for function in API_FUNCTIONS:
+        read = {name for names in variables_read_by(function.app_module) for name in names}
+        own = {name for name in global_variables if not name.startswith(LIBRARY_VARIABLE_PREFIXES)}
+        stale = own - read
+        assert not stale, f"{function.logical_id} never reads these global variables: {sorted(stale)}"
 
 
 @by_function
@@ -113,8 +138,8 @@ def test_efs_write_permission_goes_only_to_functions_that_change_the_catalog(fun
         assert not any(action.startswith("elasticfilesystem:") for action in function.allowed_actions)
         return
     assert "elasticfilesystem:ClientMount" in function.allowed_actions
-    read_only = all(route.method == "GET" for route in function.routes)
-    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is not read_only
+    writes = catalog_writes_called_by(function.app_module)
+    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is bool(writes), sorted(writes)
 
 
 @by_function
@@ -166,7 +191,7 @@ def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
 def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     # GIVEN every media type the functions declare in OpenAPI or use in their code
     used: set[str] = set()
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         used |= openapi_media_types(load_app(function.app_module)) | media_types_in_code(function.app_module)
     binary = {media_type for media_type in used if not travels_as_text(media_type)}
 
@@ -181,5 +206,30 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
 
 def test_the_code_graph_finds_each_functions_settings() -> None:
     # Guards the analysis itself: if it stopped resolving imports, the checks above would pass vacuously
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         assert "ApiSettings" in settings_read_by(function.app_module), function.logical_id
+    for function in SCHEDULED_FUNCTIONS:
+        assert "ReconcileSettings" in settings_read_by(function.app_module), function.logical_id
+    # ... and the catalog writes: the listing writes nothing, deletion and the reconciler do
+    assert not catalog_writes_called_by("functions.list_voices.app")
+    assert "delete_entry" in catalog_writes_called_by("functions.delete_voice.app")
+    assert {"set_status", "add_entry", "drop_intent"} <= catalog_writes_called_by("functions.reconcile_voices.app")
+
+
+def test_the_reconciler_runs_on_the_schedule_parameter_with_least_privilege() -> None:
+    # GIVEN the scheduled function
+    (function,) = SCHEDULED_FUNCTIONS
+    (schedule,) = function.schedules
+    # THEN it runs on the ReconcileSchedule parameter, hourly unless changed ...
+    assert schedule["Schedule"] == {"Ref": "ReconcileSchedule"}
+    assert STACK.parameter_defaults["ReconcileSchedule"] == "rate(1 hour)"
+    # ... and may use the catalog (mount and write) and read the provider secret: nothing else
+    assert function.allowed_actions == {
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientWrite",
+        "secretsmanager:GetSecretValue",
+    }
+    assert not function.routes and not function.preflight_paths
+    # Its time budget leaves a margin below the function timeout
+    budget = float(function.environment["OPENTALKING_RECONCILE_TIME_BUDGET_SECONDS"])
+    assert budget + 30 <= function.properties["Timeout"]

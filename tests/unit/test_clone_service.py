@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.fakes.catalog import InMemoryVoiceCatalog
+from voice_service.adapters.enrollment.customization import STATUS_BY_PROVIDER_STATE
 from voice_service.errors import (
     InvalidRequestError,
     PayloadTooLargeError,
@@ -19,7 +20,6 @@ from voice_service.errors import (
     UpstreamError,
     VoiceQuotaExceededError,
 )
-from voice_service.adapters.enrollment.customization import STATUS_BY_PROVIDER_STATE
 from voice_service.models import NewVoice, VoiceEntry, VoiceStatus
 from voice_service.services.cloning import CloneForm, CloningService, ConvertedSample
 from voice_service.services.uploads import MAX_SAMPLE_BYTES, UploadTicket

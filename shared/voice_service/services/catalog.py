@@ -86,6 +86,22 @@ class VoiceCatalog(Protocol):
         ...
 
 
+# The port's operations that change the catalog (a function calling none of them needs only read access).
+CATALOG_WRITE_OPERATIONS: frozenset[str] = frozenset(
+    {
+        "add_entry",
+        "set_status",
+        "delete_entry",
+        "record_intent",
+        "drop_intent",
+        "claim_idempotency_record",
+        "save_idempotency_record",
+        "delete_idempotency_record",
+        "purge_idempotency_records",
+    }
+)
+
+
 def idempotency_record_is_stale(record: IdempotencyRecord, now_ms: int) -> bool:
     """A record a new request may replace: past its retention, or in progress past the request's own deadline."""
     if record.expires_at * 1000 < now_ms:

@@ -92,7 +92,11 @@ class CatalogPersistenceLayer(BasePersistenceLayer):
     def _put_record(self, data_record: DataRecord) -> None:
         blocking = self._catalog.claim_idempotency_record(_stored_record(data_record), self._now_ms())
         if blocking is not None:
-            raise IdempotencyItemAlreadyExistsError(old_data_record=_data_record(blocking))
+            old_data_record = _data_record(blocking)
+            # As Powertools' DynamoDB layer does with the record its failed condition returns: the caller uses it
+            # as is, so a different payload must be refused here.
+            self._validate_payload(data_payload=data_record, stored_data_record=old_data_record)
+            raise IdempotencyItemAlreadyExistsError(old_data_record=old_data_record)
 
     def _update_record(self, data_record: DataRecord) -> None:
         self._catalog.save_idempotency_record(_stored_record(data_record))
