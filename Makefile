@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements-dev.txt shared/pyproject.toml $(wildcard functions/*/requirements.txt)
 
-.PHONY: help venv run test lint unit integration clean
+.PHONY: help venv run test lint unit integration clean reconcile
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -28,6 +28,9 @@ venv: $(VENV)/.installed ## Create .venv/ with every dependency (done automatica
 
 run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) with an embedded S3 and a local catalog
 	$(PY) -m scripts.run_local --port $(PORT)
+
+reconcile: $(VENV)/.installed ## One run of the voice reconciler against the local catalog (DASHSCOPE_API_KEY for the providers)
+	$(PY) -m scripts.reconcile
 
 lint: $(VENV)/.installed ## ruff, cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff check .

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from voice_service.adapters.factories import get_reconciler
-from voice_service.observability import logger, metrics
+from voice_service.observability import logger
 from voice_service.services.reconciler import ReconcileSummary
 
 # Summary field → metric name (one EMF document per run).
@@ -27,12 +28,14 @@ def reconcile() -> ReconcileSummary:
     """One reconciliation run, logged and measured."""
     summary = get_reconciler().run()
     logger.info("Reconciliation finished", extra={"summary": asdict(summary)})
+    # Built per run, so it reads POWERTOOLS_METRICS_* as they are now; flushed as one EMF document.
+    run_metrics = Metrics()
     for field_name, metric_name in SUMMARY_METRICS.items():
-        metrics.add_metric(name=metric_name, unit=MetricUnit.Count, value=getattr(summary, field_name))
+        run_metrics.add_metric(name=metric_name, unit=MetricUnit.Count, value=getattr(summary, field_name))
+    run_metrics.flush_metrics()
     return summary
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return asdict(reconcile())

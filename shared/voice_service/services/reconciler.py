@@ -139,10 +139,17 @@ class _ProviderRun:
         self.delete_orphans(listed, held, pending_names, now)
 
     def list_voices(self) -> tuple[list[ProviderVoice], bool]:
-        """The provider's voices and whether that is all of them (False when the budget ran out midway)."""
+        """The provider's voices and whether that is all of them (False when the budget ran out midway).
+
+        The listing may use half of the run's call budget, so that entries still deploying can be asked about one
+        by one when it is incomplete.
+        """
         voices: list[ProviderVoice] = []
+        max_pages = max(1, self.owner.policy.max_provider_calls // 2)
         page_index = 0
         while True:
+            if page_index >= max_pages:
+                return voices, False
             try:
                 page = self.call(self.registry.list_voices_page, page_index, LIST_PAGE_SIZE)
             except BudgetExhausted:
