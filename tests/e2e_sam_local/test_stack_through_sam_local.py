@@ -24,7 +24,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 COSY_TARGET = "cosyvoice-v2"
 CLONE_RESPONSE_FIELDS = {"ok", "entry_id", "voice_id", "display_label", "provider", "target_model", "message"}
-ENTRY_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source"}
+ENTRY_FIELDS = {
+    "id",
+    "user_id",
+    "provider",
+    "voice_id",
+    "display_label",
+    "target_model",
+    "source",
+    "status",
+    "created_at",
+}
 
 
 def clone_form(provider: str, **fields: str) -> dict[str, str]:
@@ -135,13 +145,19 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
         body["display_label"],
         "clone",
     )
-    assert entry["user_id"] is None
+    assert entry["user_id"] is None and entry["status"] == "ready"
     assert (sam_stack.catalog_dir / "voices.sqlite3").is_file()
+    # And GET /voices/{entry_id}, yet another function on the same path as DELETE, shows the one entry
+    single = sam_stack.http.get(f"/voices/{body['entry_id']}")
+    assert single.status_code == 200, single.text
+    assert (single.json()["voice_id"], single.json()["status"]) == (body["voice_id"], "ready")
 
     # When a third function deletes it
     deleted = sam_stack.http.delete(f"/voices/{body['entry_id']}")
     assert deleted.status_code == 200, deleted.text
-    assert deleted.json() == {"deleted": True}
+    assert deleted.json() == {"deleted": True, "provider_voice": "deleted"}
+    # Then DashScope no longer holds the voice (its slot is free)
+    assert body["voice_id"] in enrollment.deleted_voices and body["voice_id"] not in enrollment.voices
     # Then the listing no longer has it, and a second delete is a 404
     assert body["entry_id"] not in [item["id"] for item in listed_voices(sam_stack)]
     again = sam_stack.http.delete(f"/voices/{body['entry_id']}")
