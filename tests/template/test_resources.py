@@ -282,6 +282,14 @@ class TestSamconfig:
         assert f"Environment={'prod' if environment == 'prod' else 'dev'}" in deploy["parameter_overrides"]
         assert self.config[environment]["validate"]["parameters"]["lint"] is True
 
+    def test_environments_tag_their_voices_differently(self) -> None:
+        # Both stacks may share one DashScope account: each reconciler deletes unclaimed voices with its own tag
+        tags = [
+            re.search(r"VoiceNameTag=(\S+)", self.config[environment]["deploy"]["parameters"]["parameter_overrides"])
+            for environment in ("default", "prod")
+        ]
+        assert all(tags) and len({tag.group(1) for tag in tags if tag}) == 2
+
     def test_holds_no_account_specific_value(self) -> None:
         def settings(table: dict[str, Any]) -> list[tuple[str, Any]]:
             found = []
