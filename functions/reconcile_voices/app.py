@@ -36,6 +36,6 @@ def reconcile() -> ReconcileSummary:
     return summary
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context  # type: ignore[untyped-decorator]  # Powertools types it loosely
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return asdict(reconcile())

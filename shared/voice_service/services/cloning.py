@@ -251,7 +251,7 @@ class CloningService:
         if status == "ready":
             return (
                 voice_id,
-                status,
+                "ready",
                 "Voice cloned with CosyVoice and deployed; use voice_id with the same target_model.",
             )
         return (

@@ -33,7 +33,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer, DataRecord
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 from voice_service.errors import (
     IdempotencyConflictError,
@@ -79,7 +80,7 @@ class CatalogPersistenceLayer(BasePersistenceLayer):
     """Powertools' persistence layer over the catalog port."""
 
     def __init__(self, catalog: VoiceCatalog, now_ms: Callable[[], int] | None = None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves its constructor unannotated
         self._catalog = catalog
         self._now_ms = now_ms or (lambda: int(time.time() * 1000))
 

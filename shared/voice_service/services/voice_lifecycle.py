@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 from voice_service.errors import ProviderNotConfiguredError, UpstreamError, VoiceNotFoundError
-from voice_service.models import CloneProvider, ProviderVoice, VoiceEntry, VoiceStatus
+from voice_service.models import CLONE_PROVIDERS, CloneProvider, ProviderVoice, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
 from voice_service.services.catalog import VoiceCatalog, check_entry_id
 
@@ -46,6 +46,14 @@ class ProviderVoices(Protocol):
 
 
 ProviderDirectory = Mapping[CloneProvider, ProviderVoices]
+
+
+def clone_provider(entry: VoiceEntry) -> CloneProvider:
+    """The entry's provider as the catalog's CHECK constraint guarantees it."""
+    provider = entry.provider
+    if provider not in CLONE_PROVIDERS:
+        raise ValueError(f"Catalog entry {entry.id} names no cloning provider: {provider!r}.")
+    return provider  # narrowed by the membership test above
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +103,7 @@ def get_voice(catalog: VoiceCatalog, providers: ProviderDirectory, entry_id: int
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
     if entry.status in FINAL_STATUSES:
         return VoiceView(entry, status_checked=False)
-    registry = providers[entry.provider]  # type: ignore[index]
+    registry = providers[clone_provider(entry)]
     try:
         registry.ensure_configured()
         status = registry.voice_status(entry.voice_id)
@@ -148,7 +156,7 @@ def delete_voice(
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
     outcome: ProviderOutcome = "kept"
     if not catalog_only:
-        registry = providers[entry.provider]  # type: ignore[index]
+        registry = providers[clone_provider(entry)]
         registry.ensure_configured()
         outcome = "deleted" if registry.delete_voice(entry.voice_id) else "already_gone"
         record_provider_metric("ProviderVoiceDeleted", entry.provider)
