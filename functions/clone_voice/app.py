@@ -12,8 +12,7 @@ from voice_service.http.app import create_app
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.cloning import CloneForm
-from voice_service.services.idempotency import IdempotentCloning
+from voice_service.services.cloning import CloneForm, CloneUseCase
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
 
 router = APIRouter()
@@ -49,7 +48,8 @@ FormText = Annotated[str | None, Form()]
     },
 )
 def clone_voice(
-    service: Annotated[IdempotentCloning, Depends(get_idempotent_cloning)],
+    # Powertools' idempotency utility (and with it boto3) is imported on the first request, not at the cold start.
+    service: Annotated[CloneUseCase, Depends(get_idempotent_cloning)],
     idempotency_key: Annotated[
         str | None,
         Header(

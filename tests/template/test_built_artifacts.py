@@ -27,12 +27,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 STACK = Stack(load_template())
 FUNCTION_IDS = sorted(STACK.functions)
+# Functions behind the API (the reconciler runs on a schedule and answers no preflight).
+API_FUNCTION_IDS = sorted(name for name, function in STACK.functions.items() if function.routes)
 PROBE = Path(__file__).with_name("artifact_probe.py")
 HOST_ARCHITECTURE = "x86_64"
 # The python3.12 runtime ships these (/var/runtime); the build leaves them out of every artifact.
 RUNTIME_PROVIDED = {"boto3": boto3, "botocore": botocore, "s3transfer": s3transfer}
-# The catalog functions stay small so their cold start stays near the framework's import floor.
-CATALOG_FUNCTIONS = ("ListVoicesFunction", "DeleteVoiceFunction")
+# The catalog-only function stays small so its cold start stays near the framework's import floor (get and delete
+# also ask DashScope about the voice, through the dashscope SDK, and are sized like the clone function's code).
+CATALOG_FUNCTIONS = ("ListVoicesFunction",)
 CATALOG_ARTIFACT_BUDGET_BYTES = 30 * MB
 # Stand-ins for values CloudFormation fills in at deploy time.
 DEPLOY_TIME_VALUES = {
@@ -150,7 +153,7 @@ def test_handler_imports_from_its_artifact_and_layers_alone(
     assert not set(RUNTIME_PROVIDED) & set(result["imported_modules"])
 
 
-@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
+@pytest.mark.parametrize("logical_id", API_FUNCTION_IDS)
 def test_handler_answers_preflights_from_its_artifact(
     builds: dict[str, Build], sam_cli: Path, runtime_packages: Path, logical_id: str, tmp_path: Path
 ) -> None:

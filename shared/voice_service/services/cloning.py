@@ -140,6 +140,12 @@ class CosyVoiceEnrollment(Protocol):
         ...
 
 
+class CloneUseCase(Protocol):
+    """What the clone route calls: a clone, once per Idempotency-Key when one is given (services/idempotency.py)."""
+
+    def clone(self, form: CloneForm, audio: bytes | None, idempotency_key: str | None) -> CloneResult: ...
+
+
 @dataclass
 class CloningService:
     """Clones a voice. No entry is written and no sample is kept unless the provider created the voice.
