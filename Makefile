@@ -32,9 +32,10 @@ run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) with 
 reconcile: $(VENV)/.installed ## One run of the voice reconciler against the local catalog (DASHSCOPE_API_KEY for the providers)
 	$(PY) -m scripts.reconcile
 
-lint: $(VENV)/.installed ## ruff, cfn-lint and sam validate --lint
+lint: $(VENV)/.installed ## ruff, mypy (strict on shared/ and functions/), cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory validate
 
 test: $(VENV)/.installed ## Install what is needed and run the whole suite offline

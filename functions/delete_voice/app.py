@@ -1,25 +1,55 @@
-"""DELETE /voices/{entry_id}: delete a cloned voice at its provider (freeing the slot), then its catalog entry."""
+"""DELETE /voices/{entry_id}: delete a cloned voice at its provider (freeing the slot), then its catalog entry.
+
+Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start); the catalog
+and DashScope's voice adapters are built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import provider_directory, voice_catalog
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.paths import ENTRY_ID_SCHEMA, VOICE_ENTRY_PATH
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.catalog import VoiceCatalog
+from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
 from voice_service.services.voice_lifecycle import ProviderDirectory, delete_voice
+from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
 
+SETTINGS = load_settings(DeleteVoiceFunctionSettings)
+# EFS access comes with the mount; the provider key comes from the secret.
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
+CATALOG_ACCESS: Final = "read-write"
+
+
+def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
+    # Imported on first use: sqlite3 is not part of the cold start.
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+
+    return SqliteVoiceCatalog.configured(settings.catalog)
+
+
+def build_provider_voices(settings: DeleteVoiceFunctionSettings) -> ProviderDirectory:
+    from voice_service.adapters.dashscope_sdk import DashScopeSdk
+    from voice_service.adapters.enrollment import provider_voices
+    from voice_service.adapters.provider_keys import ProviderKeys
+
+    sdk = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
+    return provider_voices(sdk, timeout_seconds=settings.provider_voices.provider_voices_timeout_seconds)
+
+
+voice_catalog = Dependency(build_catalog, SETTINGS)
+provider_directory = Dependency(build_provider_voices, SETTINGS)
+DEPENDENCIES = (voice_catalog, provider_directory)
 router = APIRouter()
 
 
 @router.delete(
-    VOICE_ENTRY_PATH,
+    "/voices/{entry_id}",
     response_model=DeleteResult,
     summary="Delete a cloned voice at the provider, then from the catalog",
     responses={
@@ -29,7 +59,10 @@ router = APIRouter()
     },
 )
 def delete_voice_entry(
-    entry_id: Annotated[int, Path(description="Catalog id from GET /voices.", json_schema_extra=ENTRY_ID_SCHEMA)],
+    # Bounds are documented, not enforced here: the service answers out-of-range ids with its own sentence.
+    entry_id: Annotated[
+        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+    ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],
     catalog_only: Annotated[
@@ -41,9 +74,8 @@ def delete_voice_entry(
     ] = False,
 ) -> DeleteResult:
     logger.append_keys(entry_id=entry_id)
-    result = delete_voice(catalog, providers, entry_id, catalog_only=catalog_only)
-    return DeleteResult.from_result(result)
+    return DeleteResult.from_result(delete_voice(catalog, providers, entry_id, catalog_only=catalog_only))
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

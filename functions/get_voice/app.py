@@ -1,35 +1,67 @@
-"""GET /voices/{entry_id}: one cloned voice; a voice still deploying is first refreshed from the provider."""
+"""GET /voices/{entry_id}: one cloned voice; a voice still deploying is first refreshed from the provider.
+
+Composition root of GetVoiceFunction: its settings are read and validated at import (the cold start); the catalog
+and DashScope's voice adapters are built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path
 
+from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import provider_directory, voice_catalog
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.paths import ENTRY_ID_SCHEMA, VOICE_ENTRY_PATH
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody, VoiceDetail
-from voice_service.services.catalog import VoiceCatalog
+from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
 from voice_service.services.voice_lifecycle import ProviderDirectory, get_voice
+from voice_service.settings import GetVoiceFunctionSettings, load_settings
 
+SETTINGS = load_settings(GetVoiceFunctionSettings)
+# EFS access comes with the mount; the provider key comes from the secret.
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
+CATALOG_ACCESS: Final = "read-write"  # a refreshed status is written back.
+
+
+def build_catalog(settings: GetVoiceFunctionSettings) -> VoiceCatalog:
+    # Imported on first use: sqlite3 is not part of the cold start.
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+
+    return SqliteVoiceCatalog.configured(settings.catalog)
+
+
+def build_provider_voices(settings: GetVoiceFunctionSettings) -> ProviderDirectory:
+    from voice_service.adapters.dashscope_sdk import DashScopeSdk
+    from voice_service.adapters.enrollment import provider_voices
+    from voice_service.adapters.provider_keys import ProviderKeys
+
+    sdk = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
+    return provider_voices(sdk, timeout_seconds=settings.provider_voices.provider_voices_timeout_seconds)
+
+
+voice_catalog = Dependency(build_catalog, SETTINGS)
+provider_directory = Dependency(build_provider_voices, SETTINGS)
+DEPENDENCIES = (voice_catalog, provider_directory)
 router = APIRouter()
 
 
 @router.get(
-    VOICE_ENTRY_PATH,
+    "/voices/{entry_id}",
     response_model=VoiceDetail,
     summary="Get one cloned voice with its current status",
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
 )
 def get_voice_entry(
-    entry_id: Annotated[int, Path(description="Catalog id from GET /voices.", json_schema_extra=ENTRY_ID_SCHEMA)],
+    entry_id: Annotated[
+        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+    ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],
 ) -> VoiceDetail:
     return VoiceDetail.from_view(get_voice(catalog, providers, entry_id))
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

@@ -1,19 +1,28 @@
-"""Scheduled reconciler of the catalog and the providers' voices (EventBridge schedule; `make reconcile` locally)."""
+"""Scheduled reconciler of the catalog and the providers' voices (EventBridge schedule; `make reconcile` locally).
+
+Composition root of ReconcileVoicesFunction: its settings are read and validated at import (the cold start); the
+reconciler with the catalog and DashScope's voice adapters is built from them per run (it keeps no warm state).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Final
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from voice_service.adapters.factories import get_reconciler
+from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.observability import logger
-from voice_service.services.reconciler import ReconcileSummary
+from voice_service.services.reconciler import ReconcilePolicy, Reconciler, ReconcileSummary
+from voice_service.settings import ReconcileVoicesFunctionSettings, load_settings
 
+SETTINGS = load_settings(ReconcileVoicesFunctionSettings)
+# EFS access comes with the mount; the provider key comes from the secret.
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
+CATALOG_ACCESS: Final = "read-write"
 # Summary field → metric name (one EMF document per run).
-SUMMARY_METRICS = {
+SUMMARY_METRICS: Final = {
     "orphans_found": "OrphansFound",
     "orphans_deleted": "OrphansDeleted",
     "statuses_refreshed": "StatusesRefreshed",
@@ -24,9 +33,37 @@ SUMMARY_METRICS = {
 }
 
 
-def reconcile() -> ReconcileSummary:
-    """One reconciliation run, logged and measured."""
-    summary = get_reconciler().run()
+def build_reconciler(settings: ReconcileVoicesFunctionSettings) -> Reconciler:
+    from voice_service.adapters.dashscope_sdk import DashScopeSdk
+    from voice_service.adapters.enrollment import provider_voices
+    from voice_service.adapters.provider_keys import ProviderKeys
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+    from voice_service.services.voice_lifecycle import VoiceNaming
+
+    sdk = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
+    reconcile = settings.reconcile
+    return Reconciler(
+        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        providers=provider_voices(sdk, timeout_seconds=settings.provider_voices.provider_voices_timeout_seconds),
+        naming=VoiceNaming(settings.naming.voice_name_tag),
+        policy=ReconcilePolicy(
+            intent_stale_seconds=reconcile.intent_stale_seconds,
+            orphan_grace_seconds=reconcile.orphan_grace_seconds,
+            max_provider_calls=reconcile.max_provider_calls,
+            time_budget_seconds=reconcile.time_budget_seconds,
+        ),
+    )
+
+
+def reconcile(settings: ReconcileVoicesFunctionSettings | None = None) -> ReconcileSummary:
+    """One reconciliation run (with the function's settings unless others are given), logged and measured."""
+    reconciler = build_reconciler(settings or SETTINGS)
+    try:
+        summary = reconciler.run()
+    finally:
+        close = getattr(reconciler.catalog, "close", None)
+        if callable(close):
+            close()
     logger.info("Reconciliation finished", extra={"summary": asdict(summary)})
     # Built per run, so it reads POWERTOOLS_METRICS_* as they are now; flushed as one EMF document.
     run_metrics = Metrics()
@@ -36,6 +73,6 @@ def reconcile() -> ReconcileSummary:
     return summary
 
 
-@logger.inject_lambda_context  # type: ignore[untyped-decorator]  # Powertools types it loosely
+@logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return asdict(reconcile())

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal, NamedTuple
 
-CloneProvider = Literal["cosyvoice", "dashscope"]
-CLONE_PROVIDERS: Final[tuple[CloneProvider, ...]] = ("cosyvoice", "dashscope")
+from voice_service.providers import CloneProvider
 
 # Lifecycle of a cloned voice. `deploying`: the provider is still building it (CosyVoice only); `ready`: usable;
 # `failed`: the provider could not build it; `gone`: the provider no longer has it (deleted elsewhere, or taken
@@ -88,3 +87,8 @@ class VoiceEntry(NamedTuple):
     source: str
     created_at: datetime
     status: VoiceStatus = "ready"
+
+
+# What GET /voices shows of an entry: all its fields (the spec's seven in the spec's order, then created_at and
+# status, which the voice lifecycle added).
+LISTED_FIELDS: Final = VoiceEntry._fields

@@ -9,13 +9,14 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterator
+from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes.clone_support import make_sample
-from tests.fakes.dashscope_enrollment_fake import SLOW, FakeDashScopeEnrollment
+from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.dashscope_enrollment_fake import SLOW, FakeDashScopeEnrollment
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
 WORKERS = 4
@@ -23,12 +24,13 @@ CLONES_PER_WORKER = 3
 LABEL = "Shared label"
 
 
-def _worker(environment: dict[str, str], sample: bytes, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _worker(environment: dict[str, str], sample: bytes, results: Queue[Any]) -> None:
     os.environ.update(environment)
-    from voice_service.adapters.factories import get_cloning_service
+    from functions.clone_voice.app import build_cloning_service
     from voice_service.services.cloning import CloneForm
+    from voice_service.settings import CloneVoiceFunctionSettings
 
-    service = get_cloning_service()
+    service = build_cloning_service(CloneVoiceFunctionSettings.from_environment(environment))
     form = CloneForm("dashscope", "qwen3-tts-vc-realtime-2026-01-15", LABEL)
     labels = [service.clone(form, sample).entry.display_label for _ in range(CLONES_PER_WORKER)]
     results.put(labels)
@@ -71,7 +73,7 @@ def test_concurrent_clones_with_one_label_never_share_it(fake: FakeDashScopeEnro
 def _idempotent_worker(environment: dict[str, str], start: Any, results: Any) -> None:
     os.environ.update(environment)
     from functions.clone_voice.app import lambda_handler
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("clone_dashscope_idempotent")
     start.wait(timeout=60)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.clone_support import make_sample
-from tests.fakes.dashscope_enrollment_fake import (
+from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.dashscope_enrollment_fake import (
     COSYVOICE_MODEL,
     ERROR_JSON,
     QWEN_MODEL,
@@ -13,23 +13,34 @@ from tests.fakes.dashscope_enrollment_fake import (
     SLOW,
     FakeDashScopeEnrollment,
 )
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.enrollment.cosyvoice import CosyVoiceEnrollment
-from voice_service.adapters.enrollment.qwen import QwenVoiceEnrollment
+from voice_service.adapters.enrollment.dashscope_qwen import QwenVoiceEnrollment
+from voice_service.adapters.provider_keys import ProviderKeys
 from voice_service.errors import UpstreamError, VoiceQuotaExceededError
+from voice_service.settings import DashScopeEndpointSettings, ProviderKeySettings
 
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 COSY_TARGET = "cosyvoice-v2"
 
 
 @pytest.fixture
-def cosyvoice() -> CosyVoiceEnrollment:
-    return CosyVoiceEnrollment(timeout_seconds=1)
+def sdk(fake: FakeDashScopeEnrollment, wiring: FunctionWiring) -> DashScopeSdk:
+    """The SDK configured as the functions configure it, pointed at the fake (by the `fake` fixture's settings)."""
+    keys = ProviderKeys(ProviderKeySettings.from_environment(wiring.values))
+    return DashScopeSdk(DashScopeEndpointSettings.from_environment(wiring.values), keys)
 
 
 @pytest.fixture
-def qwen() -> QwenVoiceEnrollment:
-    return QwenVoiceEnrollment(timeout_seconds=1)
+def cosyvoice(sdk: DashScopeSdk) -> CosyVoiceEnrollment:
+    return CosyVoiceEnrollment(sdk, timeout_seconds=1)
+
+
+@pytest.fixture
+def qwen(sdk: DashScopeSdk) -> QwenVoiceEnrollment:
+    return QwenVoiceEnrollment(sdk, timeout_seconds=1)
 
 
 def test_cosyvoice_status_follows_the_deployment_then_settles(

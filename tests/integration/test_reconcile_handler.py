@@ -8,21 +8,20 @@ import json
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import functions.reconcile_voices.app as reconcile_app
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.clone_support import make_sample
-from tests.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, FakeDashScopeEnrollment
-from voice_service.adapters.factories import get_reconciler, get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, load_event
+from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, FakeDashScopeEnrollment
+from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice
 from voice_service.services.catalog import utc_now
+from voice_service.settings import ReconcileVoicesFunctionSettings
 
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 KILL_POINTS = ("after_the_provider_answered", "before_the_provider_was_called")
@@ -30,11 +29,11 @@ KILL_POINTS = ("after_the_provider_answered", "before_the_provider_was_called")
 
 def _clone_and_die(environment: dict[str, str], sample: bytes, kill_point: str) -> None:
     """A clone in its own process (a Lambda container) that is killed at `kill_point` by a fault hook."""
-    os.environ.update(environment)
-    from voice_service.adapters.factories import get_cloning_service
+    from functions.clone_voice.app import build_cloning_service
     from voice_service.services.cloning import CloneForm
+    from voice_service.settings import CloneVoiceFunctionSettings
 
-    service = get_cloning_service()
+    service = build_cloning_service(CloneVoiceFunctionSettings.from_environment(environment))
 
     def die(*_: object, **__: object) -> Any:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -46,35 +45,39 @@ def _clone_and_die(environment: dict[str, str], sample: bytes, kill_point: str) 
     service.clone(CloneForm("dashscope", QWEN_TARGET, "Interrupted"), sample)
 
 
-def later_reconciler(hours: float) -> Callable[[], Any]:
-    """The real reconciler, its clock `hours` ahead: intents and orphans are as old as they will be then."""
-    return lambda: replace(get_reconciler(), now=lambda: utc_now() + timedelta(hours=hours))
+def run_later(wiring: FunctionWiring, monkeypatch: pytest.MonkeyPatch, hours: float) -> None:
+    """Make the reconcile function run with this test's settings, its clock `hours` ahead: intents and orphans
+    are as old as they will be then."""
+    monkeypatch.setattr(reconcile_app, "SETTINGS", ReconcileVoicesFunctionSettings.from_environment(wiring.values))
+    build = reconcile_app.build_reconciler
+
+    def later(settings: ReconcileVoicesFunctionSettings) -> Any:
+        return replace(build(settings), now=lambda: utc_now() + timedelta(hours=hours))
+
+    monkeypatch.setattr(reconcile_app, "build_reconciler", later)
 
 
 @pytest.mark.parametrize("kill_point", KILL_POINTS)
 def test_a_clone_killed_midway_is_resolved_by_the_reconciler(
     kill_point: str,
     fake: FakeDashScopeEnrollment,
-    tmp_path: Path,
+    wiring: FunctionWiring,
     lambda_context: FakeLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN a clone process killed at the fault point
-    environment = {
-        name: os.environ[name]
-        for name in ("OPENTALKING_SQLITE_PATH", "DASHSCOPE_HTTP_BASE_URL", "DASHSCOPE_API_KEY", "NO_PROXY")
-    }
+    environment = dict(wiring.values)
     context = multiprocessing.get_context("spawn")
     process = context.Process(target=_clone_and_die, args=(environment, make_sample("wav"), kill_point))
     process.start()
     process.join(timeout=60)
     assert process.exitcode == -signal.SIGKILL
-    catalog = get_voice_catalog()
+    catalog = wiring.catalog()
     assert catalog.list_entries() == [] and len(catalog.list_intents()) == 1
     created = 1 if kill_point == "after_the_provider_answered" else 0
     assert len(fake.voices) == created
     # WHEN the scheduled reconciler runs (an hour later, when the intent is stale)
-    monkeypatch.setattr(reconcile_app, "get_reconciler", later_reconciler(hours=1))
+    run_later(wiring, monkeypatch, hours=1)
     summary = reconcile_app.lambda_handler(load_event("reconcile_voices_schedule"), lambda_context)
     # THEN the provider holds no voice the catalog lacks, and the catalog none the provider lacks
     assert {entry.voice_id for entry in catalog.list_entries()} == set(fake.voices)
@@ -90,6 +93,7 @@ def test_a_clone_killed_midway_is_resolved_by_the_reconciler(
 
 def test_scheduled_run_refreshes_marks_gone_deletes_orphans_and_reports(
     fake: FakeDashScopeEnrollment,
+    wiring: FunctionWiring,
     lambda_context: FakeLambdaContext,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -97,14 +101,14 @@ def test_scheduled_run_refreshes_marks_gone_deletes_orphans_and_reports(
 ) -> None:
     # GIVEN a deploying voice DashScope finished, a voice DashScope dropped, and two untracked voices at DashScope:
     # one named by this deployment (an orphan), one not (someone else's)
-    catalog = get_voice_catalog()
+    catalog = wiring.catalog()
     now = utc_now()
     fake.add_voice(COSYVOICE_MODEL, "cosyvoice-v2-ota1b2c3d-0001", "cosyvoice-v2", statuses=["OK"])
     catalog.add_entry(NewVoice("cosyvoice", "cosyvoice-v2-ota1b2c3d-0001", "A", "cosyvoice-v2", "deploying"), now)
     catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-otdropped-voice-2", "B", QWEN_TARGET), now)
     fake.add_voice(QWEN_MODEL, "qwen-tts-vc-ot9f8e7d6-voice-3", QWEN_TARGET)
     fake.add_voice(QWEN_MODEL, "qwen-tts-vc-theirs-voice-4", QWEN_TARGET)
-    monkeypatch.setattr(reconcile_app, "get_reconciler", later_reconciler(hours=2))
+    run_later(wiring, monkeypatch, hours=2)
     # WHEN the schedule fires
     summary = reconcile_app.lambda_handler(load_event("reconcile_voices_schedule"), lambda_context)
     # THEN statuses match DashScope, the orphan is deleted, someone else's voice is left alone
@@ -122,8 +126,8 @@ def test_scheduled_run_refreshes_marks_gone_deletes_orphans_and_reports(
 
 
 def test_without_a_provider_key_the_run_skips_the_providers(
-    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    wiring: FunctionWiring, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    run_later(wiring, monkeypatch, hours=0)
     summary = reconcile_app.lambda_handler(load_event("reconcile_voices_schedule"), lambda_context)
     assert summary["skipped_providers"] == ["cosyvoice", "dashscope"] and summary["provider_calls"] == 0

@@ -12,10 +12,15 @@ import pytest
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.get_voice.app import lambda_handler as get_handler
-from tests.apigw import json_body as body
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, SERVER_ERROR, FakeDashScopeEnrollment
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, load_event
+from testsupport.apigw import json_body as body
+from testsupport.fakes.dashscope_enrollment_fake import (
+    COSYVOICE_MODEL,
+    QWEN_MODEL,
+    SERVER_ERROR,
+    FakeDashScopeEnrollment,
+)
+from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice, VoiceStatus
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
@@ -23,24 +28,26 @@ COSY_VOICE = "cosyvoice-v2-ota1b2c3d-0001"
 QWEN_VOICE = "qwen-tts-vc-ota1b2c3d-voice-20261124-0001"
 
 
-def seed_cosyvoice(fake: FakeDashScopeEnrollment, status: VoiceStatus, provider_statuses: list[str]) -> int:
+def seed_cosyvoice(
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, status: VoiceStatus, provider_statuses: list[str]
+) -> int:
     """Entry 1 in the catalog, and its voice at the provider."""
     fake.add_voice(COSYVOICE_MODEL, COSY_VOICE, "cosyvoice-v2", statuses=provider_statuses)
-    entry = get_voice_catalog().add_entry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2", status), NOW)
+    entry = wiring.catalog().add_entry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2", status), NOW)
     return entry.id
 
 
 def test_get_refreshes_a_deploying_voice_until_it_is_ready_then_stops_asking(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN an entry still deploying, which DashScope finishes after one more query
-    seed_cosyvoice(fake, "deploying", ["DEPLOYING", "OK"])
+    seed_cosyvoice(wiring, fake, "deploying", ["DEPLOYING", "OK"])
     # WHEN it is read three times
     first, second, third = (body(get_handler(load_event("get_voice_first"), lambda_context)) for _ in range(3))
     # THEN the first two reads asked the provider and the second saw the voice ready (and stored it) ...
     assert (first["status"], first["status_checked"]) == ("deploying", True)
     assert (second["status"], second["status_checked"]) == ("ready", True)
-    assert get_voice_catalog().list_entries()[0].status == "ready"
+    assert wiring.catalog().list_entries()[0].status == "ready"
     # ... and a final status is not asked about again
     assert (third["status"], third["status_checked"]) == ("ready", False)
     assert fake.action_count("query_voice") == 2
@@ -49,9 +56,9 @@ def test_get_refreshes_a_deploying_voice_until_it_is_ready_then_stops_asking(
 
 
 def test_get_answers_the_last_known_status_when_the_provider_fails(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
-    seed_cosyvoice(fake, "deploying", ["OK"])
+    seed_cosyvoice(wiring, fake, "deploying", ["OK"])
     fake.failing_actions["query_voice"] = SERVER_ERROR
     response = get_handler(load_event("get_voice_first"), lambda_context)
     # A read never fails for the provider's sake: 200, the stored status, and why it may be stale
@@ -68,53 +75,53 @@ def test_get_missing_is_404(lambda_context: FakeLambdaContext) -> None:
 
 
 def test_get_marks_a_vanished_deploying_voice_gone(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
-    seed_cosyvoice(fake, "deploying", ["DEPLOYING"])
+    seed_cosyvoice(wiring, fake, "deploying", ["DEPLOYING"])
     fake.vanish(COSY_VOICE)
     assert body(get_handler(load_event("get_voice_first"), lambda_context))["status"] == "gone"
 
 
 def test_delete_frees_the_provider_slot_then_removes_the_row(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN an entry whose voice the provider holds
-    seed_cosyvoice(fake, "ready", ["OK"])
+    seed_cosyvoice(wiring, fake, "ready", ["OK"])
     # WHEN it is deleted
     response = delete_handler(load_event("delete_voice_first"), lambda_context)
     # THEN the provider deleted the voice (the slot is free) and the row is gone
     assert response["statusCode"] == 200
     assert body(response) == {"deleted": True, "provider_voice": "deleted"}
     assert fake.deleted_voices == [COSY_VOICE] and fake.voices == {}
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
     again = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert again["statusCode"] == 404
     assert body(again) == {"detail": "No cloned voice has id 1."}
 
 
 def test_delete_of_a_voice_the_provider_no_longer_has_still_removes_the_row(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     fake.add_voice(QWEN_MODEL, QWEN_VOICE, "qwen3-tts-vc-realtime-2026-01-15")
-    get_voice_catalog().add_entry(NewVoice("dashscope", QWEN_VOICE, "Bob", "qwen3-tts-vc-realtime-2026-01-15"), NOW)
+    wiring.catalog().add_entry(NewVoice("dashscope", QWEN_VOICE, "Bob", "qwen3-tts-vc-realtime-2026-01-15"), NOW)
     fake.vanish(QWEN_VOICE)
     response = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert response["statusCode"] == 200
     assert body(response) == {"deleted": True, "provider_voice": "already_gone"}
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
 
 
 def test_delete_keeps_the_row_when_the_provider_fails(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a provider failing deletions
-    seed_cosyvoice(fake, "ready", ["OK"])
+    seed_cosyvoice(wiring, fake, "ready", ["OK"])
     fake.failing_actions["delete_voice"] = SERVER_ERROR
     # WHEN the entry is deleted THEN 502 naming the provider, and nothing is lost: the row and the voice stay
     response = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert response["statusCode"] == 502
     assert body(response)["detail"].startswith("The cosyvoice provider failed")
-    assert [entry.voice_id for entry in get_voice_catalog().list_entries()] == [COSY_VOICE]
+    assert [entry.voice_id for entry in wiring.catalog().list_entries()] == [COSY_VOICE]
     assert COSY_VOICE in fake.voices
     # AND the caller's retry succeeds once the provider recovers
     del fake.failing_actions["delete_voice"]
@@ -123,24 +130,24 @@ def test_delete_keeps_the_row_when_the_provider_fails(
 
 
 def test_delete_without_a_provider_key_is_503_and_keeps_the_row(
-    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    wiring: FunctionWiring, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
-    get_voice_catalog().add_entry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2"), NOW)
+    wiring.unset("DASHSCOPE_API_KEY")
+    wiring.catalog().add_entry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2"), NOW)
     response = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert response["statusCode"] == 503
     assert "DASHSCOPE_API_KEY" in body(response)["detail"]
-    assert len(get_voice_catalog().list_entries()) == 1
+    assert len(wiring.catalog().list_entries()) == 1
 
 
 def test_catalog_only_delete_leaves_the_provider_alone(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
-    seed_cosyvoice(fake, "gone", ["OK"])
+    seed_cosyvoice(wiring, fake, "gone", ["OK"])
     response = delete_handler(load_event("delete_voice_catalog_only"), lambda_context)
     assert response["statusCode"] == 200
     assert body(response) == {"deleted": True, "provider_voice": "kept"}
-    assert fake.requests == [] and get_voice_catalog().list_entries() == []
+    assert fake.requests == [] and wiring.catalog().list_entries() == []
 
 
 def clone_event(**form_changes: str) -> dict[str, Any]:
@@ -155,7 +162,7 @@ def clone_event(**form_changes: str) -> dict[str, Any]:
 
 
 def test_clone_refused_for_the_voice_quota_is_429_saying_how_to_free_slots(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN an account at its voice quota
     fake.voice_quota = 0
@@ -164,11 +171,11 @@ def test_clone_refused_for_the_voice_quota_is_429_saying_how_to_free_slots(
     assert response["statusCode"] == 429
     detail = body(response)["detail"]
     assert "voice quota is reached" in detail and "DELETE /voices/{entry_id}" in detail
-    assert get_voice_catalog().list_entries() == [] and get_voice_catalog().list_intents() == []
+    assert wiring.catalog().list_entries() == [] and wiring.catalog().list_intents() == []
 
 
 def test_a_repeated_idempotency_key_replays_the_first_clone_without_calling_the_provider(
-    fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN a clone sent with an Idempotency-Key
     first = clone_handler(clone_event(), lambda_context)
@@ -177,7 +184,7 @@ def test_a_repeated_idempotency_key_replays_the_first_clone_without_calling_the_
     again = clone_handler(clone_event(), lambda_context)
     # THEN it gets the first answer; the provider created one voice, the catalog holds one entry
     assert again["statusCode"] == 200 and body(again) == body(first)
-    assert fake.action_count("create") == 1 and len(get_voice_catalog().list_entries()) == 1
+    assert fake.action_count("create") == 1 and len(wiring.catalog().list_entries()) == 1
 
 
 def test_an_idempotency_key_reused_for_another_form_is_422(

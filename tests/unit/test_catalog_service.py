@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from voice_service.errors import InvalidRequestError
 from voice_service.models import IdempotencyRecord, NewVoice
+from voice_service.providers import catalog_filter as parse_provider_filter
 from voice_service.services.catalog import (
     deduplicated_label,
     idempotency_record_is_stale,
     list_voices,
-    parse_provider_filter,
     parse_status_filter,
 )
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.fakes.catalog import InMemoryVoiceCatalog
-from tests.fakes.provider_voices import InMemoryProviderVoices
+from testsupport.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.provider_voices import InMemoryProviderVoices
 from voice_service.models import NewVoice
 from voice_service.services.reconciler import LIST_PAGE_SIZE, ReconcilePolicy, Reconciler
 from voice_service.services.voice_lifecycle import VoiceNaming

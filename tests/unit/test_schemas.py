@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from voice_service.http.schemas import VoiceItem, VoiceList
-from voice_service.models import VoiceEntry
+from voice_service.models import LISTED_FIELDS, VoiceEntry
 
 
 def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fields() -> None:
@@ -36,6 +36,8 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
     payload = json.loads(VoiceList.json_from_entries(entries))
     VoiceList.model_validate(payload)
     assert [set(item) for item in payload["items"]] == [set(VoiceItem.model_fields)] * 2
+    # ... in the order of the catalog entry, the one place the fields are declared
+    assert [list(item) for item in payload["items"]] == [list(VoiceItem.model_fields)] * 2 == [list(LISTED_FIELDS)] * 2
     assert payload["items"][1]["display_label"] == "我的复刻音色"
     assert payload["items"][0] == {
         "id": 1,
@@ -52,3 +54,16 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
         "deploying",
         "2026-01-02T03:04:05.678000Z",
     )
+
+
+def test_the_preview_openapi_limits_are_the_enforced_ones() -> None:
+    # GIVEN the preview function's OpenAPI document and the settings its composition root validated
+    from functions.preview import app as preview
+    from voice_service.services.preview import MAX_MODEL_CHARS, MAX_VOICE_CHARS
+
+    form = preview.app.openapi()["components"]["schemas"]["PreviewForm"]["properties"]
+
+    # THEN each documented limit is the one the service checks: the text limit is the setting, not a copy of it
+    assert form["text"]["maxLength"] == preview.SETTINGS.preview.max_chars
+    assert form["voice"]["maxLength"] == MAX_VOICE_CHARS
+    assert form["model"]["maxLength"] == form["tts_model"]["maxLength"] == MAX_MODEL_CHARS

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import CloneIntent, CloneProvider, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
+from voice_service.models import CloneIntent, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
+from voice_service.providers import CloneProvider
 from voice_service.services.catalog import deduplicated_label, idempotency_record_is_stale
+from voice_service.settings import CatalogSettings
 
 # Each entry is the SQL that takes the schema from version N to N+1 (PRAGMA user_version). Append; never edit.
 MIGRATIONS: tuple[str, ...] = (
@@ -64,7 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = "id, user_id, provider, voice_id, display_label, target_model, source, created_at, status"
+_COLUMNS = ", ".join(VoiceEntry._fields)  # the row order `_entry_from_row` reads
 _INTENT_COLUMNS = "id, provider, target_model, voice_name, display_label, created_at"
 _RECORD_COLUMNS = "key, status, expires_at, in_progress_expires_at, payload_hash, response_data"
 # A same-millisecond burst of identical labels needs at most this many distinct stamps.
@@ -81,6 +83,10 @@ class SqliteVoiceCatalog:
         self._file_identity: tuple[int, int] | None = None
         # FastAPI runs sync routes in a thread pool; one connection is shared, so access is serialised.
         self._lock = threading.Lock()
+
+    @classmethod
+    def configured(cls, settings: CatalogSettings) -> SqliteVoiceCatalog:
+        return cls(settings.sqlite_path, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
 
     @property
     def path(self) -> Path:

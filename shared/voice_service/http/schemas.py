@@ -18,7 +18,7 @@ class ErrorBody(BaseModel):
 
 
 class VoiceItem(BaseModel):
-    """One cloned voice: the spec's fields, then `status` and `created_at` (additive; older clients ignore them)."""
+    """One cloned voice: the spec's fields, then `created_at` and `status` (additive; older clients ignore them)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,11 +29,11 @@ class VoiceItem(BaseModel):
     display_label: str
     target_model: str
     source: Literal["clone"]
+    created_at: str = Field(description="When the voice was cloned, ISO 8601 in UTC.")
     status: VoiceStatus = Field(
         description="deploying (the provider is still building it), ready, failed (the provider could not build "
         "it) or gone (the provider no longer has it)."
     )
-    created_at: str = Field(description="When the voice was cloned, ISO 8601 in UTC.")
 
 
 def _entry_fields(entry: VoiceEntry) -> dict[str, object]:
@@ -45,8 +45,8 @@ def _entry_fields(entry: VoiceEntry) -> dict[str, object]:
         "display_label": entry.display_label,
         "target_model": entry.target_model,
         "source": entry.source,
-        "status": entry.status,
         "created_at": format_created_at(entry),
+        "status": entry.status,
     }
 
 
@@ -83,7 +83,22 @@ class VoiceList(BaseModel):
         and even one pydantic pass costs twice what `json.dumps` does for 1,000 rows. A test keeps this in step
         with `VoiceList`.
         """
-        items = [_entry_fields(entry) for entry in entries]
+        # Spelled out, not derived from LISTED_FIELDS: a dict display is about 30% faster than dict(zip(...)) here
+        # (make bench, GET /voices); test_schemas keeps the keys equal to VoiceItem's fields and LISTED_FIELDS.
+        items = [
+            {
+                "id": entry.id,
+                "user_id": entry.user_id,
+                "provider": entry.provider,
+                "voice_id": entry.voice_id,
+                "display_label": entry.display_label,
+                "target_model": entry.target_model,
+                "source": entry.source,
+                "created_at": format_created_at(entry),
+                "status": entry.status,
+            }
+            for entry in entries
+        ]
         return json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -6,16 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from voice_service.errors import InvalidRequestError
-from voice_service.models import (
-    CLONE_PROVIDERS,
-    VOICE_STATUSES,
-    CloneIntent,
-    CloneProvider,
-    IdempotencyRecord,
-    NewVoice,
-    VoiceEntry,
-    VoiceStatus,
-)
+from voice_service.models import VOICE_STATUSES, CloneIntent, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
+from voice_service.providers import CloneProvider, catalog_filter
+from voice_service.text import blank_to_none
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
 MAX_ENTRY_ID = 2**63 - 1
@@ -86,22 +79,6 @@ class VoiceCatalog(Protocol):
         ...
 
 
-# The port's operations that change the catalog (a function calling none of them needs only read access).
-CATALOG_WRITE_OPERATIONS: frozenset[str] = frozenset(
-    {
-        "add_entry",
-        "set_status",
-        "delete_entry",
-        "record_intent",
-        "drop_intent",
-        "claim_idempotency_record",
-        "save_idempotency_record",
-        "delete_idempotency_record",
-        "purge_idempotency_records",
-    }
-)
-
-
 def idempotency_record_is_stale(record: IdempotencyRecord, now_ms: int) -> bool:
     """A record a new request may replace: past its retention, or in progress past the request's own deadline."""
     if record.expires_at * 1000 < now_ms:
@@ -113,26 +90,16 @@ def idempotency_record_is_stale(record: IdempotencyRecord, now_ms: int) -> bool:
     )
 
 
-def parse_provider_filter(raw: str | None) -> CloneProvider | None:
-    """Normalise the `?provider=` filter. Empty means no filter; an unknown name is an InvalidRequestError."""
-    if raw is None or not raw.strip():
-        return None
-    name = raw.strip().lower()
-    for provider in CLONE_PROVIDERS:
-        if name == provider:
-            return provider
-    raise InvalidRequestError(f"Unknown provider filter {raw.strip()!r}: use one of {', '.join(CLONE_PROVIDERS)}.")
-
-
 def parse_status_filter(raw: str | None) -> VoiceStatus | None:
-    """Normalise the `?status=` filter. Empty means no filter; an unknown status is an InvalidRequestError."""
-    if raw is None or not raw.strip():
+    """The `?status=` filter of GET /voices: blank means no filter; an unknown status is an InvalidRequestError."""
+    given = blank_to_none(raw)
+    if given is None:
         return None
-    name = raw.strip().lower()
+    name = given.lower()
     for status in VOICE_STATUSES:
         if name == status:
             return status
-    raise InvalidRequestError(f"Unknown status filter {raw.strip()!r}: use one of {', '.join(VOICE_STATUSES)}.")
+    raise InvalidRequestError(f"Unknown status filter {given!r}: use one of {', '.join(VOICE_STATUSES)}.")
 
 
 def list_voices(
@@ -143,7 +110,7 @@ def list_voices(
     Raises:
         InvalidRequestError: a filter names no cloning provider or no status.
     """
-    return catalog.list_entries(parse_provider_filter(provider_filter), parse_status_filter(status_filter))
+    return catalog.list_entries(catalog_filter(provider_filter), parse_status_filter(status_filter))
 
 
 def check_entry_id(entry_id: int) -> None:

@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from voice_service.errors import ProviderNotConfiguredError, VoiceServiceError
-from voice_service.models import CLONE_PROVIDERS, CloneIntent, CloneProvider, NewVoice, ProviderVoice, VoiceEntry
+from voice_service.models import CloneIntent, NewVoice, ProviderVoice, VoiceEntry
 from voice_service.observability import logger
+from voice_service.providers import CLONE_PROVIDERS, CloneProvider
 from voice_service.services.catalog import VoiceCatalog, utc_now
 from voice_service.services.voice_lifecycle import ProviderDirectory, ProviderVoices, VoiceNaming
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 from voice_service.errors import ProviderNotConfiguredError, UpstreamError, VoiceNotFoundError
-from voice_service.models import CLONE_PROVIDERS, CloneProvider, ProviderVoice, VoiceEntry, VoiceStatus
+from voice_service.models import ProviderVoice, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
+from voice_service.providers import CLONE_PROVIDERS, CloneProvider
 from voice_service.services.catalog import VoiceCatalog, check_entry_id
 
 # Provider-side names are at most 9 of [a-z0-9] (CosyVoice prefix; also valid as a Qwen preferred_name).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from voice_service.adapters.dashscope_sdk import configured_dashscope
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.enrollment.customization import (
     ProviderVoiceNotFound,
     call_customization,
@@ -17,7 +17,6 @@ from voice_service.adapters.enrollment.customization import (
     status_from_provider,
     upstream_error_from,
 )
-from voice_service.adapters.provider_keys import dashscope_api_key
 from voice_service.errors import UpstreamError
 from voice_service.models import ProviderVoice, VoiceStatus
 
@@ -41,11 +40,12 @@ class CosyVoiceEnrollment:
     4 x timeout + 6 s; keep OPENTALKING_COSYVOICE_TIMEOUT_SECONDS small enough for API Gateway's 29 s.
     """
 
-    def __init__(self, *, timeout_seconds: int) -> None:
+    def __init__(self, sdk: DashScopeSdk, *, timeout_seconds: int) -> None:
+        self._sdk = sdk
         self._timeout_seconds = timeout_seconds
 
     def ensure_configured(self) -> None:
-        dashscope_api_key()
+        self._sdk.ensure_configured()
 
     def create_voice(self, *, target_model: str, prefix: str, sample_url: str) -> str:
         voice_id = self._call(
@@ -60,7 +60,11 @@ class CosyVoiceEnrollment:
         # bounded wait in the cloning service. The same request, tried once and briefly.
         try:
             output = call_customization(
-                PROVIDER, ENROLLMENT_MODEL, {"action": "query_voice", "voice_id": voice_id}, STATUS_TIMEOUT_SECONDS
+                self._sdk,
+                PROVIDER,
+                ENROLLMENT_MODEL,
+                {"action": "query_voice", "voice_id": voice_id},
+                STATUS_TIMEOUT_SECONDS,
             )
         except ProviderVoiceNotFound:
             return "gone"
@@ -72,6 +76,7 @@ class CosyVoiceEnrollment:
     def delete_voice(self, voice_id: str) -> bool:
         try:
             call_customization(
+                self._sdk,
                 PROVIDER,
                 ENROLLMENT_MODEL,
                 {"action": "delete_voice", "voice_id": voice_id},
@@ -83,6 +88,7 @@ class CosyVoiceEnrollment:
 
     def list_voices_page(self, page_index: int, page_size: int) -> list[ProviderVoice]:
         output = call_customization(
+            self._sdk,
             PROVIDER,
             ENROLLMENT_MODEL,
             {"action": "list_voice", "page_index": page_index, "page_size": page_size},
@@ -110,7 +116,7 @@ class CosyVoiceEnrollment:
         return voices
 
     def _call(self, operation: Any) -> Any:
-        dashscope = configured_dashscope()
+        dashscope = self._sdk.configured()
         from dashscope.audio.tts_v2 import VoiceEnrollmentService
 
         service = VoiceEnrollmentService(api_key=dashscope.api_key, request_timeout=self._timeout_seconds)

@@ -13,7 +13,7 @@ from functools import cache
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.errors import InvalidRequestError, ProviderUnavailableError, UpstreamError
-from voice_service.settings import EspeakTtsSettings, get_settings
+from voice_service.settings import EspeakTtsSettings
 
 PROVIDER = "espeak"
 # espeak_ng.h constants.
@@ -100,8 +100,11 @@ def _unknown_voice(name: str) -> InvalidRequestError:
 class EspeakSynthesizer:
     """Implements `SpeechSynthesizer`; `model` is ignored (eSpeak NG has one synthesizer)."""
 
+    def __init__(self, settings: EspeakTtsSettings) -> None:
+        self._settings = settings
+
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
-        voice_name = voice or get_settings(EspeakTtsSettings).default_voice
+        voice_name = voice or self._settings.default_voice
         if not VOICE_NAME.match(voice_name):
             raise _unknown_voice(voice_name)
         engine = _engine()

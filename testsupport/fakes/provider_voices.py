@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from voice_service.errors import ProviderNotConfiguredError, UpstreamError
-from voice_service.models import CloneProvider, ProviderVoice, VoiceStatus
+from voice_service.models import ProviderVoice, VoiceStatus
+from voice_service.providers import CloneProvider
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 

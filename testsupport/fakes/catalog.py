@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from voice_service.models import CloneIntent, CloneProvider, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
+from voice_service.models import CloneIntent, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
+from voice_service.providers import CloneProvider
 from voice_service.services.catalog import deduplicated_label, idempotency_record_is_stale
 
 
