@@ -16,7 +16,7 @@ from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
+from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog
 from voice_service.services.voice_lifecycle import ProviderDirectory, delete_voice
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
 
@@ -59,9 +59,13 @@ router = APIRouter()
     },
 )
 def delete_voice_entry(
-    # Bounds are documented, not enforced here: the service answers out-of-range ids with its own sentence.
+    # A string, not an int: FastAPI's lax int parsing reads `8_3` as 83. The service accepts canonical ids only.
     entry_id: Annotated[
-        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+        str,
+        Path(
+            description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
+            json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
+        ),
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],
@@ -73,8 +77,9 @@ def delete_voice_entry(
         ),
     ] = False,
 ) -> DeleteResult:
-    logger.append_keys(entry_id=entry_id)
-    return DeleteResult.from_result(delete_voice(catalog, providers, entry_id, catalog_only=catalog_only))
+    result = delete_voice(catalog, providers, entry_id, catalog_only=catalog_only)
+    logger.append_keys(entry_id=result.entry.id)
+    return DeleteResult.from_result(result)
 
 
 app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)

@@ -15,7 +15,7 @@ from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody, VoiceDetail
-from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
+from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog
 from voice_service.services.voice_lifecycle import ProviderDirectory, get_voice
 from voice_service.settings import GetVoiceFunctionSettings, load_settings
 
@@ -54,8 +54,13 @@ router = APIRouter()
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
 )
 def get_voice_entry(
+    # A string, not an int: FastAPI's lax int parsing reads `8_3` as 83. The service accepts canonical ids only.
     entry_id: Annotated[
-        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+        str,
+        Path(
+            description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
+            json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
+        ),
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],

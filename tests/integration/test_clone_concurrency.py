@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.clone_support import audio_only_ffmpeg, make_sample
 from testsupport.fakes.dashscope_enrollment_fake import SLOW, FakeDashScopeEnrollment
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
@@ -50,6 +50,7 @@ def test_concurrent_clones_with_one_label_never_share_it(fake: FakeDashScopeEnro
         "DASHSCOPE_HTTP_BASE_URL": fake.base_url,
         "DASHSCOPE_API_KEY": fake.api_key,
         "NO_PROXY": "127.0.0.1,localhost",
+        "OPENTALKING_FFMPEG_PATH": audio_only_ffmpeg(),
     }
     sample = make_sample("ogg-opus")
     context = multiprocessing.get_context("spawn")
@@ -94,6 +95,7 @@ def test_concurrent_clones_with_one_idempotency_key_call_the_provider_once(
         "DASHSCOPE_HTTP_BASE_URL": fake.base_url,
         "DASHSCOPE_API_KEY": fake.api_key,
         "NO_PROXY": "127.0.0.1,localhost",
+        "OPENTALKING_FFMPEG_PATH": audio_only_ffmpeg(),
     }
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(WORKERS), context.Queue()

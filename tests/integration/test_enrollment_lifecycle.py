@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.clone_support import audio_only_ffmpeg, make_sample
 from testsupport.fakes.dashscope_enrollment_fake import (
     COSYVOICE_MODEL,
     ERROR_JSON,
@@ -110,7 +110,7 @@ def test_quota_refusals_are_their_own_error_for_both_providers(
     # GIVEN an account holding as many voices as it may
     fake.voice_quota = 1
     fake.add_voice(QWEN_MODEL, "qwen-tts-vc-old-voice-1", QWEN_TARGET)
-    converter = FfmpegSampleConverter(ffmpeg_exe=None, max_seconds=60, min_seconds=3, timeout_seconds=10)
+    converter = FfmpegSampleConverter(ffmpeg_exe=audio_only_ffmpeg(), max_seconds=60, min_seconds=3, timeout_seconds=10)
     wav = converter.to_clone_wav(make_sample("wav")).wav
     # WHEN either provider is asked for another voice THEN the refusal says the quota is reached
     with pytest.raises(VoiceQuotaExceededError, match="quota is reached") as raised:

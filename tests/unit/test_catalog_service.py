@@ -11,7 +11,9 @@ from voice_service.errors import InvalidRequestError
 from voice_service.models import IdempotencyRecord, NewVoice
 from voice_service.providers import catalog_filter as parse_provider_filter
 from voice_service.services.catalog import (
+    MAX_ENTRY_ID,
     deduplicated_label,
+    entry_id_from,
     idempotency_record_is_stale,
     list_voices,
     parse_status_filter,
@@ -77,6 +79,16 @@ def test_idempotency_record_staleness(
 ) -> None:
     record = IdempotencyRecord("k", status, expires_at, in_progress_expires_at, "h", "")
     assert idempotency_record_is_stale(record, now_ms=1_000_000) is stale
+
+
+@pytest.mark.parametrize(
+    "raw_id", ["0", "-1", str(MAX_ENTRY_ID + 1), "1_0", "+1", " 1", "1 ", "01", "\u0661", "1\n", "0x1", "1e0", ""]
+)
+def test_entry_ids_must_be_canonical(raw_id: str) -> None:
+    # Lax integer parsing would find entries 1 and 10 behind several of these spellings
+    with pytest.raises(InvalidRequestError, match="positive decimal number"):
+        entry_id_from(raw_id)
+    assert entry_id_from("10") == 10
 
 
 def test_deduplicated_label_format_is_utc_with_milliseconds() -> None:

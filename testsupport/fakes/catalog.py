@@ -30,7 +30,9 @@ class InMemoryVoiceCatalog:
     def get_entry(self, entry_id: int) -> VoiceEntry | None:
         return self._entries.get(entry_id)
 
-    def add_entry(self, voice: NewVoice, now: datetime, intent_id: int | None = None) -> VoiceEntry:
+    def add_entry(
+        self, voice: NewVoice, now: datetime, intent_id: int | None = None, wait_seconds: float | None = None
+    ) -> VoiceEntry:
         taken = {(e.provider, e.target_model, e.display_label) for e in self._entries.values()}
         label, attempt = voice.display_label, 0
         while (voice.provider, voice.target_model, label) in taken:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Final, Protocol
 
 from voice_service.errors import InvalidRequestError
 from voice_service.models import VOICE_STATUSES, CloneIntent, IdempotencyRecord, NewVoice, VoiceEntry, VoiceStatus
@@ -11,7 +12,9 @@ from voice_service.providers import CloneProvider, catalog_filter
 from voice_service.text import blank_to_none
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
-MAX_ENTRY_ID = 2**63 - 1
+MAX_ENTRY_ID: Final = 2**63 - 1
+# Catalog ids as they appear in a path: canonical decimal, no sign, no leading zero, no separators, ASCII digits.
+ENTRY_ID_PATTERN: Final = re.compile(r"[1-9][0-9]{0,18}")
 
 
 # Status of an idempotency record whose request is still running (Powertools' name for it).
@@ -34,9 +37,14 @@ class VoiceCatalog(Protocol):
         """One entry, or None."""
         ...
 
-    def add_entry(self, voice: NewVoice, now: datetime, intent_id: int | None = None) -> VoiceEntry:
+    def add_entry(
+        self, voice: NewVoice, now: datetime, intent_id: int | None = None, wait_seconds: float | None = None
+    ) -> VoiceEntry:
         """Insert `voice`, renaming its label with `deduplicated_label` on conflict, and remove intent `intent_id`,
-        all in one transaction."""
+        all in one transaction.
+
+        `wait_seconds` bounds the wait for other writers (None: the catalog's busy timeout); StorageBusyError after.
+        """
         ...
 
     def set_status(self, entry_id: int, status: VoiceStatus) -> bool:
@@ -113,10 +121,30 @@ def list_voices(
     return catalog.list_entries(catalog_filter(provider_filter), parse_status_filter(status_filter))
 
 
-def check_entry_id(entry_id: int) -> None:
-    """Raise InvalidRequestError unless `entry_id` is a positive 64-bit integer."""
-    if not 1 <= entry_id <= MAX_ENTRY_ID:
-        raise InvalidRequestError("entry_id must be a positive integer.")
+def entry_id_from(raw_entry_id: str) -> int:
+    """The catalog id a path segment names.
+
+    Only a canonical decimal id names an entry: `8_3`, `+85`, ` 84 `, `083` or `٨٣` are refused before the
+    catalog is touched (int() would read them as 83, 85, 84, 83 and 83).
+
+    Raises:
+        InvalidRequestError: the segment is not a canonical id.
+    """
+    entry_id = parse_entry_id(raw_entry_id)
+    if entry_id is None:
+        raise InvalidRequestError(
+            "entry_id must be a positive decimal number as GET /voices lists it, without sign, spaces, separators "
+            "or leading zeros."
+        )
+    return entry_id
+
+
+def parse_entry_id(raw: str) -> int | None:
+    """The catalog id `raw` names, or None when it is not a canonical id (so it can name no entry)."""
+    if not ENTRY_ID_PATTERN.fullmatch(raw):
+        return None
+    entry_id = int(raw)
+    return entry_id if entry_id <= MAX_ENTRY_ID else None
 
 
 def deduplicated_label(label: str, now: datetime, attempt: int = 0) -> str:

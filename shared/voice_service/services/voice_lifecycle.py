@@ -17,7 +17,7 @@ from voice_service.errors import ProviderNotConfiguredError, UpstreamError, Voic
 from voice_service.models import ProviderVoice, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CLONE_PROVIDERS, CloneProvider
-from voice_service.services.catalog import VoiceCatalog, check_entry_id
+from voice_service.services.catalog import VoiceCatalog, entry_id_from
 
 # Provider-side names are at most 9 of [a-z0-9] (CosyVoice prefix; also valid as a Qwen preferred_name).
 VOICE_NAME_LENGTH: Final = 9
@@ -89,16 +89,16 @@ class VoiceView:
     status_note: str | None = None
 
 
-def get_voice(catalog: VoiceCatalog, providers: ProviderDirectory, entry_id: int) -> VoiceView:
+def get_voice(catalog: VoiceCatalog, providers: ProviderDirectory, raw_entry_id: str) -> VoiceView:
     """Return one entry; a `deploying` one is first refreshed from the provider (one short request).
 
     A provider failure never fails the read: the last known status comes back with a note.
 
     Raises:
-        InvalidRequestError: the id is not a positive 64-bit integer.
+        InvalidRequestError: the id is not a canonical positive 64-bit integer.
         VoiceNotFoundError: no entry has that id.
     """
-    check_entry_id(entry_id)
+    entry_id = entry_id_from(raw_entry_id)
     entry = catalog.get_entry(entry_id)
     if entry is None:
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
@@ -134,7 +134,7 @@ class DeletionResult:
 def delete_voice(
     catalog: VoiceCatalog,
     providers: ProviderDirectory,
-    entry_id: int,
+    raw_entry_id: str,
     *,
     catalog_only: bool = False,
     on_deleted: Callable[[VoiceEntry], None] | None = None,
@@ -146,12 +146,12 @@ def delete_voice(
     its name carries this deployment's tag). `on_deleted` runs after the row is gone (e.g. to purge cached previews).
 
     Raises:
-        InvalidRequestError: the id is not a positive 64-bit integer.
+        InvalidRequestError: the id is not a canonical positive 64-bit integer.
         VoiceNotFoundError: no entry has that id.
         ProviderNotConfiguredError: the provider's key is missing (the row stays).
         UpstreamError: the provider failed (the row stays; retry).
     """
-    check_entry_id(entry_id)
+    entry_id = entry_id_from(raw_entry_id)
     entry = catalog.get_entry(entry_id)
     if entry is None:
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
