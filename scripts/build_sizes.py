@@ -30,11 +30,18 @@ BUDGET_BYTES = {
     "CloneVoiceFunction": 110 * MB,  # fastapi stack + dashscope + the audio-only ffmpeg layer
     "PreviewFunction": 160 * MB,  # five TTS SDKs, numpy + OpenBLAS, eSpeak NG's data for every language
     "ListVoicesFunction": 25 * MB,
-    # Deletion, the single-voice read and the reconciler ask DashScope about voices through its SDK.
-    "DeleteVoiceFunction": 105 * MB,  # fastapi stack + dashscope
+    # Deletion, the single-voice read and the reconciler call DashScope (delete, query, list voices) through its SDK,
+    # which brings its own dependency tree (websocket-client, aiohttp, cryptography): about 105 MB measured.
+    "DeleteVoiceFunction": 105 * MB,  # fastapi stack + dashscope + the cache purge
     "GetVoiceFunction": 105 * MB,  # fastapi stack + dashscope
     "ReconcileVoicesFunction": 105 * MB,  # Powertools + dashscope (no HTTP app)
     "CreateUploadFunction": 25 * MB,
+    # The catalog functions in the VPC: pydantic and SQLite, no web framework, so their cold starts stay short.
+    "CatalogForListFunction": 25 * MB,
+    "CatalogForDeleteFunction": 25 * MB,
+    "CatalogForCloneFunction": 25 * MB,
+    "CatalogForGetFunction": 25 * MB,
+    "CatalogForReconcileFunction": 25 * MB,
 }
 
 

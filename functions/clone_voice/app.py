@@ -11,11 +11,22 @@ from typing import Annotated, Any, Final, Literal
 from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
 from pydantic import BaseModel
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.adapters.s3_samples import (
     CLAIM_UPLOADS_IAM_ACTIONS,
     STORE_SAMPLES_IAM_ACTIONS,
     TAKE_UPLOADS_IAM_ACTIONS,
+)
+from voice_service.catalog_boundary.operations import (
+    ADD_ENTRY,
+    CLAIM_IDEMPOTENCY_RECORD,
+    DELETE_IDEMPOTENCY_RECORD,
+    DROP_INTENT,
+    GET_IDEMPOTENCY_RECORD,
+    RECORD_INTENT,
+    SAVE_IDEMPOTENCY_RECORD,
 )
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
@@ -31,10 +42,26 @@ from voice_service.text import MAX_DISPLAY_LABEL_CHARS, MAX_MODEL_CHARS
 SETTINGS = load_settings(CloneVoiceFunctionSettings)
 # The function's Lambda timeout: an in-progress idempotency record older than this belongs to a dead request.
 CLONE_FUNCTION_TIMEOUT_SECONDS: Final = 29
-IAM_ACTIONS: Final = (
-    TAKE_UPLOADS_IAM_ACTIONS | CLAIM_UPLOADS_IAM_ACTIONS | STORE_SAMPLES_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
+# The catalog is reached only through the function's own catalog function (outside the VPC), for these operations:
+# the clone intent and the entry that completes it, and the Idempotency-Key records (Powertools' persistence layer).
+CATALOG_OPERATIONS: Final = frozenset(
+    {
+        RECORD_INTENT.name,
+        ADD_ENTRY.name,
+        DROP_INTENT.name,
+        GET_IDEMPOTENCY_RECORD.name,
+        CLAIM_IDEMPOTENCY_RECORD.name,
+        SAVE_IDEMPOTENCY_RECORD.name,
+        DELETE_IDEMPOTENCY_RECORD.name,
+    }
 )
-CATALOG_ACCESS: Final = "read-write"
+IAM_ACTIONS: Final = (
+    TAKE_UPLOADS_IAM_ACTIONS
+    | CLAIM_UPLOADS_IAM_ACTIONS
+    | STORE_SAMPLES_IAM_ACTIONS
+    | PROVIDER_KEYS_IAM_ACTIONS
+    | INVOKE_IAM_ACTIONS
+)
 
 
 def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningService:
@@ -46,14 +73,13 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
     from voice_service.adapters.enrollment.dashscope_qwen import QwenVoiceEnrollment
     from voice_service.adapters.provider_keys import ProviderKeys
     from voice_service.adapters.s3_samples import S3SampleBucket
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
     from voice_service.services.voice_lifecycle import VoiceNaming
 
     clone = settings.clone
     bucket = S3SampleBucket.configured(settings.bucket)
     dashscope = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
     return CloningService(
-        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        catalog=configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS),
         converter=FfmpegSampleConverter(
             ffmpeg_exe=clone.ffmpeg_exe,
             max_seconds=clone.max_sample_seconds,

@@ -1,7 +1,9 @@
-"""DELETE /voices/{entry_id}: delete a cloned voice at its provider (freeing the slot), then its catalog entry.
+"""DELETE /voices/{entry_id}: delete a cloned voice at its provider (freeing the slot), then its cached previews and
+its catalog entry.
 
-Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start); the catalog
-and DashScope's voice adapters are built from them on first use.
+Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start), and its
+collaborators, the catalog (its catalog function's client in the cloud), DashScope's voice adapters and the speech
+cache, are built from them on first use.
 """
 
 from __future__ import annotations
@@ -10,27 +12,36 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_speech_cache import PURGE_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import DELETE_ENTRY, GET_ENTRY
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog
+from voice_service.services.speech_cache import SpeechCache
 from voice_service.services.voice_lifecycle import ProviderDirectory, delete_voice
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
 
 SETTINGS = load_settings(DeleteVoiceFunctionSettings)
-# EFS access comes with the mount; the provider key comes from the secret.
-IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
-CATALOG_ACCESS: Final = "read-write"
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations.
+CATALOG_OPERATIONS: Final = frozenset({GET_ENTRY.name, DELETE_ENTRY.name})
+# The provider key comes from the secret; the purge lists and deletes the voice's cached previews.
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS | PURGE_IAM_ACTIONS
 
 
 def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
-    # Imported on first use: sqlite3 is not part of the cold start.
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+    return configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS)
 
-    return SqliteVoiceCatalog.configured(settings.catalog)
+
+def build_speech_cache(settings: DeleteVoiceFunctionSettings) -> SpeechCache:
+    from voice_service.adapters.s3_speech_cache import configured_speech_cache
+
+    return configured_speech_cache(settings.speech_cache)
 
 
 def build_provider_voices(settings: DeleteVoiceFunctionSettings) -> ProviderDirectory:
@@ -43,8 +54,9 @@ def build_provider_voices(settings: DeleteVoiceFunctionSettings) -> ProviderDire
 
 
 voice_catalog = Dependency(build_catalog, SETTINGS)
+speech_cache = Dependency(build_speech_cache, SETTINGS)
 provider_directory = Dependency(build_provider_voices, SETTINGS)
-DEPENDENCIES = (voice_catalog, provider_directory)
+DEPENDENCIES = (voice_catalog, speech_cache, provider_directory)
 router = APIRouter()
 
 
@@ -68,16 +80,17 @@ def delete_voice_entry(
         ),
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    previews: Annotated[SpeechCache, Depends(speech_cache)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],
     catalog_only: Annotated[
         bool,
         Query(
-            description="Remove only the catalog entry, without asking the provider: for voices the provider no "
-            "longer knows (status gone)."
+            description="Remove only the catalog entry (and its cached previews), without asking the provider: for "
+            "voices the provider no longer knows (status gone)."
         ),
     ] = False,
 ) -> DeleteResult:
-    result = delete_voice(catalog, providers, entry_id, catalog_only=catalog_only)
+    result = delete_voice(catalog, providers, entry_id, previews, catalog_only=catalog_only)
     logger.append_keys(entry_id=result.entry.id)
     return DeleteResult.from_result(result)
 

@@ -1,7 +1,8 @@
 """GET /voices/{entry_id}: one cloned voice; a voice still deploying is first refreshed from the provider.
 
 Composition root of GetVoiceFunction: its settings are read and validated at import (the cold start); the catalog
-and DashScope's voice adapters are built from them on first use.
+(its catalog function's client in the cloud) and DashScope's voice adapters are built from them on first use. It
+runs outside the VPC: the refresh asks the provider over the internet.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import GET_ENTRY, SET_STATUS
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
@@ -20,16 +24,15 @@ from voice_service.services.voice_lifecycle import ProviderDirectory, get_voice
 from voice_service.settings import GetVoiceFunctionSettings, load_settings
 
 SETTINGS = load_settings(GetVoiceFunctionSettings)
-# EFS access comes with the mount; the provider key comes from the secret.
-IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
-CATALOG_ACCESS: Final = "read-write"  # a refreshed status is written back.
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations
+# (a refreshed status is written back).
+CATALOG_OPERATIONS: Final = frozenset({GET_ENTRY.name, SET_STATUS.name})
+# The provider key comes from the secret.
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
 
 
 def build_catalog(settings: GetVoiceFunctionSettings) -> VoiceCatalog:
-    # Imported on first use: sqlite3 is not part of the cold start.
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
-
-    return SqliteVoiceCatalog.configured(settings.catalog)
+    return configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS)
 
 
 def build_provider_voices(settings: GetVoiceFunctionSettings) -> ProviderDirectory:

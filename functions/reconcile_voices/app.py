@@ -1,7 +1,8 @@
 """Scheduled reconciler of the catalog and the providers' voices (EventBridge schedule; `make reconcile` locally).
 
 Composition root of ReconcileVoicesFunction: its settings are read and validated at import (the cold start); the
-reconciler with the catalog and DashScope's voice adapters is built from them per run (it keeps no warm state).
+reconciler with the catalog (its catalog function's client in the cloud) and DashScope's voice adapters is built from
+them per run (it keeps no warm state). It runs outside the VPC: it asks the provider over the internet.
 """
 
 from __future__ import annotations
@@ -12,15 +13,34 @@ from typing import Any, Final
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import (
+    ADD_ENTRY,
+    DROP_INTENT,
+    LIST_ENTRIES,
+    LIST_INTENTS,
+    PURGE_IDEMPOTENCY_RECORDS,
+    SET_STATUS,
+)
 from voice_service.observability import logger
 from voice_service.services.reconciler import ReconcilePolicy, Reconciler, ReconcileSummary
 from voice_service.settings import ReconcileVoicesFunctionSettings, load_settings
 
 SETTINGS = load_settings(ReconcileVoicesFunctionSettings)
-# EFS access comes with the mount; the provider key comes from the secret.
-IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
-CATALOG_ACCESS: Final = "read-write"
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations.
+CATALOG_OPERATIONS: Final = frozenset(
+    {
+        LIST_ENTRIES.name,
+        LIST_INTENTS.name,
+        SET_STATUS.name,
+        ADD_ENTRY.name,
+        DROP_INTENT.name,
+        PURGE_IDEMPOTENCY_RECORDS.name,
+    }
+)
+# The provider key comes from the secret; the run's metrics go out as EMF log lines (no CloudWatch API call).
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
 # Summary field → metric name (one EMF document per run).
 SUMMARY_METRICS: Final = {
     "orphans_found": "OrphansFound",
@@ -34,16 +54,16 @@ SUMMARY_METRICS: Final = {
 
 
 def build_reconciler(settings: ReconcileVoicesFunctionSettings) -> Reconciler:
+    from voice_service.adapters.catalog_access import configured_catalog
     from voice_service.adapters.dashscope_sdk import DashScopeSdk
     from voice_service.adapters.enrollment import provider_voices
     from voice_service.adapters.provider_keys import ProviderKeys
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
     from voice_service.services.voice_lifecycle import VoiceNaming
 
     sdk = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
     reconcile = settings.reconcile
     return Reconciler(
-        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        catalog=configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS),
         providers=provider_voices(sdk, timeout_seconds=settings.provider_voices.provider_voices_timeout_seconds),
         naming=VoiceNaming(settings.naming.voice_name_tag),
         policy=ReconcilePolicy(

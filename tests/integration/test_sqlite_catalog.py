@@ -99,6 +99,14 @@ def test_listing_is_oldest_first_and_filters_by_provider(db_path: Path) -> None:
     assert all(e.user_id is None and e.source == "clone" for e in catalog.list_entries())
 
 
+def test_get_entry_finds_one_entry_by_id(db_path: Path) -> None:
+    catalog = SqliteVoiceCatalog(db_path)
+    catalog.add_entry(voice(label="a"), NOW)
+    second = catalog.add_entry(voice(label="b"), NOW)
+    assert catalog.get_entry(second.id) == second
+    assert catalog.get_entry(second.id + 1) is None
+
+
 def test_delete_removes_once_and_ids_are_never_reused(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
     first = catalog.add_entry(voice(label="a"), NOW)
@@ -226,3 +234,35 @@ def test_idempotency_records_are_claimed_once_until_stale(db_path: Path) -> None
     assert catalog.purge_idempotency_records(now_ms) == 0
     assert catalog.purge_idempotency_records(now_ms + 61_000) == 1
     assert catalog.get_idempotency_record("k") is None
+
+
+def test_a_catalog_file_that_does_not_exist_yet_on_a_read_only_mount_lists_no_voices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a brand-new stack: no clone has created the file, and the list's catalog function mounts EFS read-only,
+    # where SQLite cannot create it (a fault hook plays the read-only mount: this suite runs as root)
+    path = tmp_path / "mnt" / "catalog" / "voices.sqlite3"
+    connect = sqlite3.connect
+
+    def read_only_mount(database: Path, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if not Path(database).exists():
+            raise sqlite3.OperationalError("unable to open database file")
+        return connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
+    catalog = SqliteVoiceCatalog(path)
+    # WHEN the listing and a single entry are read
+    # THEN there are no voices, not an error
+    assert catalog.list_entries() == []
+    assert catalog.list_entries("dashscope", "ready") == []
+    assert catalog.get_entry(1) is None
+    assert not path.exists()
+    # AND a write still fails loudly (only reads may take a missing file for an empty one)
+    with pytest.raises(StorageError, match="could not be used"):
+        catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW)
+    # AND once the file exists (a clone's catalog function created it), the same reads see it
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", connect)
+    SqliteVoiceCatalog(path).add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW)
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
+    assert [entry.voice_id for entry in catalog.list_entries()] == ["qwen-tts-vc-1"]
+    catalog.close()

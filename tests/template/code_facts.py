@@ -47,11 +47,6 @@ def variables_read_by(app_module: str) -> dict[tuple[str, ...], FieldInfo]:
     return dict(declared_settings(app_module).variables())
 
 
-def declared_catalog_access(app_module: str) -> str | None:
-    """What the function's composition root says it does with the catalog: "read", "read-write", or None."""
-    return getattr(composition_root(app_module), "CATALOG_ACCESS", None)
-
-
 def declared_iam_actions(app_module: str) -> frozenset[str]:
     """The AWS actions the function's adapters declare they call (IAM_ACTIONS of its composition root)."""
     actions: frozenset[str] = composition_root(app_module).IAM_ACTIONS

@@ -102,13 +102,21 @@ class SqliteVoiceCatalog:
         where = " AND ".join(f"{column} = ?" for column, _ in conditions)
         query = f"SELECT {_COLUMNS} FROM voices{' WHERE ' + where if where else ''} ORDER BY id"
         # One SELECT is atomic on its own (autocommit), so no BEGIN/COMMIT round trips on the hot read path.
-        with self._transaction(None) as connection:
-            rows = connection.execute(query, tuple(value for _, value in conditions)).fetchall()
+        try:
+            with self._transaction(None) as connection:
+                rows = connection.execute(query, tuple(value for _, value in conditions)).fetchall()
+        except StorageError as error:
+            self._reraise_unless_the_file_is_missing(error)
+            return []
         return [_entry_from_row(row) for row in rows]
 
     def get_entry(self, entry_id: int) -> VoiceEntry | None:
-        with self._transaction(None) as connection:
-            row = connection.execute(f"SELECT {_COLUMNS} FROM voices WHERE id = ?", (entry_id,)).fetchone()
+        try:
+            with self._transaction(None) as connection:
+                row = connection.execute(f"SELECT {_COLUMNS} FROM voices WHERE id = ?", (entry_id,)).fetchone()
+        except StorageError as error:
+            self._reraise_unless_the_file_is_missing(error)
+            return None
         return _entry_from_row(row) if row is not None else None
 
     def set_status(self, entry_id: int, status: VoiceStatus) -> bool:
@@ -231,6 +239,15 @@ class SqliteVoiceCatalog:
             (voice.provider, voice.target_model, label),
         ).fetchone()
         return row is not None
+
+    def _reraise_unless_the_file_is_missing(self, error: StorageError) -> None:
+        """A read of a file that does not exist and could not be created finds nothing; any other failure is raised.
+
+        That is a brand-new stack seen by the list's catalog function, which mounts EFS read-only: until the first
+        clone creates the file there are no voices, which is an empty answer, not an error.
+        """
+        if self._path.exists():
+            raise error
 
     @contextmanager
     def _transaction(self, begin: str | None, wait_seconds: float | None = None) -> Iterator[sqlite3.Connection]:

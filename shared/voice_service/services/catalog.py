@@ -121,6 +121,14 @@ def list_voices(
     return catalog.list_entries(catalog_filter(provider_filter), parse_status_filter(status_filter))
 
 
+class VoicePreviewPurge(Protocol):
+    """Port: removes every cached preview of one voice (`SpeechCache.purge_voice`)."""
+
+    def purge_voice(self, provider: str, voice: str) -> int:
+        """Raises: CacheStoreError when the cache could not be emptied."""
+        ...
+
+
 def entry_id_from(raw_entry_id: str) -> int:
     """The catalog id a path segment names.
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
-from voice_service.errors import ProviderNotConfiguredError, UpstreamError, VoiceNotFoundError
+from voice_service.errors import ProviderNotConfiguredError, StorageError, UpstreamError, VoiceNotFoundError
 from voice_service.models import ProviderVoice, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CLONE_PROVIDERS, CloneProvider
-from voice_service.services.catalog import VoiceCatalog, entry_id_from
+from voice_service.services.catalog import VoiceCatalog, VoicePreviewPurge, entry_id_from
+from voice_service.services.speech_cache import CacheStoreError
 
 # Provider-side names are at most 9 of [a-z0-9] (CosyVoice prefix; also valid as a Qwen preferred_name).
 VOICE_NAME_LENGTH: Final = 9
@@ -135,21 +136,24 @@ def delete_voice(
     catalog: VoiceCatalog,
     providers: ProviderDirectory,
     raw_entry_id: str,
+    previews: VoicePreviewPurge,
     *,
     catalog_only: bool = False,
-    on_deleted: Callable[[VoiceEntry], None] | None = None,
 ) -> DeletionResult:
-    """Delete the voice at its provider (freeing the slot), then its catalog row.
+    """Delete the voice at its provider (freeing the slot), then its cached previews, then its catalog row.
 
     "No such voice" at the provider counts as deleted. With `catalog_only`, the provider is not called: for voices
     the provider no longer knows (if it still does, the reconciler deletes the voice after its grace period, when
-    its name carries this deployment's tag). `on_deleted` runs after the row is gone (e.g. to purge cached previews).
+    its name carries this deployment's tag). The previews go before the row: if they cannot be removed the row
+    stays, so a retry finds the entry (the provider then answers "no such voice") and purges again; a deleted voice
+    must not keep answering previews from the cache.
 
     Raises:
         InvalidRequestError: the id is not a canonical positive 64-bit integer.
         VoiceNotFoundError: no entry has that id.
         ProviderNotConfiguredError: the provider's key is missing (the row stays).
         UpstreamError: the provider failed (the row stays; retry).
+        StorageError: the cached previews could not be removed (the row stays; retry).
     """
     entry_id = entry_id_from(raw_entry_id)
     entry = catalog.get_entry(entry_id)
@@ -161,9 +165,14 @@ def delete_voice(
         registry.ensure_configured()
         outcome = "deleted" if registry.delete_voice(entry.voice_id) else "already_gone"
         record_provider_metric("ProviderVoiceDeleted", entry.provider)
+    try:
+        previews.purge_voice(entry.provider, entry.voice_id)
+    except CacheStoreError as exc:
+        logger.error("Could not purge a deleted voice's previews", extra={"entry_id": entry_id, "error": str(exc)})
+        raise StorageError(
+            "The voice's cached previews could not be removed, so its catalog entry was kept; try again later."
+        ) from exc
     if not catalog.delete_entry(entry_id):
         # A concurrent DELETE removed the row meanwhile: the caller's goal is reached all the same.
         logger.info("Catalog row already removed by a concurrent request", extra={"entry_id": entry_id})
-    if on_deleted is not None:
-        on_deleted(entry)
     return DeletionResult(entry, outcome)
