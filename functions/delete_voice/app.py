@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from voice_service.adapters.catalog_access import configured_catalog
 from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
@@ -20,9 +20,9 @@ from voice_service.catalog_boundary.operations import DELETE_ENTRY, GET_ENTRY
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
+from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, EntryIdPath, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog
+from voice_service.services.catalog import VoiceCatalog
 from voice_service.services.speech_cache import SpeechCache
 from voice_service.services.voice_lifecycle import ProviderDirectory, delete_voice
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
@@ -71,14 +71,7 @@ router = APIRouter()
     },
 )
 def delete_voice_entry(
-    # A string, not an int: FastAPI's lax int parsing reads `8_3` as 83. The service accepts canonical ids only.
-    entry_id: Annotated[
-        str,
-        Path(
-            description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
-            json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
-        ),
-    ],
+    entry_id: EntryIdPath,
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     previews: Annotated[SpeechCache, Depends(speech_cache)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],

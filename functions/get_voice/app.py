@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from voice_service.adapters.catalog_access import configured_catalog
 from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
@@ -18,8 +18,8 @@ from voice_service.catalog_boundary.operations import GET_ENTRY, SET_STATUS
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody, VoiceDetail
-from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog
+from voice_service.http.schemas import ERROR_RESPONSES, EntryIdPath, ErrorBody, VoiceDetail
+from voice_service.services.catalog import VoiceCatalog
 from voice_service.services.voice_lifecycle import ProviderDirectory, get_voice
 from voice_service.settings import GetVoiceFunctionSettings, load_settings
 
@@ -57,14 +57,7 @@ router = APIRouter()
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
 )
 def get_voice_entry(
-    # A string, not an int: FastAPI's lax int parsing reads `8_3` as 83. The service accepts canonical ids only.
-    entry_id: Annotated[
-        str,
-        Path(
-            description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
-            json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
-        ),
-    ],
+    entry_id: EntryIdPath,
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],
 ) -> VoiceDetail:

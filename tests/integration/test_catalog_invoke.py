@@ -93,6 +93,14 @@ def delete_event(entry_id: int) -> dict[str, Any]:
     return event
 
 
+def clone_as_deployed(wiring: FunctionWiring, event_name: str, context: FakeLambdaContext) -> dict[str, Any]:
+    """A successful clone by the clone function configured as the template configures it (a fresh container)."""
+    as_caller(wiring, "CloneVoiceFunction")
+    cloned: dict[str, Any] = clone_handler(load_event(event_name), context)
+    assert cloned["statusCode"] == 200, cloned["body"]
+    return cloned
+
+
 def get_event(entry_id: int) -> dict[str, Any]:
     event = load_event("get_voice_first")
     event["path"] = f"/voices/{entry_id}"
@@ -130,11 +138,8 @@ def test_clone_list_get_and_delete_go_through_their_catalog_functions(
     lambda_context: FakeLambdaContext,
     tmp_path: Path,
 ) -> None:
-    # GIVEN the clone function configured as deployed
-    as_caller(wiring, "CloneVoiceFunction")
-    # WHEN it clones a voice
-    cloned = clone_handler(load_event("clone_dashscope_webm"), lambda_context)
-    assert cloned["statusCode"] == 200, cloned["body"]
+    # GIVEN the clone function configured as deployed, WHEN it clones a voice
+    cloned = clone_as_deployed(wiring, "clone_dashscope_webm", lambda_context)
     entry_id = json_body(cloned)["entry_id"]
     voice_id = json_body(cloned)["voice_id"]
     # THEN its intent and the entry completing it were written by its catalog function, not in its own SQLite file
@@ -179,13 +184,10 @@ def test_an_idempotency_key_holds_across_clone_containers_through_the_catalog_fu
     tmp_path: Path,
 ) -> None:
     # GIVEN the clone function configured as deployed, and a clone with an Idempotency-Key
-    as_caller(wiring, "CloneVoiceFunction")
-    first = clone_handler(load_event("clone_dashscope_idempotent"), lambda_context)
-    assert first["statusCode"] == 200, first["body"]
+    first = clone_as_deployed(wiring, "clone_dashscope_idempotent", lambda_context)
     enrollments = len(fake.created_voices)
     # WHEN the same request arrives in a fresh container (as_caller rebuilds every function)
-    as_caller(wiring, "CloneVoiceFunction")
-    repeat = clone_handler(load_event("clone_dashscope_idempotent"), lambda_context)
+    repeat = clone_as_deployed(wiring, "clone_dashscope_idempotent", lambda_context)
     # THEN it gets the first answer from the record its catalog function keeps, and DashScope saw one clone
     assert (repeat["statusCode"], json_body(repeat)) == (200, json_body(first))
     assert len(fake.created_voices) == enrollments

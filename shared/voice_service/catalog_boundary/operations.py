@@ -109,10 +109,12 @@ class IntentRecord(WireModel):
     display_label: str
     created_at: AwareDatetime
 
+    @classmethod
+    def from_intent(cls, intent: CloneIntent) -> IntentRecord:
+        return cls(**{name: getattr(intent, name) for name in cls.model_fields})
+
     def to_intent(self) -> CloneIntent:
-        return CloneIntent(
-            self.id, self.provider, self.target_model, self.voice_name, self.display_label, self.created_at
-        )
+        return CloneIntent(**self.model_dump())
 
 
 class RecordIntentRequest(WireModel):
@@ -233,17 +235,6 @@ def _set_status(catalog: VoiceCatalog, request: SetStatusRequest) -> SetStatusRe
     return SetStatusResponse(updated=catalog.set_status(request.entry_id, request.status))
 
 
-def _intent_record(intent: CloneIntent) -> IntentRecord:
-    return IntentRecord(
-        id=intent.id,
-        provider=intent.provider,
-        target_model=intent.target_model,
-        voice_name=intent.voice_name,
-        display_label=intent.display_label,
-        created_at=intent.created_at,
-    )
-
-
 def _record_intent(catalog: VoiceCatalog, request: RecordIntentRequest) -> RecordIntentResponse:
     intent = catalog.record_intent(
         provider=request.provider,
@@ -252,7 +243,7 @@ def _record_intent(catalog: VoiceCatalog, request: RecordIntentRequest) -> Recor
         display_label=request.display_label,
         now=request.now,
     )
-    return RecordIntentResponse(intent=_intent_record(intent))
+    return RecordIntentResponse(intent=IntentRecord.from_intent(intent))
 
 
 def _drop_intent(catalog: VoiceCatalog, request: DropIntentRequest) -> DropIntentResponse:
@@ -260,7 +251,7 @@ def _drop_intent(catalog: VoiceCatalog, request: DropIntentRequest) -> DropInten
 
 
 def _list_intents(catalog: VoiceCatalog, request: ListIntentsRequest) -> ListIntentsResponse:
-    return ListIntentsResponse(intents=[_intent_record(intent) for intent in catalog.list_intents()])
+    return ListIntentsResponse(intents=[IntentRecord.from_intent(intent) for intent in catalog.list_intents()])
 
 
 def _optional_record(record: IdempotencyRecord | None) -> IdempotencyRecordResponse:

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from voice_service.models import VoiceEntry, VoiceStatus
+from voice_service.services.catalog import ENTRY_ID_PATTERN
 from voice_service.services.voice_lifecycle import DeletionResult, ProviderOutcome, VoiceView
+
+# The `{entry_id}` of GET and DELETE /voices/{entry_id}. A string, not an int: FastAPI's lax int parsing reads `8_3` as
+# 83; the services accept canonical ids only (services/catalog.py).
+EntryIdPath = Annotated[
+    str,
+    Path(
+        description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
+        json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
+    ),
+]
 
 
 class ErrorBody(BaseModel):
