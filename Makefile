@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements-dev.txt shared/pyproject.toml $(wildcard functions/*/requirements.txt)
 
-.PHONY: help venv run token test lint unit integration clean
+.PHONY: help venv run token test lint unit integration clean reconcile assign-unowned
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -31,6 +31,13 @@ run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) (AUTH
 
 token: $(VENV)/.installed ## Print a token of the local issuer for USER (GROUPS=admins for the admin group)
 	@$(PY) -m scripts.local_issuer --user "$(USER)" --groups "$(GROUPS)"
+
+reconcile: $(VENV)/.installed ## One run of the voice reconciler against the local catalog (DASHSCOPE_API_KEY for the providers)
+	$(PY) -m scripts.reconcile
+
+assign-unowned: $(VENV)/.installed ## Give the local catalog's unowned voices to the user TO=<sub> (IDS=3,7: only those)
+	@test -n "$(TO)" || { echo "usage: make assign-unowned TO=<the user's sub> [IDS=<entry ids, comma-separated>]" >&2; exit 2; }
+	$(PY) -m scripts.assign_unowned --to "$(TO)" --ids "$(IDS)"
 
 lint: $(VENV)/.installed ## ruff, mypy (strict on shared/ and functions/), cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff check .

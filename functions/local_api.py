@@ -15,19 +15,23 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from functions.clone_voice import app as clone_voice
 from functions.create_upload import app as create_upload
 from functions.delete_voice import app as delete_voice
+from functions.get_voice import app as get_voice
 from functions.list_voices import app as list_voices
 from functions.preview import app as preview
 from voice_service.http.app import create_app
 from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS
 
-FUNCTIONS: tuple[ModuleType, ...] = (preview, list_voices, delete_voice, clone_voice, create_upload)
+FUNCTIONS: tuple[ModuleType, ...] = (preview, list_voices, get_voice, delete_voice, clone_voice, create_upload)
+# Functions serving /voices/{entry_id}, whose entry id must not match the fixed siblings (below).
+ENTRY_FUNCTIONS: tuple[ModuleType, ...] = (get_voice, delete_voice)
 
 
 class _EntryIdSegment(StringConvertor):
     """One path segment, except the fixed siblings `/voices/clone` and `/voices/uploads`.
 
     API Gateway gives those paths resources of their own, so `DELETE /voices/clone` never reaches the delete
-    function; this app shares one router table and must not read `clone` as an entry id either (it answers 405).
+    function (nor `GET /voices/clone` the get function); this app shares one router table and must not read `clone`
+    as an entry id either (it answers 405).
     """
 
     regex = r"(?!(?:clone|uploads)$)[^/]+"
@@ -36,10 +40,10 @@ class _EntryIdSegment(StringConvertor):
 register_url_convertor("voice_entry_id", _EntryIdSegment())
 
 
-def _local_delete_router() -> APIRouter:
-    """The delete function's routes with the entry id restricted as above (local routing only)."""
+def _local_entry_router(function: ModuleType) -> APIRouter:
+    """The function's routes with the entry id restricted as above (local routing only)."""
     router = APIRouter()
-    for route in delete_voice.router.routes:
+    for route in function.router.routes:
         assert isinstance(route, APIRoute)
         router.add_api_route(
             route.path.replace("{entry_id}", "{entry_id:voice_entry_id}"),
@@ -53,7 +57,8 @@ def _local_delete_router() -> APIRouter:
 
 
 def create_local_app(body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS) -> FastAPI:
-    routers = [module.router for module in FUNCTIONS if module is not delete_voice] + [_local_delete_router()]
+    routers = [module.router for module in FUNCTIONS if module not in ENTRY_FUNCTIONS]
+    routers += [_local_entry_router(module) for module in ENTRY_FUNCTIONS]
     # Every function reads the same CORS variable; the preview function also documents its text limit.
     return create_app(
         *routers,

@@ -30,7 +30,11 @@ BUDGET_BYTES = {
     "CloneVoiceFunction": 110 * MB,  # fastapi stack + dashscope + the audio-only ffmpeg layer
     "PreviewFunction": 160 * MB,  # five TTS SDKs, numpy + OpenBLAS, eSpeak NG's data for every language
     "ListVoicesFunction": 25 * MB,
-    "DeleteVoiceFunction": 25 * MB,
+    # Deletion, the single-voice read and the reconciler call DashScope (delete, query, list voices) through its SDK,
+    # which brings its own dependency tree (websocket-client, aiohttp, cryptography): about 105 MB measured.
+    "DeleteVoiceFunction": 105 * MB,  # fastapi stack + dashscope + the cache purge
+    "GetVoiceFunction": 105 * MB,  # fastapi stack + dashscope
+    "ReconcileVoicesFunction": 105 * MB,  # Powertools + dashscope (no HTTP app)
     "CreateUploadFunction": 25 * MB,
     # PyJWT + cryptography (RSA and EC signatures; 13 MB of the 31 built), pydantic for its settings.
     "AuthorizerFunction": 35 * MB,
@@ -39,6 +43,8 @@ BUDGET_BYTES = {
     "CatalogForDeleteFunction": 25 * MB,
     "CatalogForCloneFunction": 25 * MB,
     "CatalogForPreviewFunction": 25 * MB,
+    "CatalogForGetFunction": 25 * MB,
+    "CatalogForReconcileFunction": 25 * MB,
 }
 
 

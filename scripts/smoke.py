@@ -117,11 +117,13 @@ def delete(run: SmokeRun, entry_id: int) -> None:
     if response is None:
         run.steps[-1].detail += f"; voice entry {entry_id} LEFT BEHIND, delete it by hand"
         return
-    if response.status_code != 200 or response.json() != {"deleted": True}:
+    # The voice must be gone at DashScope too (its slot freed), not only from the catalog.
+    freed = ({"deleted": True, "provider_voice": "deleted"}, {"deleted": True, "provider_voice": "already_gone"})
+    if response.status_code != 200 or response.json() not in freed:
         detail = f"{error_detail(response)}; voice entry {entry_id} LEFT BEHIND, delete it by hand"
         run.record(name, "FAIL", response.status_code, seconds, detail)
         return
-    run.record(name, "PASS", 200, seconds, "deleted")
+    run.record(name, "PASS", 200, seconds, f"deleted, provider voice {response.json()['provider_voice']}")
 
 
 def entries_labelled(run: SmokeRun, label: str) -> list[int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
 from pydantic import BaseModel
 
 from voice_service.adapters.catalog_access import configured_catalog
@@ -19,7 +19,17 @@ from voice_service.adapters.s3_samples import (
     STORE_SAMPLES_IAM_ACTIONS,
     TAKE_UPLOADS_IAM_ACTIONS,
 )
-from voice_service.catalog_boundary.operations import ADD_ENTRY, COUNT_ENTRIES, TAKE_REQUEST_SLOT
+from voice_service.catalog_boundary.operations import (
+    ADD_ENTRY,
+    CLAIM_IDEMPOTENCY_RECORD,
+    COUNT_ENTRIES,
+    DELETE_IDEMPOTENCY_RECORD,
+    DROP_INTENT,
+    GET_IDEMPOTENCY_RECORD,
+    RECORD_INTENT,
+    SAVE_IDEMPOTENCY_RECORD,
+    TAKE_REQUEST_SLOT,
+)
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.identity import build_gate, caller_of
@@ -28,16 +38,31 @@ from voice_service.http.request_guard import CLONE_FORM_ALLOWANCE_BYTES, BodyLim
 from voice_service.http.schemas import AUTH_ERROR_RESPONSES, ConsentItem, ErrorBody
 from voice_service.identity import Caller, owner_of
 from voice_service.observability import logger
-from voice_service.services.cloning import CloneForm, CloningService, direct_too_large_message
+from voice_service.services.cloning import CloneForm, CloneUseCase, CloningService, direct_too_large_message
 from voice_service.services.quotas import CloneQuota
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
 from voice_service.settings import CLONE_TIME_BUDGET_SECONDS, CloneVoiceFunctionSettings, load_settings
 from voice_service.text import MAX_DISPLAY_LABEL_CHARS, MAX_MODEL_CHARS
 
 SETTINGS = load_settings(CloneVoiceFunctionSettings)
-# The catalog is reached only through the function's own catalog function (outside the VPC), for these operations
-# (the quotas count a signed-in user's voices and clones per minute).
-CATALOG_OPERATIONS: Final = frozenset({ADD_ENTRY.name, COUNT_ENTRIES.name, TAKE_REQUEST_SLOT.name})
+# The function's Lambda timeout: an in-progress idempotency record older than this belongs to a dead request.
+CLONE_FUNCTION_TIMEOUT_SECONDS: Final = 29
+# The catalog is reached only through the function's own catalog function (outside the VPC), for these operations:
+# the clone intent and the entry that completes it, the Idempotency-Key records (Powertools' persistence layer),
+# and the quotas' counts of a signed-in user's voices and clones per minute.
+CATALOG_OPERATIONS: Final = frozenset(
+    {
+        RECORD_INTENT.name,
+        ADD_ENTRY.name,
+        DROP_INTENT.name,
+        GET_IDEMPOTENCY_RECORD.name,
+        CLAIM_IDEMPOTENCY_RECORD.name,
+        SAVE_IDEMPOTENCY_RECORD.name,
+        DELETE_IDEMPOTENCY_RECORD.name,
+        COUNT_ENTRIES.name,
+        TAKE_REQUEST_SLOT.name,
+    }
+)
 IAM_ACTIONS: Final = (
     TAKE_UPLOADS_IAM_ACTIONS
     | CLAIM_UPLOADS_IAM_ACTIONS
@@ -56,6 +81,7 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
     from voice_service.adapters.enrollment.dashscope_qwen import QwenVoiceEnrollment
     from voice_service.adapters.provider_keys import ProviderKeys
     from voice_service.adapters.s3_samples import S3SampleBucket
+    from voice_service.services.voice_lifecycle import VoiceNaming
 
     clone = settings.clone
     bucket = S3SampleBucket.configured(settings.bucket)
@@ -77,13 +103,31 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
         time_budget_seconds=CLONE_TIME_BUDGET_SECONDS,
         deploy_wait_seconds=clone.cosyvoice_deploy_wait_seconds,
         poll_interval_seconds=clone.cosyvoice_poll_interval_seconds,
+        new_voice_name=VoiceNaming(settings.naming.voice_name_tag).new_name,
         quota=CloneQuota(settings.quota.max_voices_per_user, settings.quota.clones_per_minute),
         usage=catalog,
         consent_required=settings.consent.required(settings.auth),
     )
 
 
-cloning_service = Dependency(build_cloning_service, SETTINGS)
+def build_clone_use_case(settings: CloneVoiceFunctionSettings) -> CloneUseCase:
+    """The clone use case behind the Idempotency-Key header, its records kept in the catalog.
+
+    Powertools' idempotency utility (and with it boto3) is imported here, on the first request, not at the cold
+    start.
+    """
+    from voice_service.services.idempotency import IdempotentCloning
+
+    cloning = build_cloning_service(settings)
+    return IdempotentCloning(
+        cloning=cloning,
+        catalog=cloning.catalog,
+        retention_seconds=settings.idempotency.idempotency_retention_seconds,
+        in_progress_seconds=CLONE_FUNCTION_TIMEOUT_SECONDS + 1,
+    )
+
+
+cloning_service = Dependency(build_clone_use_case, SETTINGS)
 gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
 DEPENDENCIES = (cloning_service, gate)
 router = APIRouter()
@@ -119,14 +163,27 @@ def bounded_text(max_chars: int, description: str) -> Any:
     responses={
         **AUTH_ERROR_RESPONSES,
         404: {"model": ErrorBody, "description": "No upload has that upload_id"},
+        409: {"model": ErrorBody, "description": "A request with this Idempotency-Key is still in progress"},
         413: {"model": ErrorBody, "description": "Sample too large for a direct request: use POST /voices/uploads"},
-        429: {"model": ErrorBody, "description": "A per-user limit was hit (the detail names it)"},
+        422: {"model": ErrorBody, "description": "This Idempotency-Key was used for a different request"},
+        429: {
+            "model": ErrorBody,
+            "description": "A per-user limit was hit, or the provider's voice quota is reached (the detail says which)",
+        },
         502: {"model": ErrorBody, "description": "The provider failed"},
     },
 )
 def clone_voice(
-    service: Annotated[CloningService, Depends(cloning_service)],
+    service: Annotated[CloneUseCase, Depends(cloning_service)],
     caller: Annotated[Caller, Depends(caller_of(gate))],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional. A repeat with the same key and form within 24 h returns the first result without "
+            "cloning again (keys are per user).",
+        ),
+    ] = None,
     provider: FormText = None,
     target_model: Annotated[str | None, bounded_text(MAX_MODEL_CHARS, "The provider model to clone for.")] = None,
     display_label: Annotated[
@@ -144,7 +201,7 @@ def clone_voice(
     )
     # Reading one byte past the limit is enough to reject; a larger part never lands in memory whole.
     data = audio.file.read(MAX_SAMPLE_BYTES + 1) if audio is not None else None
-    result = service.clone(form, data, owner_of(caller))
+    result = service.clone(form, data, idempotency_key, owner=owner_of(caller))
     entry = result.entry
     logger.append_keys(entry_id=entry.id, provider=entry.provider)
     return CloneResponse(

@@ -1,4 +1,4 @@
-"""GET /voices: the cloned voices in the catalog, oldest first.
+"""GET /voices: the cloned voices in the catalog, oldest first, with their status and creation time.
 
 Composition root of ListVoicesFunction: its settings are read and validated at import (the cold start), and its one
 collaborator, the catalog (its catalog function's client in the cloud), is built from them on first use.
@@ -19,6 +19,7 @@ from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import AUTH_ERROR_RESPONSES, VoiceList
 from voice_service.identity import Caller, owner_of
+from voice_service.models import VOICE_STATUSES
 from voice_service.providers import CLONE_PROVIDERS
 from voice_service.services.catalog import VoiceCatalog, list_voices
 from voice_service.settings import ListVoicesFunctionSettings, load_settings
@@ -53,8 +54,12 @@ def get_voices(
         # Documented as an enum; the service also accepts other letter cases and a blank value (= no filter).
         Query(description="Only this provider's voices.", json_schema_extra={"enum": list(CLONE_PROVIDERS)}),
     ] = None,
+    status: Annotated[
+        str | None,
+        Query(description="Only voices with this status.", json_schema_extra={"enum": list(VOICE_STATUSES)}),
+    ] = None,
 ) -> Response:
-    entries = list_voices(catalog, provider, owner_of(caller))
+    entries = list_voices(catalog, provider, status, owner=owner_of(caller))
     return Response(VoiceList.json_from_entries(entries), media_type="application/json")
 
 

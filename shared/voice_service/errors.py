@@ -39,12 +39,37 @@ class UploadNotFoundError(NotFoundError):
 
 
 class UpstreamError(VoiceServiceError):
-    """A provider failed: error reply, refused or dropped connection, timeout, or no audio."""
+    """A provider failed: error reply, refused or dropped connection, timeout, or no audio.
 
-    def __init__(self, provider: str, reason: str) -> None:
+    `outcome_unknown` is True when no reply arrived (timeout, dropped connection): the provider may have done what
+    was asked, so a clone keeps its intent for the reconciler instead of assuming nothing was created.
+    """
+
+    def __init__(self, provider: str, reason: str, *, outcome_unknown: bool = False) -> None:
         super().__init__(f"The {provider} provider failed: {reason}")
         self.provider = provider
         self.reason = reason
+        self.outcome_unknown = outcome_unknown
+
+
+class VoiceQuotaExceededError(VoiceServiceError):
+    """The provider refused a clone because the account holds as many cloned voices as it may."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        super().__init__(
+            f"The {provider} voice quota is reached ({reason.rstrip('.')}): delete cloned voices you no longer need "
+            "with DELETE /voices/{entry_id}, which frees their slots at the provider, then retry."
+        )
+        self.provider = provider
+        self.reason = reason
+
+
+class IdempotencyConflictError(VoiceServiceError):
+    """A request with this Idempotency-Key is still running; retry after it finished."""
+
+
+class IdempotencyKeyReusedError(VoiceServiceError):
+    """An Idempotency-Key was sent again with a different request."""
 
 
 class ProviderNotConfiguredError(VoiceServiceError):

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from voice_service.providers import CloneProvider
+
+# Lifecycle of a cloned voice. `deploying`: the provider is still building it (CosyVoice only); `ready`: usable;
+# `failed`: the provider could not build it; `gone`: the provider no longer has it (deleted elsewhere, or taken
+# offline after a year unused). Only `deploying` changes by itself; the others change only when the provider's
+# listing says so (the reconciler) or the entry is deleted.
+VoiceStatus = Literal["deploying", "ready", "failed", "gone"]
+VOICE_STATUSES: Final[tuple[VoiceStatus, ...]] = ("deploying", "ready", "failed", "gone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +24,7 @@ class NewVoice:
     voice_id: str
     display_label: str
     target_model: str
+    status: VoiceStatus = "ready"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +35,54 @@ class ConsentRecord:
     affirmation: str
     recorded_by: str | None
     recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CloneIntent:
+    """A clone about to be sent to the provider, recorded first so that a crash leaves a trace.
+
+    `voice_name` is the CosyVoice prefix or the Qwen preferred name: it appears in the provider's voice id, which is
+    how the reconciler finds the voice an interrupted clone may have created.
+    """
+
+    id: int
+    provider: CloneProvider
+    target_model: str
+    voice_name: str
+    display_label: str
+    created_at: datetime
+    # Whose clone it is (None: the shared catalog) and the consent it was cloned with: the entry the reconciler
+    # completes from this intent keeps both.
+    user_id: str | None = None
+    consent: ConsentRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderVoice:
+    """A voice as the provider lists it. `voice_name` is the prefix or preferred name parsed from its id (or None)."""
+
+    provider: CloneProvider
+    voice_id: str
+    voice_name: str | None
+    target_model: str | None
+    created_at: datetime | None
+    status: VoiceStatus
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """One `Idempotency-Key` of POST /voices/clone, stored with the catalog so it holds across containers.
+
+    Timestamps are Unix epoch: `expires_at` in seconds, `in_progress_expires_at` in milliseconds (Powertools'
+    idempotency record format, which this mirrors).
+    """
+
+    key: str
+    status: str
+    expires_at: int
+    in_progress_expires_at: int | None
+    payload_hash: str
+    response_data: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +124,11 @@ class VoiceEntry(NamedTuple):
     target_model: str
     source: str
     created_at: datetime
+    status: VoiceStatus = "ready"
     # The speaker's consent record, or None for entries cloned without one.
     consent: ConsentRecord | None = None
 
 
-# What GET /voices shows of an entry: the spec's seven fields, in the spec's order, then the consent record.
-LISTED_FIELDS: Final = (*VoiceEntry._fields[:7], "consent")
+# What GET /voices shows of an entry: all its fields (the spec's seven in the spec's order, then created_at and
+# status, which the voice lifecycle added, then the consent record sign-in added).
+LISTED_FIELDS: Final = VoiceEntry._fields

@@ -382,6 +382,53 @@ class CloneSettings(_Base):
         return self.conversion_timeout_seconds + max(self.provider_timeout_seconds, cosyvoice)
 
 
+class VoiceNamingSettings(_Base):
+    """The tag that starts the provider-side names this deployment generates (see services/voice_lifecycle.py).
+
+    Deployments sharing one DashScope account need different tags: each reconciler deletes unclaimed voices whose
+    name carries its own tag.
+    """
+
+    voice_name_tag: str = Field(
+        default="ot", pattern=r"^[a-z][a-z0-9]{0,3}$", validation_alias="OPENTALKING_VOICE_NAME_TAG"
+    )
+
+
+class ProviderVoicesSettings(_Base):
+    """Requests about existing voices (status, deletion, listing): one try each, this long at most."""
+
+    provider_voices_timeout_seconds: int = Field(
+        default=5, ge=1, le=20, validation_alias="OPENTALKING_PROVIDER_VOICES_TIMEOUT_SECONDS"
+    )
+
+
+class IdempotencySettings(_Base):
+    """How long an Idempotency-Key of POST /voices/clone is remembered."""
+
+    idempotency_retention_seconds: int = Field(
+        default=86_400, ge=60, le=7 * 86_400, validation_alias="OPENTALKING_IDEMPOTENCY_RETENTION_SECONDS"
+    )
+
+
+class ReconcileSettings(_Base):
+    """The scheduled reconciler: when an intent or an orphan is old enough to act on, and its per-run budgets."""
+
+    # A clone ends within 29 s; an intent older than this belongs to a clone that was interrupted.
+    intent_stale_seconds: int = Field(
+        default=600, ge=60, le=86_400, validation_alias="OPENTALKING_RECONCILE_INTENT_STALE_SECONDS"
+    )
+    orphan_grace_seconds: int = Field(
+        default=3600, ge=0, le=30 * 86_400, validation_alias="OPENTALKING_RECONCILE_ORPHAN_GRACE_SECONDS"
+    )
+    max_provider_calls: int = Field(
+        default=200, ge=1, le=5000, validation_alias="OPENTALKING_RECONCILE_MAX_PROVIDER_CALLS"
+    )
+    # Below the reconcile function's 300 s timeout, leaving room for the catalog writes and the summary.
+    time_budget_seconds: float = Field(
+        default=240, gt=0, le=840, validation_alias="OPENTALKING_RECONCILE_TIME_BUDGET_SECONDS"
+    )
+
+
 class FunctionSettings(BaseModel):
     """All the settings one function reads: a field per section, each section read from the environment."""
 
@@ -448,14 +495,41 @@ class ListVoicesFunctionSettings(FunctionSettings):
     catalog_access: CatalogAccessSettings
 
 
-class DeleteVoiceFunctionSettings(FunctionSettings):
-    """DELETE /voices/{entry_id}."""
+class GetVoiceFunctionSettings(FunctionSettings):
+    """GET /voices/{entry_id} (a voice still deploying is refreshed from DashScope)."""
 
     api: CorsSettings
     auth: AuthSettings
     catalog: CatalogSettings
     catalog_access: CatalogAccessSettings
+    keys: ProviderKeySettings
+    dashscope: DashScopeEndpointSettings
+    provider_voices: ProviderVoicesSettings
+
+
+class DeleteVoiceFunctionSettings(FunctionSettings):
+    """DELETE /voices/{entry_id} (deletes the voice at DashScope first, then its cached previews)."""
+
+    api: CorsSettings
+    auth: AuthSettings
+    catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
+    keys: ProviderKeySettings
+    dashscope: DashScopeEndpointSettings
+    provider_voices: ProviderVoicesSettings
     speech_cache: SpeechCacheSettings
+
+
+class ReconcileVoicesFunctionSettings(FunctionSettings):
+    """The scheduled reconciler (no HTTP app, so no CORS)."""
+
+    catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
+    keys: ProviderKeySettings
+    dashscope: DashScopeEndpointSettings
+    provider_voices: ProviderVoicesSettings
+    naming: VoiceNamingSettings
+    reconcile: ReconcileSettings
 
 
 class CatalogFunctionSettings(FunctionSettings):
@@ -486,6 +560,8 @@ class CloneVoiceFunctionSettings(FunctionSettings):
     clone: CloneSettings
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
+    naming: VoiceNamingSettings
+    idempotency: IdempotencySettings
 
 
 class PreviewFunctionSettings(FunctionSettings):

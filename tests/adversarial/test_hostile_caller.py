@@ -126,7 +126,7 @@ def test_a_lone_surrogate_in_any_clone_field_is_refused_by_the_clone_itself(
     fields = clone_fields(provider=provider, target_model=target)
     fields[field] = f"a{LONE_SURROGATE}"
     with pytest.raises(InvalidRequestError) as refused:
-        world.wiring.collaborator(cloning_service).clone(CloneForm(**fields), make_sample("ogg-opus"))
+        world.wiring.collaborator(cloning_service).clone(CloneForm(**fields), make_sample("ogg-opus"), None)
     assert refused.value.message == f"The field {field!r} {NOT_UNICODE}"
     assert world.snapshot() == before
 
@@ -344,7 +344,7 @@ def test_the_listing_at_quota_with_maximal_entries_stays_far_below_the_lambda_re
     ]
     # One transaction instead of 2,000 (each catalog write syncs the file); the schema is the catalog's own.
     path = world.catalog().path
-    world.catalog().list_entries()
+    world.catalog().list_intents()  # creates the file with its schema
     with sqlite3.connect(path) as connection:
         connection.executemany(
             "INSERT INTO voices (provider, voice_id, display_label, target_model, created_at)"
@@ -393,8 +393,9 @@ def test_lax_ids_through_lambda_are_400_and_delete_nothing(world: HostileWorld, 
 
 
 def test_a_canonical_id_deletes_exactly_that_entry(world: HostileWorld, hundred_entries: list[int]) -> None:
-    response = world.client.delete("/voices/83")
-    assert response.status_code == 200 and response.json() == {"deleted": True}
+    # Catalog-only: the entries' voices exist at no provider (the provider-first path is tested with the fakes)
+    response = world.client.delete("/voices/83", params={"catalog_only": "true"})
+    assert response.status_code == 200 and response.json() == {"deleted": True, "provider_voice": "kept"}
     remaining = [entry.id for entry in world.catalog().list_entries()]
     assert remaining == [entry_id for entry_id in hundred_entries if entry_id != 83]
 

@@ -83,7 +83,7 @@ def catalog_locked_by_another_process(path: Path) -> Iterator[None]:
 def test_a_locked_catalog_does_not_hold_up_an_unrelated_preview(wiring: FunctionWiring) -> None:
     wiring.set(OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS=str(BUSY_TIMEOUT_SECONDS))
     path = wiring.catalog().path
-    wiring.catalog().list_entries()  # the file and its schema exist
+    wiring.catalog().list_intents()  # the file and its schema exist
     finished: list[str] = []
     preview_body = {"text": "Still here.", "provider": "espeak", "voice": "en-us"}
     with live_server(wiring) as (base_url, server):
@@ -125,7 +125,7 @@ def test_the_catalog_wait_is_bounded_by_what_the_caller_has_left(wiring: Functio
 
     wiring.set(OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS=str(BUSY_TIMEOUT_SECONDS))
     catalog = wiring.catalog()
-    catalog.list_entries()
+    catalog.list_intents()  # creates the file
     with catalog_locked_by_another_process(catalog.path):
         # The lock is held until this block ends: a clone with 0.2 s of its budget left gives up with a 503 instead
         # of waiting the 25 s busy timeout (which would outlast the block and then succeed)

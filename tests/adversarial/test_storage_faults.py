@@ -53,12 +53,12 @@ def test_read_only_catalog_directory(wiring: FunctionWiring, lambda_context: Fak
     path = seed_one(wiring)
     with read_only_directory(path.parent):
         # WHEN a write is attempted THEN a clear 500, and the row is still there
-        response = delete_handler(load_event("delete_voice_first"), lambda_context)
+        response = delete_handler(load_event("delete_voice_catalog_only"), lambda_context)
         assert response["statusCode"] == 500
         assert json_body(response)["detail"].startswith("The voice catalog could not be used")
         assert len(json_body(list_handler(load_event("list_voices_all"), lambda_context))["items"]) == 1
     # AND once the fault clears, the same request succeeds
-    response = delete_handler(load_event("delete_voice_first"), lambda_context)
+    response = delete_handler(load_event("delete_voice_catalog_only"), lambda_context)
     assert response["statusCode"] == 200
     assert json_body(list_handler(load_event("list_voices_all"), lambda_context)) == {"items": []}
 
@@ -71,11 +71,11 @@ def test_catalog_locked_longer_than_the_busy_timeout(
     other_container = sqlite3.connect(path, isolation_level=None)
     other_container.execute("BEGIN EXCLUSIVE")
     try:
-        response = delete_handler(load_event("delete_voice_first"), lambda_context)
+        response = delete_handler(load_event("delete_voice_catalog_only"), lambda_context)
         assert response["statusCode"] == 503
         assert "busy" in json_body(response)["detail"]
     finally:
         other_container.execute("ROLLBACK")
         other_container.close()
     assert len(wiring.catalog().list_entries()) == 1
-    assert delete_handler(load_event("delete_voice_first"), lambda_context)["statusCode"] == 200
+    assert delete_handler(load_event("delete_voice_catalog_only"), lambda_context)["statusCode"] == 200

@@ -8,11 +8,13 @@ functions' reach from their containers to the fakes and the S3 server on this ma
 from __future__ import annotations
 
 import io
+import json
 import re
 import wave
 
 import pytest
 
+from scripts import REPO_ROOT
 from scripts.sam_local.host import missing_forward_drop, podman_subnets
 from tests.e2e_sam_local.conftest import SamLocalStack
 from testsupport.fakes.clone_support import bucket_keys, make_sample, s3_client
@@ -25,8 +27,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
 COSY_TARGET = "cosyvoice-v2"
 CLONE_RESPONSE_FIELDS = {"ok", "entry_id", "voice_id", "display_label", "provider", "target_model", "message"}
-# The spec's seven fields, and the consent record stored with the voice (issue 17; null in the open mode).
-ENTRY_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source", "consent"}
+# The spec's seven fields, the lifecycle's status and created_at, and the consent record stored with the voice
+# (issue 17; null in the open mode).
+ENTRY_FIELDS = {
+    "id",
+    "user_id",
+    "provider",
+    "voice_id",
+    "display_label",
+    "target_model",
+    "source",
+    "status",
+    "created_at",
+    "consent",
+}
 
 
 def clone_form(provider: str, **fields: str) -> dict[str, str]:
@@ -156,8 +170,12 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
         body["display_label"],
         "clone",
     )
-    assert entry["user_id"] is None and entry["consent"] is None
+    assert entry["user_id"] is None and entry["status"] == "ready" and entry["consent"] is None
     assert (sam_stack.catalog_dir / "voices.sqlite3").is_file()
+    # And GET /voices/{entry_id}, yet another function on the same path as DELETE, shows the one entry
+    single = sam_stack.http.get(f"/voices/{body['entry_id']}")
+    assert single.status_code == 200, single.text
+    assert (single.json()["voice_id"], single.json()["status"]) == (body["voice_id"], "ready")
 
     # And a preview of it sits in the speech cache
     cached_key = f"{voice_prefix('dashscope', body['voice_id'])}{'0' * 64}"
@@ -166,8 +184,10 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
     # When a third function deletes it
     deleted = sam_stack.http.delete(f"/voices/{body['entry_id']}")
     assert deleted.status_code == 200, deleted.text
-    assert deleted.json() == {"deleted": True}
-    # Then its cached preview went with it (the delete function reached the embedded S3 from its container)
+    assert deleted.json() == {"deleted": True, "provider_voice": "deleted"}
+    # Then DashScope no longer holds the voice (its slot is free)
+    assert body["voice_id"] in enrollment.deleted_voices and body["voice_id"] not in enrollment.voices
+    # And its cached preview went with it (the delete function reached the embedded S3 from its container)
     assert cached_key not in bucket_keys(sam_stack.s3.host_endpoint, sam_stack.cache_bucket)
     # Then the listing no longer has it, and a second delete is a 404
     assert body["entry_id"] not in [item["id"] for item in listed_voices(sam_stack)]
@@ -175,7 +195,7 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
     assert_error(again.status_code, again.json(), 404)
     # And every catalog access went through a catalog function, invoked via `sam local start-lambda`
     catalog_log = sam_stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace")
-    for operation in ("add_entry", "list_entries", "delete_entry"):
+    for operation in ("record_intent", "add_entry", "list_entries", "get_entry", "delete_entry"):
         assert re.search(rf'"operation":\s*"{operation}"', catalog_log), operation
 
 
@@ -218,3 +238,33 @@ def test_the_forward_drop_rules_hold_while_the_containers_run(sam_stack: SamLoca
     # The functions' containers are up (warm), and netavark has set up their network by now
     assert sam_stack.stack.podman.own_containers()
     assert missing_forward_drop(podman_subnets()) == []
+
+
+def test_the_scheduled_reconciler_reaches_the_provider_and_its_own_catalog_function(sam_stack: SamLocalStack) -> None:
+    import boto3
+    from botocore.config import Config
+
+    from scripts.sam_local.stack import SAM_ENVIRONMENT
+
+    # Given the schedule's event, invoked as EventBridge would through `sam local start-lambda`
+    lambdas = sam_stack.stack.lambdas
+    assert lambdas is not None
+    client = boto3.client(
+        "lambda",
+        endpoint_url=f"http://{lambdas.host}:{lambdas.port}",
+        region_name=SAM_ENVIRONMENT["AWS_REGION"],
+        aws_access_key_id="sam-local",
+        aws_secret_access_key="sam-local",
+        config=Config(read_timeout=300, retries={"total_max_attempts": 1}),
+    )
+    event = (REPO_ROOT / "events" / "reconcile_voices_schedule.json").read_bytes()
+    reply = client.invoke(FunctionName="ReconcileVoicesFunction", Payload=event)
+    # Then the run listed both providers' voices at the fake and finished without errors
+    assert "FunctionError" not in reply, reply["Payload"].read()
+    summary = json.loads(reply["Payload"].read())
+    assert summary["errors"] == [] and summary["skipped_providers"] == []
+    assert summary["provider_calls"] >= 2 and not summary["budget_exhausted"]
+    # And it read the catalog only through its catalog function
+    catalog_log = sam_stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace")
+    for operation in ("list_entries", "list_intents", "purge_idempotency_records"):
+        assert re.search(rf'"operation":\s*"{operation}"', catalog_log), operation

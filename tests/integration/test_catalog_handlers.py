@@ -1,4 +1,7 @@
-"""GET /voices and DELETE /voices/{id} through each function's real lambda_handler, fed from events/."""
+"""GET /voices and DELETE /voices/{id} through each function's real lambda_handler, fed from events/.
+
+The provider side of deletion and GET /voices/{id} are in test_voice_lifecycle_handlers.py.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,11 @@ from voice_service.models import NewVoice
 from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
-# The spec's seven fields, and the consent record stored with the voice (issue 17).
-SPEC_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source", "consent"}
+SPEC_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source"}
+# Added by the voice lifecycle and by sign-in (the consent record); additive, so clients written against the spec
+# keep working.
+LIFECYCLE_FIELDS = {"status", "created_at"}
+CONSENT_FIELDS = {"consent"}
 
 
 def seed(wiring: FunctionWiring, *providers: CloneProvider) -> None:
@@ -37,8 +43,25 @@ def test_list_returns_spec_fields_oldest_first(wiring: FunctionWiring, lambda_co
     seed(wiring, "dashscope", "cosyvoice", "dashscope")
     items = body(list_handler(load_event("list_voices_all"), lambda_context))["items"]
     assert [item["voice_id"] for item in items] == ["voice-0", "voice-1", "voice-2"]
-    assert all(set(item) == SPEC_FIELDS for item in items)
+    assert all(set(item) == SPEC_FIELDS | LIFECYCLE_FIELDS | CONSENT_FIELDS for item in items)
     assert all(item["user_id"] is None and item["source"] == "clone" for item in items)
+    assert {(item["status"], item["created_at"]) for item in items} == {("ready", "2026-11-24T01:02:03Z")}
+
+
+def test_list_filter_by_status(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
+    # GIVEN one voice still deploying among ready ones
+    seed(wiring, "dashscope", "cosyvoice")
+    wiring.catalog().add_entry(NewVoice("cosyvoice", "voice-d", "Deploying", "model", status="deploying"), NOW)
+    # WHEN the listing asks for deploying voices only
+    response = list_handler(load_event("list_voices_deploying"), lambda_context)
+    # THEN only that one comes back
+    assert [item["voice_id"] for item in body(response)["items"]] == ["voice-d"]
+    event = load_event("list_voices_deploying")
+    event["queryStringParameters"] = {"status": "pending"}
+    event["multiValueQueryStringParameters"] = {"status": ["pending"]}
+    refused = list_handler(event, lambda_context)
+    assert refused["statusCode"] == 400
+    assert "deploying, ready, failed, gone" in body(refused)["detail"]
 
 
 def test_list_filter_by_provider(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
@@ -71,17 +94,6 @@ def test_preflight_is_answered_for_allowed_origin(lambda_context: FakeLambdaCont
     assert header(response, "access-control-allow-origin") == "http://localhost:5173"
 
 
-def test_delete_existing_then_missing(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
-    seed(wiring, "dashscope")
-    first = delete_handler(load_event("delete_voice_first"), lambda_context)
-    assert first["statusCode"] == 200
-    assert body(first) == {"deleted": True}
-    again = delete_handler(load_event("delete_voice_first"), lambda_context)
-    assert again["statusCode"] == 404
-    assert body(again) == {"detail": "No cloned voice has id 1."}
-    assert wiring.catalog().list_entries() == []
-
-
 def test_delete_missing_is_404(lambda_context: FakeLambdaContext) -> None:
     response = delete_handler(load_event("delete_voice_missing"), lambda_context)
     assert response["statusCode"] == 404
@@ -108,7 +120,7 @@ def test_corrupt_catalog_is_a_clear_500_and_left_untouched(
     path = tmp_path / "corrupt.sqlite3"
     path.write_bytes(b"\x00garbage" * 512)
     wiring.set(OPENTALKING_SQLITE_PATH=str(path))
-    for handler, event in ((list_handler, "list_voices_all"), (delete_handler, "delete_voice_first")):
+    for handler, event in ((list_handler, "list_voices_all"), (delete_handler, "delete_voice_catalog_only")):
         response = handler(load_event(event), lambda_context)
         assert response["statusCode"] == 500
         detail = body(response)["detail"]

@@ -1,4 +1,4 @@
-"""List, delete and clone as deployed: outside the VPC, reaching the catalog only by a Lambda invoke.
+"""List, get, delete, clone and the reconciler as deployed: outside the VPC, reaching the catalog only by invoke.
 
 The real boto3 Lambda client sends each call to a loopback stand-in of the Invoke API, which runs the catalog
 functions the template declares (one per caller, each with its caller's operations) over one SQLite file, the way
@@ -14,15 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from functions.catalog import app as catalog_app
 from functions.clone_voice import app as clone_app
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.delete_voice import app as delete_app
 from functions.delete_voice.app import lambda_handler as delete_handler
+from functions.get_voice import app as get_app
+from functions.get_voice.app import lambda_handler as get_handler
 from functions.list_voices import app as list_app
 from functions.list_voices.app import lambda_handler as list_handler
 from functions.preview.app import lambda_handler as preview_handler
+from functions.reconcile_voices import app as reconcile_app
 from tests.template.stack import Stack, load_template
 from testsupport.apigw import FakeLambdaContext, json_body, load_event
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
@@ -31,8 +35,8 @@ from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
 from voice_service.catalog_boundary.server import CatalogServer
-from voice_service.models import NewVoice
-from voice_service.settings import CatalogFunctionSettings, SettingsError
+from voice_service.models import NewVoice, Owner
+from voice_service.settings import CatalogFunctionSettings, ReconcileVoicesFunctionSettings, SettingsError
 
 STACK = Stack(load_template())
 NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
@@ -91,16 +95,55 @@ def delete_event(entry_id: int) -> dict[str, Any]:
     return event
 
 
+def clone_as_deployed(wiring: FunctionWiring, event_name: str, context: FakeLambdaContext) -> dict[str, Any]:
+    """A successful clone by the clone function configured as the template configures it (a fresh container)."""
+    as_caller(wiring, "CloneVoiceFunction")
+    cloned: dict[str, Any] = clone_handler(load_event(event_name), context)
+    assert cloned["statusCode"] == 200, cloned["body"]
+    return cloned
+
+
+def get_event(entry_id: int) -> dict[str, Any]:
+    event = load_event("get_voice_first")
+    event["path"] = f"/voices/{entry_id}"
+    event["pathParameters"] = {"entry_id": str(entry_id)}
+    return event
+
+
 def test_template_gives_each_caller_its_own_catalog_function_with_its_declared_operations() -> None:
     assert declared_catalog_functions() == {
         "CatalogForListFunction": frozenset({"list_entries"}),
+        "CatalogForGetFunction": frozenset({"get_entry", "set_status"}),
         "CatalogForDeleteFunction": frozenset({"get_entry", "delete_entry"}),
-        "CatalogForCloneFunction": frozenset({"add_entry", "count_entries", "take_request_slot"}),
+        "CatalogForCloneFunction": frozenset(
+            {
+                "record_intent",
+                "add_entry",
+                "drop_intent",
+                "get_idempotency_record",
+                "claim_idempotency_record",
+                "save_idempotency_record",
+                "delete_idempotency_record",
+                "count_entries",
+                "take_request_slot",
+            }
+        ),
         "CatalogForPreviewFunction": frozenset({"voice_owners", "take_request_slot"}),
+        "CatalogForReconcileFunction": frozenset(
+            {
+                "list_entries",
+                "list_intents",
+                "set_status",
+                "add_entry",
+                "drop_intent",
+                "purge_idempotency_records",
+                "assign_unowned",
+            }
+        ),
     }
 
 
-def test_clone_list_and_delete_go_through_their_catalog_functions(
+def test_clone_list_get_and_delete_go_through_their_catalog_functions(
     lambda_endpoint: LambdaEndpoint,
     wiring: FunctionWiring,
     fake: FakeDashScopeEnrollment,
@@ -108,30 +151,37 @@ def test_clone_list_and_delete_go_through_their_catalog_functions(
     lambda_context: FakeLambdaContext,
     tmp_path: Path,
 ) -> None:
-    # GIVEN the clone function configured as deployed
-    as_caller(wiring, "CloneVoiceFunction")
-    # WHEN it clones a voice
-    cloned = clone_handler(load_event("clone_dashscope_webm"), lambda_context)
-    assert cloned["statusCode"] == 200, cloned["body"]
+    # GIVEN the clone function configured as deployed, WHEN it clones a voice
+    cloned = clone_as_deployed(wiring, "clone_dashscope_webm", lambda_context)
     entry_id = json_body(cloned)["entry_id"]
-    # THEN the entry was written by its catalog function, not in the caller's own SQLite file
-    assert lambda_endpoint.invocations == ["CatalogForCloneFunction"]
+    voice_id = json_body(cloned)["voice_id"]
+    # THEN its intent and the entry completing it were written by its catalog function, not in its own SQLite file
+    assert lambda_endpoint.invocations == ["CatalogForCloneFunction", "CatalogForCloneFunction"]
     assert SqliteVoiceCatalog(tmp_path / "not-the-catalog" / "voices.sqlite3").list_entries() == []
+    assert SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3").list_intents() == []
 
-    # AND the list function sees it through its own catalog function
+    # AND the list function sees it through its own catalog function, the get function through its own
     as_caller(wiring, "ListVoicesFunction")
     listed = json_body(list_handler(load_event("list_voices_all"), lambda_context))["items"]
-    assert [item["id"] for item in listed] == [entry_id]
+    assert [(item["id"], item["status"]) for item in listed] == [(entry_id, "ready")]
+    as_caller(wiring, "GetVoiceFunction")
+    single = get_handler(get_event(entry_id), lambda_context)
+    assert single["statusCode"] == 200, single["body"]
+    assert (json_body(single)["id"], json_body(single)["voice_id"]) == (entry_id, voice_id)
 
-    # AND the delete function removes it through its own; a second delete is a 404 that crossed the boundary
+    # AND the delete function frees DashScope's slot, then removes the entry through its own catalog function; a
+    # second delete is a 404 that crossed the boundary
     as_caller(wiring, "DeleteVoiceFunction")
-    assert json_body(delete_handler(delete_event(entry_id), lambda_context)) == {"deleted": True}
+    deleted = delete_handler(delete_event(entry_id), lambda_context)
+    assert json_body(deleted) == {"deleted": True, "provider_voice": "deleted"}
+    assert voice_id in fake.deleted_voices and voice_id not in fake.voices
     again = delete_handler(delete_event(entry_id), lambda_context)
     assert again["statusCode"] == 404
     assert json_body(again) == {"detail": f"No cloned voice has id {entry_id}."}
-    # (a delete reads the entry first, to purge its cached previews; the second finds nothing and stops there)
-    assert lambda_endpoint.invocations[1:] == [
+    # (a delete reads the entry first; the second finds nothing and stops there)
+    assert lambda_endpoint.invocations[2:] == [
         "CatalogForListFunction",
+        "CatalogForGetFunction",
         "CatalogForDeleteFunction",
         "CatalogForDeleteFunction",
         "CatalogForDeleteFunction",
@@ -164,9 +214,15 @@ def test_signed_in_users_stay_in_their_own_catalog_across_the_boundary(
     cloned = clone_handler(signed_in(load_event("clone_dashscope_webm"), "alice"), lambda_context)
     assert cloned["statusCode"] == 200, cloned["body"]
     entry_id, voice_id = json_body(cloned)["entry_id"], json_body(cloned)["voice_id"]
-    assert lambda_endpoint.invocations == ["CatalogForCloneFunction"] * 3
+    # (her voice count and clone rate, the intent, the entry that completes it)
+    assert lambda_endpoint.invocations == ["CatalogForCloneFunction"] * 4
 
-    # THEN the entry is hers: bob lists nothing, cannot delete it (404) nor preview with it (404)
+    # THEN the entry is hers: bob lists nothing, cannot read, delete it (404) nor preview with it (404)
+    as_caller(wiring, "GetVoiceFunction")
+    assert get_handler(signed_in(get_event(entry_id), "bob"), lambda_context)["statusCode"] == 404
+    mine = get_handler(signed_in(get_event(entry_id), "alice"), lambda_context)
+    assert (mine["statusCode"], json_body(mine)["user_id"]) == (200, "alice")
+    assert lambda_endpoint.invocations[-1] == "CatalogForGetFunction"
     as_caller(wiring, "ListVoicesFunction")
     assert json_body(list_handler(signed_in(load_event("list_voices_all"), "bob"), lambda_context))["items"] == []
     (item,) = json_body(list_handler(signed_in(load_event("list_voices_all"), "alice"), lambda_context))["items"]
@@ -181,6 +237,77 @@ def test_signed_in_users_stay_in_their_own_catalog_across_the_boundary(
     as_caller(wiring, "DeleteVoiceFunction")
     assert delete_handler(signed_in(delete_event(entry_id), "bob"), lambda_context)["statusCode"] == 404
     assert delete_handler(signed_in(delete_event(entry_id), "alice"), lambda_context)["statusCode"] == 200
+
+
+def test_an_idempotency_key_holds_across_clone_containers_through_the_catalog_function(
+    lambda_endpoint: LambdaEndpoint,
+    wiring: FunctionWiring,
+    fake: FakeDashScopeEnrollment,
+    bucket: str,
+    lambda_context: FakeLambdaContext,
+    tmp_path: Path,
+) -> None:
+    # GIVEN the clone function configured as deployed, and a clone with an Idempotency-Key
+    first = clone_as_deployed(wiring, "clone_dashscope_idempotent", lambda_context)
+    enrollments = len(fake.created_voices)
+    # WHEN the same request arrives in a fresh container (as_caller rebuilds every function)
+    repeat = clone_as_deployed(wiring, "clone_dashscope_idempotent", lambda_context)
+    # THEN it gets the first answer from the record its catalog function keeps, and DashScope saw one clone
+    assert (repeat["statusCode"], json_body(repeat)) == (200, json_body(first))
+    assert len(fake.created_voices) == enrollments
+    assert set(lambda_endpoint.invocations) == {"CatalogForCloneFunction"}
+    assert len(SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3").list_entries()) == 1
+
+
+def test_the_reconciler_goes_through_its_catalog_function(
+    lambda_endpoint: LambdaEndpoint,
+    wiring: FunctionWiring,
+    fake: FakeDashScopeEnrollment,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # GIVEN a ready entry whose voice DashScope no longer has
+    catalog = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
+    entry = catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-vanished-voice-1", "Gone", "qwen3-tts-vc"), NOW)
+    # WHEN the scheduled function runs, configured as deployed
+    as_caller(wiring, "ReconcileVoicesFunction")
+    settings = ReconcileVoicesFunctionSettings.from_environment(wiring.values)
+    monkeypatch.setattr(reconcile_app, "SETTINGS", settings)
+    summary = reconcile_app.lambda_handler(load_event("reconcile_voices_schedule"), lambda_context)
+    # THEN it marked the entry gone through its own catalog function, and only through that one
+    assert summary["errors"] == [] and summary["marked_gone"] == 1
+    assert catalog.get_entry(entry.id).status == "gone"  # type: ignore[union-attr]
+    assert set(lambda_endpoint.invocations) == {"CatalogForReconcileFunction"}
+    catalog.close()
+
+
+def test_an_administrator_assigns_unowned_voices_through_the_reconcilers_catalog_function(
+    lambda_endpoint: LambdaEndpoint,
+    wiring: FunctionWiring,
+    lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # GIVEN two voices cloned before sign-in and one of the user's own with the same label
+    catalog = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
+    old = [catalog.add_entry(NewVoice("dashscope", f"qwen-tts-vc-old-{n}", "Old", f"m{n}"), NOW).id for n in (1, 2)]
+    catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-mine", "Old", "m1"), NOW, owner=Owner("alice-sub-0001"))
+    as_caller(wiring, "ReconcileVoicesFunction")
+    monkeypatch.setattr(reconcile_app, "SETTINGS", ReconcileVoicesFunctionSettings.from_environment(wiring.values))
+    # WHEN a malformed request is invoked, nothing is assigned and nothing is called
+    with pytest.raises(ValidationError):
+        reconcile_app.lambda_handler({"assign_unowned": {"user_id": " ", "entry_ids": [0]}}, lambda_context)
+    assert lambda_endpoint.invocations == []
+    # AND the administrator's request (the function invoked directly, never through the API) hands them over
+    result = reconcile_app.lambda_handler(load_event("reconcile_assign_unowned"), lambda_context)
+    # THEN both are the user's, the clashing label renamed, through the reconciler's catalog function only
+    assert result == {"assigned": old}
+    mine = catalog.list_entries(owner=Owner("alice-sub-0001"))
+    assert len(mine) == 3 and catalog.list_entries(owner=Owner("bob")) == []
+    assert sorted(entry.display_label[:4] for entry in mine) == ["Old", "Old", "Old-"]
+    assert set(lambda_endpoint.invocations) == {"CatalogForReconcileFunction"}
+    catalog.close()
 
 
 def test_a_caller_pointed_at_another_callers_catalog_function_is_refused(
@@ -226,7 +353,7 @@ def test_a_busy_sqlite_lock_in_the_catalog_function_is_a_503_for_the_caller(
 ) -> None:
     # GIVEN another writer holding the catalog's write lock longer than the catalog function's busy timeout
     holder = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
-    holder.list_entries()
+    holder.list_intents()  # creates the file (a listing of entries would not: no file is no voices)
     import sqlite3
 
     lock = sqlite3.connect(tmp_path / "efs" / "voices.sqlite3", isolation_level=None)
@@ -312,8 +439,10 @@ def test_an_unknown_operation_in_the_settings_stops_the_cold_start() -> None:
 def test_each_caller_declares_the_operations_its_catalog_function_serves() -> None:
     declared = {
         "ListVoicesFunction": list_app.CATALOG_OPERATIONS,
+        "GetVoiceFunction": get_app.CATALOG_OPERATIONS,
         "DeleteVoiceFunction": delete_app.CATALOG_OPERATIONS,
         "CloneVoiceFunction": clone_app.CATALOG_OPERATIONS,
+        "ReconcileVoicesFunction": reconcile_app.CATALOG_OPERATIONS,
     }
     served = declared_catalog_functions()
     assert {caller: served[catalog_function_of(caller)] for caller in declared} == declared

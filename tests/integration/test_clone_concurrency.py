@@ -1,8 +1,10 @@
-"""Several OS processes (as several Lambda containers would) clone with the same label through the real service:
-exactly one keeps the label, every other gets a distinct timestamp suffix, and nothing is lost."""
+"""Several OS processes (as several Lambda containers would) clone through the real service: with one label,
+exactly one keeps it, every other gets a distinct timestamp suffix, and nothing is lost; with one Idempotency-Key,
+the provider is called once."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 
 from testsupport.fakes.clone_support import audio_only_ffmpeg, make_sample
-from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.dashscope_enrollment_fake import SLOW, FakeDashScopeEnrollment
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
 WORKERS = 4
@@ -67,3 +69,49 @@ def test_concurrent_clones_with_one_label_never_share_it(fake: FakeDashScopeEnro
     assert stored.count(LABEL) == 1
     assert all(re.fullmatch(rf"{LABEL}-\d{{8}}-\d{{6}}-\d{{3}}", label) for label in stored if label != LABEL)
     assert fake.problems == [] and len(fake.created_voices) == WORKERS * CLONES_PER_WORKER
+
+
+def _idempotent_worker(environment: dict[str, str], start: Any, results: Any) -> None:
+    os.environ.update(environment)
+    from functions.clone_voice.app import lambda_handler
+    from testsupport.apigw import FakeLambdaContext, load_event
+
+    event = load_event("clone_dashscope_idempotent")
+    start.wait(timeout=60)
+    response = lambda_handler(event, FakeLambdaContext())
+    results.put((response["statusCode"], json.loads(response["body"])))
+
+
+def test_concurrent_clones_with_one_idempotency_key_call_the_provider_once(
+    fake: FakeDashScopeEnrollment, tmp_path: Path
+) -> None:
+    # GIVEN a provider slow enough that every worker arrives while the first clone is running
+    fake.failing_actions["create"] = SLOW
+    fake.slow_seconds = 2
+    environment = {
+        "OPENTALKING_SQLITE_PATH": str(tmp_path / "shared" / "voices.sqlite3"),
+        "OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS": "20",
+        "OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS": "10",
+        "DASHSCOPE_HTTP_BASE_URL": fake.base_url,
+        "DASHSCOPE_API_KEY": fake.api_key,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "OPENTALKING_FFMPEG_PATH": audio_only_ffmpeg(),
+    }
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(WORKERS), context.Queue()
+    processes = [context.Process(target=_idempotent_worker, args=(environment, start, results)) for _ in range(WORKERS)]
+    # WHEN several processes (Lambda containers) send the same request with the same Idempotency-Key at once
+    for process in processes:
+        process.start()
+    answers = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    # THEN DashScope was asked once; one worker cloned, the others were told it is in progress (or got its result)
+    assert fake.action_count("create") == 1 and len(fake.voices) == 1
+    succeeded = [body for status, body in answers if status == 200]
+    in_progress = [body for status, body in answers if status == 409]
+    assert len(succeeded) + len(in_progress) == WORKERS and succeeded
+    assert len({body["entry_id"] for body in succeeded}) == 1
+    assert all("still in progress" in body["detail"] for body in in_progress)
+    assert len(SqliteVoiceCatalog(Path(environment["OPENTALKING_SQLITE_PATH"])).list_entries()) == 1

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from scripts.assign_unowned import main as assign_unowned_command
 from scripts.local_issuer import SigningKey
+from scripts.reconcile import LOCAL_ENVIRONMENT
 from testsupport.fakes.clone_support import make_sample
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
@@ -69,8 +71,12 @@ def test_users_see_and_delete_only_their_own_voices_and_may_share_a_label(
     assert [(item["user_id"], item["voice_id"]) for item in alice_items] == [("alice", first.json()["voice_id"])]
     assert labels(client, bob) == ["My voice"]
 
-    # WHEN alice tries to delete bob's voice
+    # WHEN alice tries to read and to delete bob's voice
     bob_entry = second.json()["entry_id"]
+    unseen = client.get(f"/voices/{bob_entry}", headers=alice)
+    missing_detail = client.get("/voices/999999", headers=alice).json()["detail"]
+    assert (unseen.status_code, unseen.json()["detail"]) == (404, missing_detail.replace("999999", str(bob_entry)))
+    assert client.get(f"/voices/{bob_entry}", headers=bob).json()["user_id"] == "bob"
     refused = client.delete(f"/voices/{bob_entry}", headers=alice)
 
     # THEN it is "not found" (never "forbidden", which would confirm it exists), and bob still has it
@@ -97,6 +103,42 @@ def test_voices_from_before_sign_in_are_seen_by_the_admin_group_only(
     assert labels(client, as_user(key, "root", "admins")) == ["Old voice"]
     assert client.delete(f"/voices/{old.id}", headers=as_user(key, "alice")).status_code == 404
     assert client.delete(f"/voices/{old.id}", headers=as_user(key, "root", "admins")).status_code == 200
+
+
+def test_make_assign_unowned_hands_the_old_rows_to_one_user(
+    key: SigningKey, client: TestClient, wiring: FunctionWiring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a row cloned in the open mode, and the command pointed at the same catalog file
+    wiring.catalog().add_entry(NewVoice("dashscope", "v-old", "Old voice", QWEN_TARGET), datetime.now(UTC))
+    # (the command fills in `make run`'s environment; set here, it is undone after the test)
+    for name, value in {
+        **LOCAL_ENVIRONMENT,
+        "OPENTALKING_SQLITE_PATH": wiring.values["OPENTALKING_SQLITE_PATH"],
+    }.items():
+        monkeypatch.setenv(name, value)
+    # WHEN it is given no usable user, nothing changes; with alice's sub, the row becomes hers
+    assert assign_unowned_command(["--to", " "]) == 2
+    assert labels(client, as_user(key, "alice")) == []
+    assert assign_unowned_command(["--to", "alice"]) == 0
+    # THEN she lists it and the admin group no longer sees it as unowned
+    assert labels(client, as_user(key, "alice")) == ["Old voice"]
+    items = client.get("/voices", headers=as_user(key, "root", "admins")).json()["items"]
+    assert items == []
+
+
+def test_an_idempotency_key_is_per_user(
+    key: SigningKey, client: TestClient, fake: FakeDashScopeEnrollment, sample: bytes
+) -> None:
+    # GIVEN alice's clone under an Idempotency-Key
+    alice, bob = as_user(key, "alice"), as_user(key, "bob")
+    first = clone(client, {**alice, "Idempotency-Key": "same-key"}, sample, **CONSENT)
+    # WHEN bob sends the same key and form, and alice repeats hers
+    theirs = clone(client, {**bob, "Idempotency-Key": "same-key"}, sample, **CONSENT)
+    again = clone(client, {**alice, "Idempotency-Key": "same-key"}, sample, **CONSENT)
+    # THEN bob got a voice of his own, alice her first answer again, and DashScope saw two clones
+    assert first.status_code == theirs.status_code == again.status_code == 200, (first.text, theirs.text)
+    assert theirs.json()["entry_id"] != first.json()["entry_id"] and again.json() == first.json()
+    assert labels(client, bob) == ["My voice"] and len(fake.created_voices) == 2
 
 
 def test_consent_is_required_stored_returned_and_deleted_with_the_voice(

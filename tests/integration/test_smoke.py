@@ -90,7 +90,7 @@ def test_a_failed_delete_fails_the_run_and_names_the_voice_left_behind(
     local_api: str, wiring: FunctionWiring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN a catalog that cannot delete
-    def refuse(self: SqliteVoiceCatalog, entry_id: int) -> bool:
+    def refuse(self: SqliteVoiceCatalog, entry_id: int, **scope: object) -> bool:
         raise StorageError("The voice catalog could not be used: disk I/O error.")
 
     monkeypatch.setattr(SqliteVoiceCatalog, "delete_entry", refuse)

@@ -6,6 +6,7 @@ voice deletion, and S3 failures that degrade to synthesis without caching anythi
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ import pytest
 from functions.delete_voice.app import lambda_handler as delete_handler
 from testsupport.apigw import FakeLambdaContext, load_event
 from testsupport.fakes.clone_support import bucket_keys, s3_client
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.fakes.edge_fake import AUDIO_SECONDS, EdgeFake
 from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
 from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
@@ -163,7 +165,7 @@ def test_a_denied_or_missing_bucket_degrades_to_synthesis(
 
 
 def test_deleting_a_cloned_voice_purges_its_cached_previews(
-    cache_bucket: str, s3_endpoint: str, wiring: FunctionWiring
+    cache_bucket: str, s3_endpoint: str, wiring: FunctionWiring, fake: FakeDashScopeEnrollment
 ) -> None:
     # GIVEN a cloned voice (catalog entry 1) with previews cached under two models and texts, and another voice's
     voice = "cosyvoice-v2-mine-0123456789"
@@ -173,16 +175,19 @@ def test_deleting_a_cloned_voice_purges_its_cached_previews(
         store.put_audio(SpeechKey("cosyvoice", voice, model, text, 16000, "wav-pcm16"), b"RIFF")
     store.put_audio(SpeechKey("cosyvoice", "someone-else", "cosyvoice-v2", "hello", 16000, "wav-pcm16"), b"RIFF")
     assert len(bucket_keys(s3_endpoint, cache_bucket)) == 3
-    # WHEN the voice is deleted through its function
+    # WHEN the voice is deleted through its function (DashScope, the loopback fake, no longer has it)
     response = delete_handler(load_event("delete_voice_first"), FakeLambdaContext())
     # THEN it is gone from the catalog, and so are its previews; the other voice's stays
     assert response["statusCode"] == 200, response["body"]
+    assert json.loads(response["body"]) == {"deleted": True, "provider_voice": "already_gone"}
     assert wiring.catalog().list_entries() == []
     remaining = bucket_keys(s3_endpoint, cache_bucket)
     assert len(remaining) == 1 and remaining[0].startswith(voice_prefix("cosyvoice", "someone-else"))
 
 
-def test_a_purge_that_fails_keeps_the_voice(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+def test_a_purge_that_fails_keeps_the_voice(
+    monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, fake: FakeDashScopeEnrollment
+) -> None:
     # GIVEN a cloned voice and a cache that cannot be reached
     wiring.catalog().add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "Mine", "qwen3-tts-vc-realtime"), utc_now())
     _unreachable_cache(monkeypatch, wiring)

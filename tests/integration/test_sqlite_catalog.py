@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from voice_service.adapters import sqlite_catalog
 from voice_service.adapters.sqlite_catalog import SCHEMA_VERSION, SqliteVoiceCatalog
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import NewVoice
+from voice_service.models import ConsentRecord, IdempotencyRecord, NewVoice, Owner
 from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, 456000, tzinfo=UTC)
@@ -154,3 +155,132 @@ def test_lock_held_past_the_busy_timeout_is_a_busy_error_and_recovers(db_path: P
     # THEN nothing was written, and the next request succeeds
     assert catalog.list_entries() == []
     assert catalog.add_entry(voice(), NOW).display_label == "Alice"
+
+
+def test_a_version_1_catalog_file_is_upgraded_keeping_its_rows(db_path: Path) -> None:
+    # GIVEN a catalog file as version 1 wrote it (its schema, its timestamp format, a gap left by a delete)
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as raw:
+        raw.executescript(sqlite_catalog.MIGRATIONS[0])
+        raw.executemany(
+            "INSERT INTO voices (id, user_id, provider, voice_id, display_label, target_model, source, created_at)"
+            " VALUES (?, NULL, ?, ?, ?, ?, 'clone', ?)",
+            [
+                (
+                    1,
+                    "dashscope",
+                    "qwen-tts-vc-a-voice-1",
+                    "Alice",
+                    "qwen3-tts-vc-realtime-2026-01-15",
+                    "2026-01-02T03:04:05.678000Z",
+                ),
+                (3, "cosyvoice", "cosyvoice-v2-b-0003", "Bob", "cosyvoice-v2", "2026-02-03T04:05:06.000000Z"),
+            ],
+        )
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+    # WHEN the current adapter opens it
+    catalog = SqliteVoiceCatalog(db_path)
+    entries = catalog.list_entries()
+    # THEN every row is kept, as `ready` with its original creation time, and the id sequence goes on
+    assert [(e.id, e.voice_id, e.display_label, e.status) for e in entries] == [
+        (1, "qwen-tts-vc-a-voice-1", "Alice", "ready"),
+        (3, "cosyvoice-v2-b-0003", "Bob", "ready"),
+    ]
+    assert entries[0].created_at == datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    assert catalog.add_entry(voice(label="Carol", voice_id="v4"), NOW).id == 4
+    # AND the lifecycle's tables work on the upgraded file
+    intent = catalog.record_intent(
+        provider="cosyvoice", target_model="cosyvoice-v2", voice_name="ot1234567", display_label="Dan", now=NOW
+    )
+    assert catalog.list_intents() == [intent]
+    assert catalog.set_status(3, "gone") and catalog.list_entries(status="gone")[0].id == 3
+    # AND so do sign-in's (version 3): the upgraded rows are unowned, a user may take their label, an intent keeps
+    # its owner and consent, and the unowned rows can be handed to a user
+    consent = ConsentRecord("Eve", "I agree.", "eve", NOW)
+    assert {e.user_id for e in catalog.list_entries()} == {None}
+    mine = catalog.add_entry(voice(label="Alice", voice_id="v5"), NOW, owner=Owner("eve"), consent=consent)
+    assert (mine.display_label, catalog.get_entry(mine.id, owner=Owner("eve"))) == ("Alice", mine)
+    owned = catalog.record_intent(
+        provider="dashscope",
+        target_model="m",
+        voice_name="ot7654321",
+        display_label="F",
+        now=NOW,
+        owner=Owner("eve"),
+        consent=consent,
+    )
+    assert (owned.user_id, owned.consent) == ("eve", consent) and catalog.list_intents()[-1] == owned
+    assert catalog.assign_unowned("eve", NOW, [1]) == [1]
+    assert catalog.get_entry(1, owner=Owner("eve")).display_label.startswith("Alice-")  # type: ignore[union-attr]
+    catalog.close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    raw.close()
+
+
+def test_an_entry_replaces_its_intent_in_one_transaction(db_path: Path) -> None:
+    catalog = SqliteVoiceCatalog(db_path)
+    intent = catalog.record_intent(
+        provider="dashscope", target_model="m", voice_name="ot1234567", display_label="Alice", now=NOW
+    )
+    # Intents are invisible to the listing
+    assert catalog.list_entries() == []
+    entry = catalog.add_entry(voice(voice_id="qwen-tts-vc-ot1234567-voice-1"), NOW, intent_id=intent.id)
+    assert catalog.list_intents() == [] and catalog.get_entry(entry.id) == entry
+    assert catalog.get_entry(entry.id + 1) is None
+    # An intent dropped twice reports the second time that it was gone
+    other = catalog.record_intent(provider="dashscope", target_model="m", voice_name="x", display_label="B", now=NOW)
+    assert catalog.drop_intent(other.id) is True and catalog.drop_intent(other.id) is False
+
+
+def test_idempotency_records_are_claimed_once_until_stale(db_path: Path) -> None:
+    catalog = SqliteVoiceCatalog(db_path)
+    now_ms = 1_000_000_000
+    record = IdempotencyRecord("k", "INPROGRESS", now_ms // 1000 + 60, now_ms + 30_000, "hash", "")
+    # The first claim stores the record; a second one gets the live record back
+    assert catalog.claim_idempotency_record(record, now_ms) is None
+    assert catalog.claim_idempotency_record(replace(record, payload_hash="other"), now_ms) == record
+    # Once the in-progress deadline passed (a crashed request), a new claim takes over
+    later = now_ms + 31_000
+    assert catalog.claim_idempotency_record(replace(record, payload_hash="new"), later) is None
+    assert catalog.get_idempotency_record("k") == replace(record, payload_hash="new")
+    # Completed records are replaced, and purged after their retention
+    done = replace(record, status="COMPLETED", in_progress_expires_at=None, response_data='{"a": 1}')
+    catalog.save_idempotency_record(done)
+    assert catalog.get_idempotency_record("k") == done
+    assert catalog.purge_idempotency_records(now_ms) == 0
+    assert catalog.purge_idempotency_records(now_ms + 61_000) == 1
+    assert catalog.get_idempotency_record("k") is None
+
+
+def test_a_catalog_file_that_does_not_exist_yet_on_a_read_only_mount_lists_no_voices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a brand-new stack: no clone has created the file, and the list's catalog function mounts EFS read-only,
+    # where SQLite cannot create it (a fault hook plays the read-only mount: this suite runs as root)
+    path = tmp_path / "mnt" / "catalog" / "voices.sqlite3"
+    connect = sqlite3.connect
+
+    def read_only_mount(database: Path, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if not Path(database).exists():
+            raise sqlite3.OperationalError("unable to open database file")
+        return connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
+    catalog = SqliteVoiceCatalog(path)
+    # WHEN the listing and a single entry are read
+    # THEN there are no voices, not an error
+    assert catalog.list_entries() == []
+    assert catalog.list_entries("dashscope", "ready") == []
+    assert catalog.get_entry(1) is None
+    assert not path.exists()
+    # AND a write still fails loudly (only reads may take a missing file for an empty one)
+    with pytest.raises(StorageError, match="could not be used"):
+        catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW)
+    # AND once the file exists (a clone's catalog function created it), the same reads see it
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", connect)
+    SqliteVoiceCatalog(path).add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW)
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
+    assert [entry.voice_id for entry in catalog.list_entries()] == ["qwen-tts-vc-1"]
+    catalog.close()

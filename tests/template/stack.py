@@ -51,11 +51,23 @@ class FunctionSpec:
 
     @property
     def environment(self) -> dict[str, Any]:
+        """The function's variables, Globals merged in."""
         return dict(self.properties.get("Environment", {}).get("Variables", {}))
+
+    @property
+    def own_environment(self) -> dict[str, Any]:
+        """Only the variables the function's own resource sets."""
+        return dict(self.resource.get("Properties", {}).get("Environment", {}).get("Variables", {}))
 
     def _api_events(self) -> list[dict[str, Any]]:
         events = self.properties.get("Events", {})
         return [event["Properties"] for event in events.values() if event["Type"] == "Api"]
+
+    @property
+    def schedules(self) -> list[dict[str, Any]]:
+        """Properties of the function's `Schedule` events."""
+        events = self.properties.get("Events", {})
+        return [event["Properties"] for event in events.values() if event["Type"] == "Schedule"]
 
     @property
     def routes(self) -> set[Route]:

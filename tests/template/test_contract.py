@@ -24,10 +24,18 @@ STACK = Stack(load_template())
 FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
 CATALOG_OPERATIONS_VARIABLE = "OPENTALKING_CATALOG_OPERATIONS"
 CATALOG_FUNCTION_VARIABLE = "OPENTALKING_CATALOG_FUNCTION"
-# The functions API Gateway routes requests to; the authorizer (called by API Gateway before them) and the catalog
-# functions (reached only by invoke) are neither.
-API_FUNCTIONS = sorted(STACK.api_functions.values(), key=lambda function: function.logical_id)
+# The catalog functions, reached only by invoke; the functions behind the REST API (each has a FastAPI `app`; the
+# authorizer, which API Gateway calls before them, has no route); the ones that run on a schedule. The API and
+# scheduled functions are the catalog's callers.
 CATALOG_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE in function.environment]
+API_FUNCTIONS = [function for function in FUNCTIONS if function.routes]
+SCHEDULED_FUNCTIONS = [function for function in FUNCTIONS if function.schedules]
+CALLER_FUNCTIONS = API_FUNCTIONS + SCHEDULED_FUNCTIONS
+# The API's Lambda authorizers, which API Gateway calls before the API functions.
+AUTHORIZER_FUNCTIONS = [
+    STACK.functions[authorizer["FunctionArn"]["Fn::GetAtt"][0]]
+    for authorizer in STACK.api["Auth"]["Authorizers"].values()
+]
 # Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
 LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
 # Read by libraries, not by the project's settings models.
@@ -41,7 +49,17 @@ FFMPEG_VARIABLE = "OPENTALKING_FFMPEG_PATH"
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
 by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
+by_caller_function = pytest.mark.parametrize("function", CALLER_FUNCTIONS, ids=lambda function: function.logical_id)
 by_catalog_function = pytest.mark.parametrize("function", CATALOG_FUNCTIONS, ids=lambda function: function.logical_id)
+
+
+def test_every_function_is_behind_the_api_scheduled_an_authorizer_or_a_catalog_function() -> None:
+    groups = [
+        {f.logical_id for f in group}
+        for group in (API_FUNCTIONS, SCHEDULED_FUNCTIONS, AUTHORIZER_FUNCTIONS, CATALOG_FUNCTIONS)
+    ]
+    assert set().union(*groups) == {f.logical_id for f in FUNCTIONS}
+    assert sum(len(group) for group in groups) == len(FUNCTIONS)
 
 
 @by_api_function
@@ -53,10 +71,14 @@ def test_the_template_routes_exactly_what_the_functions_app_serves(function: Fun
     assert function.routes == app_routes(app), function.logical_id
 
 
-@by_api_function
-def test_every_route_has_a_preflight_to_the_same_function(function: FunctionSpec) -> None:
-    # The function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only)
-    assert function.preflight_paths == {route.path for route in function.routes}
+def test_every_route_path_has_one_preflight_to_a_function_serving_that_path() -> None:
+    # A function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only);
+    # all functions share one allow-list, so when two functions serve one path (GET and DELETE /voices/{entry_id}),
+    # either may answer its single OPTIONS method
+    for function in API_FUNCTIONS:
+        assert function.preflight_paths <= {route.path for route in function.routes}, function.logical_id
+    route_paths = {route.path for function in API_FUNCTIONS for route in function.routes}
+    assert {path for function in API_FUNCTIONS for path in function.preflight_paths} == route_paths
 
 
 def test_no_route_is_claimed_by_two_functions() -> None:
@@ -78,9 +100,19 @@ def test_every_variable_the_template_sets_is_read_by_the_function(function: Func
     # A renamed setting leaves its old name in the template, silently ignored: catch it here
     read = {name for names in variables_read_by(function.app_module) for name in names}
     stale = {
-        name for name in function.environment if not name.startswith(LIBRARY_VARIABLE_PREFIXES) and name not in read
+        name for name in function.own_environment if not name.startswith(LIBRARY_VARIABLE_PREFIXES) and name not in read
     }
     assert not stale, f"{function.logical_id} sets variables its code never reads: {sorted(stale)}"
+
+
+def test_every_global_variable_is_read_by_the_functions_that_serve_the_api() -> None:
+    # Globals reach the scheduled reconciler too, which has no HTTP app (and no CORS)
+    global_variables = STACK.template["Globals"]["Function"]["Environment"]["Variables"]
+    for function in API_FUNCTIONS:
+        read = {name for names in variables_read_by(function.app_module) for name in names}
+        own = {name for name in global_variables if not name.startswith(LIBRARY_VARIABLE_PREFIXES)}
+        stale = own - read
+        assert not stale, f"{function.logical_id} never reads these global variables: {sorted(stale)}"
 
 
 @by_function
@@ -129,7 +161,7 @@ def test_each_catalog_function_serves_what_its_one_caller_declared(function: Fun
     assert served and served <= set(OPERATIONS)
     callers = [
         caller
-        for caller in API_FUNCTIONS
+        for caller in CALLER_FUNCTIONS
         for statement in caller.statements_allowing("lambda:InvokeFunction")
         if statement["Resource"] == {"Fn::GetAtt": [function.logical_id, "Arn"]}
     ]
@@ -138,7 +170,7 @@ def test_each_catalog_function_serves_what_its_one_caller_declared(function: Fun
     assert served == composition_root(callers[0].app_module).CATALOG_OPERATIONS
 
 
-@by_api_function
+@by_caller_function
 def test_a_catalog_caller_may_invoke_its_own_catalog_function_and_nothing_else(function: FunctionSpec) -> None:
     invoke_statements = function.statements_allowing("lambda:InvokeFunction")
     if not hasattr(composition_root(function.app_module), "CATALOG_OPERATIONS"):
@@ -168,7 +200,7 @@ def test_timeouts_nest_so_a_typed_answer_arrives_before_anyone_gives_up(function
     # which ends inside the caller's own timeout: a busy catalog is a 503 with a sentence, never a Lambda timeout.
     busy = float(function.environment["OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"])
     assert busy < function.properties["Timeout"]
-    for caller in API_FUNCTIONS:
+    for caller in CALLER_FUNCTIONS:
         if caller.environment.get(CATALOG_FUNCTION_VARIABLE) == {"Ref": function.logical_id}:
             invoke_timeout = float(caller.environment["OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"])
             assert function.properties["Timeout"] < invoke_timeout < caller.properties["Timeout"], caller.logical_id
@@ -285,12 +317,33 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
 def test_each_function_declares_its_own_settings_model() -> None:
     # Guards the checks above: every function names a model, and the models differ where the functions do (the
     # catalog functions are one code deployed per caller, with one model)
-    models = {function.logical_id: declared_settings(function.app_module) for function in API_FUNCTIONS}
-    assert len(set(models.values())) == len(API_FUNCTIONS), models
+    models = {function.logical_id: declared_settings(function.app_module) for function in CALLER_FUNCTIONS}
+    assert len(set(models.values())) == len(CALLER_FUNCTIONS), models
     for logical_id, model in models.items():
         assert model.__name__ == f"{logical_id.removesuffix('Function')}FunctionSettings", logical_id
-        assert ("OPENTALKING_CORS_ALLOW_ORIGINS",) in dict(model.variables()), logical_id
+    # Every function behind the API reads the CORS allow-list; the scheduled reconciler answers no browser
+    for function in API_FUNCTIONS:
+        variables = dict(declared_settings(function.app_module).variables())
+        assert ("OPENTALKING_CORS_ALLOW_ORIGINS",) in variables, function.logical_id
     for function in CATALOG_FUNCTIONS:
         model = declared_settings(function.app_module)
         assert model.__name__ == "CatalogFunctionSettings", function.logical_id
         assert (CATALOG_OPERATIONS_VARIABLE,) in dict(model.variables()), function.logical_id
+
+
+def test_the_reconciler_runs_on_the_schedule_parameter_with_least_privilege() -> None:
+    # GIVEN the scheduled function
+    (function,) = SCHEDULED_FUNCTIONS
+    (schedule,) = function.schedules
+    # THEN it runs on the ReconcileSchedule parameter, hourly unless changed ...
+    assert schedule["Schedule"] == {"Ref": "ReconcileSchedule"}
+    assert STACK.parameter_defaults["ReconcileSchedule"] == "rate(1 hour)"
+    # ... outside the VPC (it asks the provider over the internet), and may invoke its own catalog function and read
+    # the provider secret: nothing else (its metrics are EMF log lines, no CloudWatch API call)
+    assert not function.in_vpc and not function.mount_paths
+    assert function.allowed_actions == {"lambda:InvokeFunction", "secretsmanager:GetSecretValue"}
+    assert function.environment[CATALOG_FUNCTION_VARIABLE] == {"Ref": "CatalogForReconcileFunction"}
+    assert not function.routes and not function.preflight_paths
+    # Its time budget leaves a margin below the function timeout
+    budget = float(function.environment["OPENTALKING_RECONCILE_TIME_BUDGET_SECONDS"])
+    assert budget + 30 <= function.properties["Timeout"]

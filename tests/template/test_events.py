@@ -20,6 +20,13 @@ ROUTES = {route for function in STACK.functions.values() for route in function.r
     Route(PREFLIGHT, path) for function in STACK.functions.values() for path in function.preflight_paths
 }
 
+# EventBridge events for scheduled functions (what a SAM `Schedule` event delivers).
+SCHEDULED_EVENT_FILES = sorted(
+    path
+    for path in EVENTS_DIR.glob("*.json")
+    if json.loads(path.read_text(encoding="utf-8")).get("detail-type") == "Scheduled Event"
+)
+
 by_event = pytest.mark.parametrize("path", EVENT_FILES, ids=lambda path: path.stem)
 
 
@@ -68,7 +75,16 @@ def test_every_route_has_an_event_for_sam_local_invoke() -> None:
     assert routes <= covered, sorted(str(route) for route in routes - covered)
 
 
-@by_event
+def test_every_scheduled_function_has_a_scheduled_event() -> None:
+    scheduled = [function for function in STACK.functions.values() if function.schedules]
+    assert scheduled and SCHEDULED_EVENT_FILES
+    for path in SCHEDULED_EVENT_FILES:
+        event = load(path)
+        assert event["source"] == "aws.events" and event["detail"] == {}
+        assert event["resources"] and event["resources"][0].startswith("arn:aws:events:")
+
+
+@pytest.mark.parametrize("path", EVENT_FILES + SCHEDULED_EVENT_FILES, ids=lambda path: path.stem)
 def test_every_event_is_replayed_by_a_handler_test(path: Path) -> None:
     # The handler tests assert status, headers, base64 flags and bodies for each event; this keeps none forgotten
     test_sources = [

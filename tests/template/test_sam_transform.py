@@ -188,6 +188,8 @@ NOT_BILLED_BY_THE_HOUR = {
     "AWS::EC2::Subnet",
     "AWS::EC2::SubnetRouteTableAssociation",
     "AWS::EC2::VPC",
+    # The reconciler's schedule: EventBridge charges nothing for scheduled rules; the runs are Lambda requests.
+    "AWS::Events::Rule",
     "AWS::EFS::AccessPoint",
     "AWS::EFS::FileSystem",
     "AWS::EFS::MountTarget",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from testsupport.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.provider_voices import InMemoryProviderVoices
 from voice_service.catalog_boundary.client import CatalogClient, InProcessInvoker, RemoteVoiceCatalog
 from voice_service.catalog_boundary.operations import (
     ADD_ENTRY,
@@ -26,9 +27,10 @@ from voice_service.errors import (
     VoiceNotFoundError,
     VoiceServiceError,
 )
-from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
-from voice_service.services.catalog import delete_voice, list_voices
+from voice_service.models import SHARED_CATALOG, ConsentRecord, IdempotencyRecord, NewVoice, Owner, VoiceEntry
+from voice_service.services.catalog import list_voices
 from voice_service.services.speech_cache import SpeechCache
+from voice_service.services.voice_lifecycle import delete_voice
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, 123_000, tzinfo=UTC)
 ALL = frozenset(OPERATIONS)
@@ -45,13 +47,13 @@ class FailingCatalog:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def list_entries(self, provider: object = None, owner: object = None) -> list[VoiceEntry]:
+    def list_entries(self, provider: object = None, status: object = None, **scope: object) -> list[VoiceEntry]:
         raise self.error
 
-    def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: object = None, **scope: object) -> VoiceEntry:
+    def add_entry(self, voice: NewVoice, now: datetime, **_: object) -> VoiceEntry:
         raise self.error
 
-    def delete_entry(self, entry_id: int, owner: object = None) -> bool:
+    def delete_entry(self, entry_id: int, **scope: object) -> bool:
         raise self.error
 
 
@@ -88,9 +90,9 @@ def test_the_callers_identity_crosses_with_every_scoped_call() -> None:
     # THEN each sees, gets and deletes only their own; labels are per user; the consent record comes back
     assert (mine.display_label, theirs.display_label) == ("Mine", "Mine")
     assert catalog.list_entries(owner=alice) == [mine] and mine.consent == consent
-    assert catalog.get_entry(theirs.id, alice) is None and catalog.delete_entry(theirs.id, alice) is False
+    assert catalog.get_entry(theirs.id, owner=alice) is None and catalog.delete_entry(theirs.id, owner=alice) is False
     assert [entry.id for entry in catalog.list_entries(owner=admin)] == [unowned.id]
-    assert catalog.get_entry(unowned.id, bob) is None and catalog.get_entry(unowned.id, admin) == unowned
+    assert catalog.get_entry(unowned.id, owner=bob) is None and catalog.get_entry(unowned.id, owner=admin) == unowned
     # AND the quota reads and writes cross too: the voice limit, the count, the rate slots, the voice's owners
     with pytest.raises(QuotaExceededError, match="Voice limit reached"):
         catalog.add_entry(NewVoice("dashscope", "vc-c", "Two", "m"), NOW, owner=bob, max_voices=1)
@@ -99,13 +101,70 @@ def test_the_callers_identity_crosses_with_every_scoped_call() -> None:
     assert catalog.voice_owners("dashscope", "vc-a") == ["alice"]
     assert catalog.voice_owners("dashscope", "qwen-tts-vc-0") == [None]
     assert catalog.voice_owners("cosyvoice", "vc-a") == []
-    assert catalog.delete_entry(theirs.id, bob) is True
+    assert catalog.delete_entry(theirs.id, owner=bob) is True
+    # AND a status change, an intent (with its owner and consent) and an unowned row's assignment cross scoped
+    assert catalog.set_status(mine.id, "gone", owner=bob) is False
+    assert catalog.set_status(mine.id, "gone", owner=alice) is True
+    intent = catalog.record_intent(
+        provider="dashscope",
+        target_model="m",
+        voice_name="ot1",
+        display_label="X",
+        now=NOW,
+        owner=alice,
+        consent=consent,
+    )
+    assert (intent.user_id, intent.consent) == ("alice", consent) and catalog.list_intents() == [intent]
+    assert catalog.drop_intent(intent.id, owner=bob) is False and catalog.drop_intent(intent.id, owner=alice) is True
+    assert catalog.assign_unowned("bob", NOW) == [unowned.id]
+    assert catalog.get_entry(unowned.id, owner=bob) == unowned._replace(user_id="bob")
+
+
+def test_the_lifecycle_operations_survive_the_round_trip_unchanged() -> None:
+    # GIVEN a catalog behind the boundary
+    backing = InMemoryVoiceCatalog()
+    catalog = remote(backing)
+    # WHEN a clone intent is recorded and listed, then completed by its entry in one call
+    intent = catalog.record_intent(
+        provider="cosyvoice", target_model="cosyvoice-v2", voice_name="ot1234567", display_label="Bob", now=NOW
+    )
+    assert catalog.list_intents() == backing.list_intents() == [intent]
+    entry = catalog.add_entry(
+        NewVoice("cosyvoice", "cosyvoice-v2-ot1234567-x", "Bob", "cosyvoice-v2", "deploying"), NOW, intent_id=intent.id
+    )
+    # THEN the intent is gone, the entry carries its status, and the status filter and update cross too
+    assert catalog.list_intents() == [] and entry.status == "deploying"
+    assert catalog.list_entries(status="deploying") == [entry]
+    assert catalog.set_status(entry.id, "ready") is True and catalog.set_status(99, "ready") is False
+    assert catalog.list_entries(status="deploying") == [] and catalog.get_entry(entry.id).status == "ready"  # type: ignore[union-attr]
+    other = catalog.record_intent(
+        provider="dashscope", target_model="qwen3-tts-vc", voice_name="ot7654321", display_label="A", now=NOW
+    )
+    assert catalog.drop_intent(other.id) is True and catalog.drop_intent(other.id) is False
+
+
+def test_idempotency_records_survive_the_round_trip_and_a_claim_is_refused_while_one_is_live() -> None:
+    backing = InMemoryVoiceCatalog()
+    catalog = remote(backing)
+    record = IdempotencyRecord("key-1", "INPROGRESS", 2_000, 1_500_000, "hash", "")
+    # The first claim stores the record; a second, while it is live, gets the blocking record back
+    assert catalog.claim_idempotency_record(record, now_ms=1_000_000) is None
+    assert catalog.claim_idempotency_record(record, now_ms=1_000_000) == record
+    assert catalog.get_idempotency_record("key-1") == backing.records["key-1"] == record
+    done = IdempotencyRecord("key-1", "COMPLETED", 2_000, None, "hash", '{"entry_id": 1}')
+    catalog.save_idempotency_record(done)
+    assert catalog.get_idempotency_record("key-1") == done
+    catalog.delete_idempotency_record("key-1")
+    assert catalog.get_idempotency_record("key-1") is None
+    catalog.save_idempotency_record(done)
+    assert catalog.purge_idempotency_records(now_ms=3_000_000) == 1 and backing.records == {}
 
 
 def test_the_domain_services_raise_their_own_errors_through_it() -> None:
     catalog = remote(InMemoryVoiceCatalog())
     with pytest.raises(VoiceNotFoundError, match="No cloned voice has id 7"):
-        delete_voice(catalog, "7", SpeechCache(None))
+        providers = {"cosyvoice": InMemoryProviderVoices("cosyvoice"), "dashscope": InMemoryProviderVoices("dashscope")}
+        delete_voice(catalog, providers, "7", SpeechCache(None))
     with pytest.raises(InvalidRequestError):
         list_voices(catalog, "edge")
 

@@ -11,16 +11,21 @@ from typing import Any
 import pytest
 
 from testsupport.fakes.catalog import InMemoryVoiceCatalog
+from voice_service.adapters.enrollment.customization import STATUS_BY_PROVIDER_STATE
 from voice_service.errors import (
+    ConsentRequiredError,
     InvalidRequestError,
     PayloadTooLargeError,
     ProviderNotConfiguredError,
+    QuotaExceededError,
     StorageError,
     UploadNotFoundError,
     UpstreamError,
+    VoiceQuotaExceededError,
 )
-from voice_service.models import NewVoice, VoiceEntry
+from voice_service.models import NewVoice, Owner, VoiceEntry, VoiceStatus
 from voice_service.services.cloning import CloneForm, CloningService, ConvertedSample
+from voice_service.services.quotas import CloneQuota
 from voice_service.services.uploads import MAX_SAMPLE_BYTES, UploadTicket
 
 NOW = datetime(2026, 11, 24, 2, 3, 4, 567000, tzinfo=UTC)
@@ -87,6 +92,7 @@ class FakeQwen:
     error: Exception | None = None
     configured: bool = True
     calls: list[dict[str, object]] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
     def ensure_configured(self) -> None:
         if not self.configured:
@@ -98,6 +104,10 @@ class FakeQwen:
             raise self.error
         return f"qwen-tts-vc-{preferred_name}-{len(self.calls)}"
 
+    def delete_voice(self, voice_id: str) -> bool:
+        self.deleted.append(voice_id)
+        return True
+
 
 @dataclass
 class FakeCosyVoice:
@@ -106,6 +116,8 @@ class FakeCosyVoice:
     status_error: Exception | None = None
     calls: list[dict[str, object]] = field(default_factory=list)
     status_queries: int = 0
+    deleted: list[str] = field(default_factory=list)
+    delete_error: Exception | None = None
 
     def ensure_configured(self) -> None:
         pass
@@ -116,11 +128,18 @@ class FakeCosyVoice:
             raise self.error
         return f"{target_model}-{prefix}-1"
 
-    def voice_status(self, voice_id: str) -> str:
+    def voice_status(self, voice_id: str) -> VoiceStatus:
         self.status_queries += 1
         if self.status_error:
             raise self.status_error
-        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        state = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return STATUS_BY_PROVIDER_STATE[state]
+
+    def delete_voice(self, voice_id: str) -> bool:
+        if self.delete_error:
+            raise self.delete_error
+        self.deleted.append(voice_id)
+        return True
 
 
 @dataclass
@@ -324,11 +343,98 @@ def test_cosyvoice_status_failure_keeps_the_clone_and_the_sample(service: Clonin
 
 def test_cosyvoice_voice_that_fails_to_deploy_is_502_with_no_entry_and_no_sample(service: CloningService) -> None:
     assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.samples, FakeBucket)
+    assert isinstance(service.catalog, InMemoryVoiceCatalog)
     service.cosyvoice.statuses = ["DEPLOYING", "UNDEPLOYED"]
-    with pytest.raises(UpstreamError, match="UNDEPLOYED"):
-        service.clone(cosyvoice_form(), GOOD_AUDIO)
+    with pytest.raises(UpstreamError, match="could not be built") as raised:
+        service.clone(cosyvoice_form(prefix="bob"), GOOD_AUDIO)
     assert service.samples.objects == {}
     assert service.catalog.list_entries() == []
+    # The failed voice would hold a slot: it is deleted, and with it the intent
+    assert service.cosyvoice.deleted == ["cosyvoice-v2-bob-1"]
+    assert service.catalog.list_intents() == [] and not raised.value.outcome_unknown
+
+
+def test_failed_voice_that_cannot_be_deleted_keeps_its_intent_for_the_reconciler(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.cosyvoice.statuses = ["UNDEPLOYED"]
+    service.cosyvoice.delete_error = UpstreamError("cosyvoice", "the request timed out.", outcome_unknown=True)
+    with pytest.raises(UpstreamError):
+        service.clone(cosyvoice_form(prefix="bob"), GOOD_AUDIO)
+    (intent,) = service.catalog.list_intents()
+    assert (intent.provider, intent.voice_name) == ("cosyvoice", "bob")
+
+
+def test_a_clone_records_its_intent_before_the_provider_call_and_removes_it_with_the_entry(
+    service: CloningService,
+) -> None:
+    # GIVEN a provider that looks at the catalog when it is called
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    catalog = service.catalog
+    seen: list[object] = []
+    original = service.qwen.create_voice
+
+    def create_voice(**kwargs: object) -> str:
+        seen.extend(catalog.list_intents())
+        return original(**kwargs)  # type: ignore[arg-type]
+
+    service.qwen.create_voice = create_voice  # type: ignore[method-assign]
+    # WHEN a clone runs
+    result = service.clone(dashscope_form(preferred_name="alice"), GOOD_AUDIO)
+    # THEN the intent existed during the call (invisible to the listing) and is gone with the entry written
+    assert [(i.voice_name, i.display_label) for i in seen] == [("alice", "My voice")]  # type: ignore[attr-defined]
+    assert catalog.list_intents() == [] and result.entry.status == "ready"
+
+
+def test_definite_provider_failure_removes_the_intent_but_a_timeout_keeps_it(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.qwen.error = UpstreamError("dashscope", "InvalidParameter (HTTP 400): bad audio.")
+    with pytest.raises(UpstreamError):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert service.catalog.list_intents() == []
+    # A timeout: the provider may have created the voice, so the reconciler must look
+    service.qwen.error = UpstreamError("dashscope", "the request timed out.", outcome_unknown=True)
+    with pytest.raises(UpstreamError):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert len(service.catalog.list_intents()) == 1
+
+
+def test_quota_refusal_removes_the_intent(service: CloningService) -> None:
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.qwen.error = VoiceQuotaExceededError("dashscope", "Voice limit exceeded")
+    with pytest.raises(VoiceQuotaExceededError, match="delete cloned voices"):
+        service.clone(dashscope_form(), GOOD_AUDIO)
+    assert service.catalog.list_intents() == [] and service.catalog.list_entries() == []
+
+
+def test_a_signed_in_clone_without_consent_or_over_the_voice_limit_records_no_intent(service: CloningService) -> None:
+    # GIVEN the users mode's rules: consent required, one voice per user, and alice's voice still deploying
+    assert isinstance(service.catalog, InMemoryVoiceCatalog)
+    alice = Owner("alice")
+    service.consent_required, service.usage = True, service.catalog
+    service.quota = CloneQuota(max_voices=1, clones_per_minute=0)
+    service.catalog.add_entry(
+        NewVoice("cosyvoice", "cosyvoice-v2-a-1", "A", "cosyvoice-v2", "deploying"), NOW, owner=alice
+    )
+    # WHEN she clones without consent, then with consent
+    with pytest.raises(ConsentRequiredError):
+        service.clone(dashscope_form(), GOOD_AUDIO, alice)
+    with pytest.raises(QuotaExceededError, match="Voice limit reached"):
+        service.clone(dashscope_form(consent_speaker="Alice", consent_affirmed="true"), GOOD_AUDIO, alice)
+    # THEN the deploying voice counted, and neither refusal reached the provider or left an intent
+    assert service.catalog.list_intents() == [] and len(service.catalog.list_entries()) == 1
+    assert isinstance(service.qwen, FakeQwen) and service.qwen.calls == []
+
+
+def test_an_interrupted_signed_in_clone_leaves_an_intent_with_its_owner_and_consent(service: CloningService) -> None:
+    # GIVEN a provider call whose outcome is unknown (a timeout)
+    assert isinstance(service.qwen, FakeQwen) and isinstance(service.catalog, InMemoryVoiceCatalog)
+    service.qwen.error = UpstreamError("dashscope", "the request timed out.", outcome_unknown=True)
+    # WHEN alice's clone, with consent, is interrupted there
+    with pytest.raises(UpstreamError):
+        service.clone(dashscope_form(consent_speaker="Alice", consent_affirmed="true"), GOOD_AUDIO, Owner("alice"))
+    # THEN the intent the reconciler will resolve names her and carries her consent
+    (intent,) = service.catalog.list_intents()
+    assert intent.user_id == "alice" and intent.consent is not None and intent.consent.speaker == "Alice"
 
 
 def test_upload_is_read_validated_and_deleted(service: CloningService) -> None:
@@ -358,18 +464,34 @@ def test_invalid_upload_is_refused_and_still_deleted(service: CloningService, co
     assert nothing_happened(service)
 
 
-def test_catalog_failure_after_the_provider_created_the_voice_logs_its_id(
+class BrokenCatalog(InMemoryVoiceCatalog):
+    def add_entry(self, voice: NewVoice, now: datetime, *args: object, **kwargs: object) -> VoiceEntry:
+        raise StorageError("The voice catalog could not be used: disk I/O error.")
+
+
+def test_catalog_failure_after_the_provider_created_the_voice_deletes_it_there(
     service: CloningService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class BrokenCatalog(InMemoryVoiceCatalog):
-        def add_entry(self, voice: NewVoice, now: datetime, *args: object, **kwargs: object) -> VoiceEntry:
-            raise StorageError("The voice catalog could not be used: disk I/O error.")
-
-    service.catalog = BrokenCatalog()
+    # GIVEN a catalog that fails the entry's write
+    assert isinstance(service.qwen, FakeQwen)
+    service.catalog = catalog = BrokenCatalog()
+    # WHEN a clone reaches it
     with caplog.at_level(logging.ERROR), pytest.raises(StorageError):
         service.clone(dashscope_form(preferred_name="orphan"), GOOD_AUDIO)
+    # THEN the voice id is logged, the provider's voice deleted, and no intent is left to resolve
     errors = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert any(getattr(record, "voice_id", None) == "qwen-tts-vc-orphan-1" for record in errors)
+    assert service.qwen.deleted == ["qwen-tts-vc-orphan-1"]
+    assert catalog.list_intents() == []
+
+
+def test_catalog_failure_and_failed_undo_leave_the_intent_for_the_reconciler(service: CloningService) -> None:
+    assert isinstance(service.cosyvoice, FakeCosyVoice)
+    service.catalog = catalog = BrokenCatalog()
+    service.cosyvoice.delete_error = UpstreamError("cosyvoice", "the service could not be reached.")
+    with pytest.raises(StorageError):
+        service.clone(cosyvoice_form(prefix="orphan"), GOOD_AUDIO)
+    assert [intent.voice_name for intent in catalog.list_intents()] == ["orphan"]
 
 
 def test_missing_key_does_not_consume_the_upload(service: CloningService) -> None:
@@ -395,10 +517,15 @@ def test_the_catalog_write_waits_only_for_what_is_left_of_the_27_s(
 
     class RecordingCatalog(InMemoryVoiceCatalog):
         def add_entry(
-            self, voice: NewVoice, now: datetime, wait_seconds: float | None = None, **ownership: Any
+            self,
+            voice: NewVoice,
+            now: datetime,
+            intent_id: int | None = None,
+            wait_seconds: float | None = None,
+            **ownership: Any,
         ) -> VoiceEntry:
             waits.append(wait_seconds)
-            return super().add_entry(voice, now, **ownership)
+            return super().add_entry(voice, now, intent_id, **ownership)
 
     service.qwen, service.catalog = SlowQwen(), RecordingCatalog()
     # WHEN a clone runs

@@ -29,7 +29,8 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
             "我的复刻音色",
             "cosyvoice-v2",
             "clone",
-            datetime(2026, 1, 2, tzinfo=UTC),
+            datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
+            "deploying",
         ),
     ]
     payload = json.loads(VoiceList.json_from_entries(entries))
@@ -46,8 +47,14 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
         "display_label": "Alice's Voice",
         "target_model": "qwen3-tts-vc-realtime",
         "source": "clone",
+        "status": "ready",
+        "created_at": "2026-01-01T00:00:00Z",
         "consent": None,
     }
+    assert (payload["items"][1]["status"], payload["items"][1]["created_at"]) == (
+        "deploying",
+        "2026-01-02T03:04:05.678000Z",
+    )
 
 
 def test_the_preview_openapi_limits_are_the_enforced_ones() -> None:

@@ -18,9 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
+from voice_service.models import (
+    SHARED_CATALOG,
+    CloneIntent,
+    ConsentRecord,
+    IdempotencyRecord,
+    NewVoice,
+    Owner,
+    VoiceEntry,
+    VoiceStatus,
+)
 from voice_service.providers import CloneProvider
-from voice_service.services.catalog import deduplicated_label
+from voice_service.services.catalog import deduplicated_label, idempotency_record_is_stale
 from voice_service.services.quotas import voice_limit_reached
 from voice_service.settings import CatalogSettings
 
@@ -39,8 +48,35 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX IF NOT EXISTS voices_unique_label ON voices (provider, target_model, display_label);
     """,
-    # Per-user catalogs: labels are unique per owner (unowned rows count as one owner), and listing by owner is
-    # an index lookup.
+    # Version 2: the voice lifecycle. Rows of version 1 were written after the provider answered and predate
+    # statuses: they become `ready` (the reconciler marks any the provider no longer has as `gone`).
+    """
+    ALTER TABLE voices ADD COLUMN status TEXT NOT NULL DEFAULT 'ready'
+        CHECK (status IN ('deploying', 'ready', 'failed', 'gone'));
+    CREATE INDEX IF NOT EXISTS voices_by_status ON voices (status);
+    -- A clone recorded before the provider is called; removed when its entry is written or the call definitely
+    -- failed. Whatever remains after a crash is resolved by the reconciler. Never shown by GET /voices.
+    CREATE TABLE IF NOT EXISTS clone_intents (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        provider      TEXT NOT NULL CHECK (provider IN ('cosyvoice', 'dashscope')),
+        target_model  TEXT NOT NULL,
+        voice_name    TEXT NOT NULL,                      -- the prefix / preferred_name sent to the provider
+        display_label TEXT NOT NULL,
+        created_at    TEXT NOT NULL                       -- ISO 8601, UTC
+    );
+    -- Idempotency-Key records of POST /voices/clone (Powertools' record layout).
+    CREATE TABLE IF NOT EXISTS idempotency_records (
+        key                    TEXT PRIMARY KEY,
+        status                 TEXT NOT NULL,
+        expires_at             INTEGER NOT NULL,          -- Unix seconds
+        in_progress_expires_at INTEGER,                   -- Unix milliseconds
+        payload_hash           TEXT NOT NULL,
+        response_data          TEXT NOT NULL
+    );
+    """,
+    # Version 3: per-user catalogs. Labels are unique per owner (unowned rows count as one owner), listing by owner
+    # is an index lookup, an entry and an intent carry the speaker's consent, an intent its owner (so the entry the
+    # reconciler completes keeps it), and request_log counts each user's requests for the rate quotas.
     """
     DROP INDEX IF EXISTS voices_unique_label;
     CREATE UNIQUE INDEX voices_unique_label ON voices (ifnull(user_id, ''), provider, target_model, display_label);
@@ -49,6 +85,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE voices ADD COLUMN consent_affirmation TEXT;
     ALTER TABLE voices ADD COLUMN consent_recorded_by TEXT;
     ALTER TABLE voices ADD COLUMN consent_recorded_at TEXT;
+    ALTER TABLE clone_intents ADD COLUMN user_id TEXT;
+    ALTER TABLE clone_intents ADD COLUMN consent_speaker TEXT;
+    ALTER TABLE clone_intents ADD COLUMN consent_affirmation TEXT;
+    ALTER TABLE clone_intents ADD COLUMN consent_recorded_by TEXT;
+    ALTER TABLE clone_intents ADD COLUMN consent_recorded_at TEXT;
     CREATE TABLE request_log (
         user_id TEXT NOT NULL,
         action  TEXT NOT NULL,
@@ -60,9 +101,11 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 BUSY_MESSAGE = "The voice catalog is busy with other writers; retry in a moment."
-_CONSENT_COLUMNS = ("consent_speaker", "consent_affirmation", "consent_recorded_by", "consent_recorded_at")
+_CONSENT_COLUMNS = "consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at"
 # The row order `_entry_from_row` reads: the entry's plain fields, then its consent record's.
-_COLUMNS = ", ".join((*VoiceEntry._fields[:-1], *_CONSENT_COLUMNS))
+_COLUMNS = ", ".join((*VoiceEntry._fields[:-1], _CONSENT_COLUMNS))
+_INTENT_COLUMNS = f"id, provider, target_model, voice_name, display_label, created_at, user_id, {_CONSENT_COLUMNS}"
+_RECORD_COLUMNS = "key, status, expires_at, in_progress_expires_at, payload_hash, response_data"
 # A same-millisecond burst of identical labels needs at most this many distinct stamps.
 _MAX_LABEL_ATTEMPTS = 1000
 
@@ -87,21 +130,52 @@ class SqliteVoiceCatalog:
     def path(self) -> Path:
         return self._path
 
-    def list_entries(self, provider: CloneProvider | None = None, owner: Owner = SHARED_CATALOG) -> list[VoiceEntry]:
+    def list_entries(
+        self,
+        provider: CloneProvider | None = None,
+        status: VoiceStatus | None = None,
+        *,
+        owner: Owner = SHARED_CATALOG,
+    ) -> list[VoiceEntry]:
         where, parameters = _owned_by(owner)
-        if provider is not None:
-            where.append("provider = ?")
-            parameters.append(provider)
+        for column, value in (("provider", provider), ("status", status)):
+            if value:
+                where.append(f"{column} = ?")
+                parameters.append(value)
         query = f"SELECT {_COLUMNS} FROM voices {_where(where)} ORDER BY id"
         # One SELECT is atomic on its own (autocommit), so no BEGIN/COMMIT round trips on the hot read path.
-        with self._transaction(None) as connection:
-            rows = connection.execute(query, parameters).fetchall()
+        try:
+            with self._transaction(None) as connection:
+                rows = connection.execute(query, parameters).fetchall()
+        except StorageError as error:
+            self._reraise_unless_the_file_is_missing(error)
+            return []
         return [_entry_from_row(row) for row in rows]
+
+    def get_entry(self, entry_id: int, *, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
+        where, parameters = _owned_by(owner)
+        query = f"SELECT {_COLUMNS} FROM voices {_where(['id = ?', *where])}"
+        try:
+            with self._transaction(None) as connection:
+                row = connection.execute(query, (entry_id, *parameters)).fetchone()
+        except StorageError as error:
+            self._reraise_unless_the_file_is_missing(error)
+            return None
+        return _entry_from_row(row) if row is not None else None
+
+    def set_status(self, entry_id: int, status: VoiceStatus, *, owner: Owner = SHARED_CATALOG) -> bool:
+        where, parameters = _owned_by(owner)
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute(
+                f"UPDATE voices SET status = ? {_where(['id = ?', *where])}", (status, entry_id, *parameters)
+            )
+            return cursor.rowcount > 0
 
     def add_entry(
         self,
         voice: NewVoice,
         now: datetime,
+        intent_id: int | None = None,
         wait_seconds: float | None = None,
         *,
         owner: Owner = SHARED_CATALOG,
@@ -112,6 +186,7 @@ class SqliteVoiceCatalog:
         # BEGIN IMMEDIATE takes the write lock before the count: concurrent clones by one user cannot both pass it.
         with self._transaction("BEGIN IMMEDIATE", wait_seconds) as connection:
             if max_voices is not None:
+                # Every status counts, `deploying` included: each row holds a voice at the provider.
                 (count,) = connection.execute(
                     "SELECT count(*) FROM voices WHERE user_id IS ?", (owner.user_id,)
                 ).fetchone()
@@ -125,9 +200,9 @@ class SqliteVoiceCatalog:
                 label = deduplicated_label(voice.display_label, now, attempt)
                 attempt += 1
             cursor = connection.execute(
-                "INSERT INTO voices (user_id, provider, voice_id, display_label, target_model, source, created_at,"
-                " consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, 'clone', ?, ?, ?, ?, ?)",
+                "INSERT INTO voices"
+                " (user_id, provider, voice_id, display_label, target_model, source, created_at, status,"
+                f" {_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'clone', ?, ?, ?, ?, ?, ?)",
                 (
                     owner.user_id,
                     voice.provider,
@@ -135,10 +210,14 @@ class SqliteVoiceCatalog:
                     label,
                     voice.target_model,
                     created_at,
+                    voice.status,
                     *_consent_columns(consent),
                 ),
             )
             entry_id = cursor.lastrowid
+            if intent_id is not None:
+                # Same transaction: the entry and the end of its intent are one fact, even across a crash.
+                connection.execute("DELETE FROM clone_intents WHERE id = ?", (intent_id,))
         assert entry_id is not None
         return VoiceEntry(
             id=entry_id,
@@ -149,17 +228,11 @@ class SqliteVoiceCatalog:
             target_model=voice.target_model,
             source="clone",
             created_at=_parse_timestamp(created_at),
+            status=voice.status,
             consent=consent,
         )
 
-    def get_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
-        where, parameters = _owned_by(owner)
-        query = f"SELECT {_COLUMNS} FROM voices {_where(['id = ?', *where])}"
-        with self._transaction(None) as connection:
-            row = connection.execute(query, (entry_id, *parameters)).fetchone()
-        return None if row is None else _entry_from_row(row)
-
-    def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
+    def delete_entry(self, entry_id: int, *, owner: Owner = SHARED_CATALOG) -> bool:
         where, parameters = _owned_by(owner)
         with self._transaction("BEGIN IMMEDIATE") as connection:
             # Someone else's entry is not there for this owner: False, so the caller answers 404, never 403.
@@ -196,6 +269,125 @@ class SqliteVoiceCatalog:
             )
         return True
 
+    def record_intent(
+        self,
+        *,
+        provider: CloneProvider,
+        target_model: str,
+        voice_name: str,
+        display_label: str,
+        now: datetime,
+        owner: Owner = SHARED_CATALOG,
+        consent: ConsentRecord | None = None,
+    ) -> CloneIntent:
+        created_at = _format_timestamp(now)
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute(
+                "INSERT INTO clone_intents (provider, target_model, voice_name, display_label, created_at, user_id,"
+                f" {_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    provider,
+                    target_model,
+                    voice_name,
+                    display_label,
+                    created_at,
+                    owner.user_id,
+                    *_consent_columns(consent),
+                ),
+            )
+            intent_id = cursor.lastrowid
+        assert intent_id is not None
+        return CloneIntent(
+            intent_id,
+            provider,
+            target_model,
+            voice_name,
+            display_label,
+            _parse_timestamp(created_at),
+            owner.user_id,
+            consent,
+        )
+
+    def drop_intent(self, intent_id: int, *, owner: Owner = SHARED_CATALOG) -> bool:
+        where, parameters = _owned_by(owner)
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            query = f"DELETE FROM clone_intents {_where(['id = ?', *where])}"
+            return connection.execute(query, (intent_id, *parameters)).rowcount > 0
+
+    def list_intents(self) -> list[CloneIntent]:
+        with self._transaction(None) as connection:
+            rows = connection.execute(f"SELECT {_INTENT_COLUMNS} FROM clone_intents ORDER BY id").fetchall()
+        return [
+            CloneIntent(
+                intent_id, provider, model, name, label, _parse_timestamp(created_at), user_id, _consent_from(consent)
+            )
+            for intent_id, provider, model, name, label, created_at, user_id, *consent in rows
+        ]
+
+    def assign_unowned(self, user_id: str, now: datetime, entry_ids: list[int] | None = None) -> list[int]:
+        owner = Owner(user_id=user_id)
+        assigned: list[int] = []
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            rows = connection.execute(
+                "SELECT id, provider, voice_id, display_label, target_model FROM voices WHERE user_id IS NULL"
+                " ORDER BY id"
+            ).fetchall()
+            wanted = None if entry_ids is None else set(entry_ids)
+            for entry_id, provider, voice_id, label, target_model in rows:
+                if wanted is not None and entry_id not in wanted:
+                    continue
+                voice = NewVoice(provider, voice_id, label, target_model)
+                new_label, attempt = label, 0
+                while self._label_taken(connection, voice, new_label, owner):
+                    if attempt >= _MAX_LABEL_ATTEMPTS:
+                        raise StorageError(f"Could not find a free label for entry {entry_id}.")
+                    new_label = deduplicated_label(label, now, attempt)
+                    attempt += 1
+                connection.execute(
+                    "UPDATE voices SET user_id = ?, display_label = ? WHERE id = ? AND user_id IS NULL",
+                    (user_id, new_label, entry_id),
+                )
+                assigned.append(entry_id)
+        return assigned
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        with self._transaction(None) as connection:
+            row = connection.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM idempotency_records WHERE key = ?", (key,)
+            ).fetchone()
+        return IdempotencyRecord(*row) if row is not None else None
+
+    def claim_idempotency_record(self, record: IdempotencyRecord, now_ms: int) -> IdempotencyRecord | None:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            row = connection.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM idempotency_records WHERE key = ?", (record.key,)
+            ).fetchone()
+            if row is not None:
+                existing = IdempotencyRecord(*row)
+                if not idempotency_record_is_stale(existing, now_ms):
+                    return existing
+            connection.execute(
+                f"INSERT OR REPLACE INTO idempotency_records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                _record_row(record),
+            )
+        return None
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> None:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            connection.execute(
+                f"INSERT OR REPLACE INTO idempotency_records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                _record_row(record),
+            )
+
+    def delete_idempotency_record(self, key: str) -> None:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            connection.execute("DELETE FROM idempotency_records WHERE key = ?", (key,))
+
+    def purge_idempotency_records(self, now_ms: int) -> int:
+        with self._transaction("BEGIN IMMEDIATE") as connection:
+            cursor = connection.execute("DELETE FROM idempotency_records WHERE expires_at * 1000 < ?", (now_ms,))
+            return cursor.rowcount
+
     def close(self) -> None:
         with self._lock:
             self._close_connection()
@@ -208,6 +400,15 @@ class SqliteVoiceCatalog:
             (owner.user_id or "", voice.provider, voice.target_model, label),
         ).fetchone()
         return row is not None
+
+    def _reraise_unless_the_file_is_missing(self, error: StorageError) -> None:
+        """A read of a file that does not exist and could not be created finds nothing; any other failure is raised.
+
+        That is a brand-new stack seen by the list's catalog function, which mounts EFS read-only: until the first
+        clone creates the file there are no voices, which is an empty answer, not an error.
+        """
+        if self._path.exists():
+            raise error
 
     @contextmanager
     def _transaction(self, begin: str | None, wait_seconds: float | None = None) -> Iterator[sqlite3.Connection]:
@@ -365,10 +566,34 @@ def _consent_columns(consent: ConsentRecord | None) -> tuple[str | None, ...]:
     return (consent.speaker, consent.affirmation, consent.recorded_by, _format_timestamp(consent.recorded_at))
 
 
+def _consent_from(columns: list[Any] | tuple[Any, ...]) -> ConsentRecord | None:
+    speaker, affirmation, recorded_by, recorded_at = columns
+    return None if speaker is None else ConsentRecord(speaker, affirmation, recorded_by, _parse_timestamp(recorded_at))
+
+
 def _entry_from_row(row: tuple[Any, ...]) -> VoiceEntry:
     # Columns are declared TEXT/INTEGER NOT NULL (user_id nullable), so the values already have the right types.
-    speaker, affirmation, recorded_by, recorded_at = row[8:12]
-    consent = (
-        None if speaker is None else ConsentRecord(speaker, affirmation, recorded_by, _parse_timestamp(recorded_at))
+    entry_id, user_id, provider, voice_id, label, model, source, created_at, status, *consent = row
+    return VoiceEntry(
+        entry_id,
+        user_id,
+        provider,
+        voice_id,
+        label,
+        model,
+        source,
+        _parse_timestamp(created_at),
+        status,
+        _consent_from(consent),
     )
-    return VoiceEntry._make((*row[:7], _parse_timestamp(row[7]), consent))
+
+
+def _record_row(record: IdempotencyRecord) -> tuple[Any, ...]:
+    return (
+        record.key,
+        record.status,
+        record.expires_at,
+        record.in_progress_expires_at,
+        record.payload_hash,
+        record.response_data,
+    )

@@ -15,27 +15,56 @@ from pydantic import ValidationError
 from voice_service.catalog_boundary import wire
 from voice_service.catalog_boundary.operations import (
     ADD_ENTRY,
+    ASSIGN_UNOWNED,
+    CLAIM_IDEMPOTENCY_RECORD,
     COUNT_ENTRIES,
     DELETE_ENTRY,
+    DELETE_IDEMPOTENCY_RECORD,
+    DROP_INTENT,
     GET_ENTRY,
+    GET_IDEMPOTENCY_RECORD,
     LIST_ENTRIES,
+    LIST_INTENTS,
+    PURGE_IDEMPOTENCY_RECORDS,
+    RECORD_INTENT,
+    SAVE_IDEMPOTENCY_RECORD,
+    SET_STATUS,
     TAKE_REQUEST_SLOT,
     VOICE_OWNERS,
     AddEntryRequest,
+    AssignUnownedRequest,
     CatalogOperation,
+    ClaimIdempotencyRecordRequest,
     ConsentWire,
     CountEntriesRequest,
     DeleteEntryRequest,
+    DropIntentRequest,
     GetEntryRequest,
+    IdempotencyKeyRequest,
+    IdempotencyRecordWire,
     ListEntriesRequest,
+    ListIntentsRequest,
     OwnerRecord,
+    PurgeIdempotencyRecordsRequest,
+    RecordIntentRequest,
+    SaveIdempotencyRecordRequest,
+    SetStatusRequest,
     TakeRequestSlotRequest,
     VoiceOwnersRequest,
     WireModel,
 )
 from voice_service.catalog_boundary.server import CatalogServer
 from voice_service.errors import StorageError
-from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
+from voice_service.models import (
+    SHARED_CATALOG,
+    CloneIntent,
+    ConsentRecord,
+    IdempotencyRecord,
+    NewVoice,
+    Owner,
+    VoiceEntry,
+    VoiceStatus,
+)
 from voice_service.providers import CloneProvider
 
 RequestT = TypeVar("RequestT", bound=WireModel)
@@ -94,14 +123,21 @@ class RemoteVoiceCatalog:
     def __init__(self, client: CatalogClient) -> None:
         self._client = client
 
-    def list_entries(self, provider: CloneProvider | None = None, owner: Owner = SHARED_CATALOG) -> list[VoiceEntry]:
-        reply = self._client.call(LIST_ENTRIES, ListEntriesRequest(owner=OwnerRecord.of(owner), provider=provider))
-        return [record.to_entry() for record in reply.entries]
+    def list_entries(
+        self, provider: CloneProvider | None = None, status: VoiceStatus | None = None, *, owner: Owner = SHARED_CATALOG
+    ) -> list[VoiceEntry]:
+        request = ListEntriesRequest(owner=OwnerRecord.of(owner), provider=provider, status=status)
+        return [record.to_entry() for record in self._client.call(LIST_ENTRIES, request).entries]
+
+    def get_entry(self, entry_id: int, *, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
+        entry = self._client.call(GET_ENTRY, GetEntryRequest(owner=OwnerRecord.of(owner), entry_id=entry_id)).entry
+        return entry.to_entry() if entry is not None else None
 
     def add_entry(
         self,
         voice: NewVoice,
         now: datetime,
+        intent_id: int | None = None,
         wait_seconds: float | None = None,
         *,
         owner: Owner = SHARED_CATALOG,
@@ -115,17 +151,19 @@ class RemoteVoiceCatalog:
             display_label=voice.display_label,
             target_model=voice.target_model,
             now=now,
+            status=voice.status,
+            intent_id=intent_id,
             wait_seconds=wait_seconds,
             max_voices=max_voices,
             consent=ConsentWire.of(consent),
         )
         return self._client.call(ADD_ENTRY, request).entry.to_entry()
 
-    def get_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> VoiceEntry | None:
-        entry = self._client.call(GET_ENTRY, GetEntryRequest(owner=OwnerRecord.of(owner), entry_id=entry_id)).entry
-        return None if entry is None else entry.to_entry()
+    def set_status(self, entry_id: int, status: VoiceStatus, *, owner: Owner = SHARED_CATALOG) -> bool:
+        request = SetStatusRequest(owner=OwnerRecord.of(owner), entry_id=entry_id, status=status)
+        return self._client.call(SET_STATUS, request).updated
 
-    def delete_entry(self, entry_id: int, owner: Owner = SHARED_CATALOG) -> bool:
+    def delete_entry(self, entry_id: int, *, owner: Owner = SHARED_CATALOG) -> bool:
         request = DeleteEntryRequest(owner=OwnerRecord.of(owner), entry_id=entry_id)
         return self._client.call(DELETE_ENTRY, request).deleted
 
@@ -141,3 +179,55 @@ class RemoteVoiceCatalog:
             {"user_id": user_id, "action": action, "now": now, "limit": limit, "window_seconds": window_seconds}
         )
         return self._client.call(TAKE_REQUEST_SLOT, request).taken
+
+    def assign_unowned(self, user_id: str, now: datetime, entry_ids: list[int] | None = None) -> list[int]:
+        request = AssignUnownedRequest(user_id=user_id, now=now, entry_ids=entry_ids)
+        return self._client.call(ASSIGN_UNOWNED, request).assigned
+
+    def record_intent(
+        self,
+        *,
+        provider: CloneProvider,
+        target_model: str,
+        voice_name: str,
+        display_label: str,
+        now: datetime,
+        owner: Owner = SHARED_CATALOG,
+        consent: ConsentRecord | None = None,
+    ) -> CloneIntent:
+        request = RecordIntentRequest(
+            owner=OwnerRecord.of(owner),
+            provider=provider,
+            target_model=target_model,
+            voice_name=voice_name,
+            display_label=display_label,
+            now=now,
+            consent=ConsentWire.of(consent),
+        )
+        return self._client.call(RECORD_INTENT, request).intent.to_intent()
+
+    def drop_intent(self, intent_id: int, *, owner: Owner = SHARED_CATALOG) -> bool:
+        request = DropIntentRequest(owner=OwnerRecord.of(owner), intent_id=intent_id)
+        return self._client.call(DROP_INTENT, request).dropped
+
+    def list_intents(self) -> list[CloneIntent]:
+        return [record.to_intent() for record in self._client.call(LIST_INTENTS, ListIntentsRequest()).intents]
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        record = self._client.call(GET_IDEMPOTENCY_RECORD, IdempotencyKeyRequest(key=key)).record
+        return record.to_record() if record is not None else None
+
+    def claim_idempotency_record(self, record: IdempotencyRecord, now_ms: int) -> IdempotencyRecord | None:
+        request = ClaimIdempotencyRecordRequest(record=IdempotencyRecordWire.from_record(record), now_ms=now_ms)
+        blocking = self._client.call(CLAIM_IDEMPOTENCY_RECORD, request).record
+        return blocking.to_record() if blocking is not None else None
+
+    def save_idempotency_record(self, record: IdempotencyRecord) -> None:
+        request = SaveIdempotencyRecordRequest(record=IdempotencyRecordWire.from_record(record))
+        self._client.call(SAVE_IDEMPOTENCY_RECORD, request)
+
+    def delete_idempotency_record(self, key: str) -> None:
+        self._client.call(DELETE_IDEMPOTENCY_RECORD, IdempotencyKeyRequest(key=key))
+
+    def purge_idempotency_records(self, now_ms: int) -> int:
+        return self._client.call(PURGE_IDEMPOTENCY_RECORDS, PurgeIdempotencyRecordsRequest(now_ms=now_ms)).purged

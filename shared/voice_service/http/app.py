@@ -75,7 +75,14 @@ def create_app(
         allow_origins=list(cors_origins),
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization", *ALLOWED_REQUEST_HEADERS],
+        allow_headers=[
+            "Content-Type",
+            "Accept",
+            "X-Api-Key",
+            "Authorization",
+            "Idempotency-Key",
+            *ALLOWED_REQUEST_HEADERS,
+        ],
         expose_headers=list(EXPOSED_HEADERS),
         max_age=PREFLIGHT_MAX_AGE,
     )

@@ -12,6 +12,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voice_service import errors
@@ -25,6 +26,9 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.VoiceServiceError], HTTPStatus], ...] =
     (errors.IdentityProviderUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
     (errors.PayloadTooLargeError, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (errors.NotFoundError, HTTPStatus.NOT_FOUND),
+    (errors.VoiceQuotaExceededError, HTTPStatus.TOO_MANY_REQUESTS),
+    (errors.IdempotencyConflictError, HTTPStatus.CONFLICT),
+    (errors.IdempotencyKeyReusedError, HTTPStatus.UNPROCESSABLE_ENTITY),
     (errors.UpstreamError, HTTPStatus.BAD_GATEWAY),
     (errors.ProviderNotConfiguredError, HTTPStatus.SERVICE_UNAVAILABLE),
     (errors.StorageBusyError, HTTPStatus.SERVICE_UNAVAILABLE),
@@ -62,16 +66,31 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(HTTPStatus.BAD_REQUEST, describe_validation_errors(exc.errors()))
 
 
-async def _on_http_exception(_: Request, exc: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = getattr(exc, "headers", None)
     if exc.status_code == HTTPStatus.NOT_FOUND and detail == "Not Found":
         detail = "No such route."
-    elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED and detail == "Method Not Allowed":
-        detail = "This method is not allowed on this route."
+    elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        if detail == "Method Not Allowed":
+            detail = "This method is not allowed on this route."
+        headers = {**(headers or {}), "Allow": ", ".join(_methods_on_path(request))}
     elif not detail.endswith("."):
         detail = f"{detail}."
-    return error_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+    return error_response(exc.status_code, detail, headers=headers)
+
+
+def _methods_on_path(request: Request) -> list[str]:
+    """Every method some route serves on the request's path: Starlette's own Allow names only the first route's,
+    which is wrong where two routers share a path (GET and DELETE /voices/{entry_id} in the local app)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        route_methods = getattr(route, "methods", None)
+        if match is not Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 class UnexpectedErrorMiddleware:

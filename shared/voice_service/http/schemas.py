@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from voice_service.models import ConsentRecord, VoiceEntry
+from voice_service.models import ConsentRecord, VoiceEntry, VoiceStatus
+from voice_service.services.catalog import ENTRY_ID_PATTERN
+from voice_service.services.voice_lifecycle import DeletionResult, ProviderOutcome, VoiceView
+
+# The `{entry_id}` of GET and DELETE /voices/{entry_id}. A string, not an int: FastAPI's lax int parsing reads `8_3` as
+# 83; the services accept canonical ids only (services/catalog.py).
+EntryIdPath = Annotated[
+    str,
+    Path(
+        description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
+        json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
+    ),
+]
 
 
 class ErrorBody(BaseModel):
@@ -18,7 +31,8 @@ class ErrorBody(BaseModel):
 
 
 class VoiceItem(BaseModel):
-    """One cloned voice: the spec's fields, then its consent record (null when it was cloned without one)."""
+    """One cloned voice: the spec's fields, then `created_at` and `status` (additive; older clients ignore them),
+    then its consent record (null when it was cloned without one)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,6 +43,11 @@ class VoiceItem(BaseModel):
     display_label: str
     target_model: str
     source: Literal["clone"]
+    created_at: str = Field(description="When the voice was cloned, ISO 8601 in UTC.")
+    status: VoiceStatus = Field(
+        description="deploying (the provider is still building it), ready, failed (the provider could not build "
+        "it) or gone (the provider no longer has it)."
+    )
     consent: ConsentItem | None = None
 
 
@@ -50,6 +69,43 @@ class ConsentItem(BaseModel):
             "recorded_by": record.recorded_by,
             "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"),
         }
+
+
+def _entry_fields(entry: VoiceEntry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "user_id": entry.user_id,
+        "provider": entry.provider,
+        "voice_id": entry.voice_id,
+        "display_label": entry.display_label,
+        "target_model": entry.target_model,
+        "source": entry.source,
+        "created_at": format_created_at(entry),
+        "status": entry.status,
+        "consent": ConsentItem.json_from_record(entry.consent),
+    }
+
+
+def format_created_at(entry: VoiceEntry) -> str:
+    return entry.created_at.isoformat().replace("+00:00", "Z")
+
+
+class VoiceDetail(VoiceItem):
+    """GET /voices/{entry_id}: one entry, and whether its status was just checked with the provider."""
+
+    status_checked: bool = Field(
+        description="True when the status was refreshed from the provider by this request (only entries still "
+        "deploying are refreshed)."
+    )
+    status_note: str | None = Field(
+        default=None, description="Set when refreshing failed: the status is the last one known."
+    )
+
+    @staticmethod
+    def from_view(view: VoiceView) -> VoiceDetail:
+        return VoiceDetail.model_validate(
+            {**_entry_fields(view.entry), "status_checked": view.status_checked, "status_note": view.status_note}
+        )
 
 
 class VoiceList(BaseModel):
@@ -74,7 +130,9 @@ class VoiceList(BaseModel):
                 "display_label": entry.display_label,
                 "target_model": entry.target_model,
                 "source": entry.source,
-                "consent": None if entry.consent is None else ConsentItem.json_from_record(entry.consent),
+                "created_at": format_created_at(entry),
+                "status": entry.status,
+                "consent": ConsentItem.json_from_record(entry.consent),
             }
             for entry in entries
         ]
@@ -82,7 +140,17 @@ class VoiceList(BaseModel):
 
 
 class DeleteResult(BaseModel):
+    """The spec's `deleted`, then what happened to the voice at the provider."""
+
     deleted: Literal[True] = True
+    provider_voice: ProviderOutcome = Field(
+        description="deleted (its slot is free), already_gone (the provider no longer had it) or kept (only the "
+        "catalog row was removed, with ?catalog_only=true)."
+    )
+
+    @staticmethod
+    def from_result(result: DeletionResult) -> DeleteResult:
+        return DeleteResult(provider_voice=result.provider_voice)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {

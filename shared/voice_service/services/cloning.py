@@ -17,8 +17,9 @@ from voice_service.errors import (
     PayloadTooLargeError,
     UploadNotFoundError,
     UpstreamError,
+    VoiceServiceError,
 )
-from voice_service.models import SHARED_CATALOG, ConsentRecord, NewVoice, Owner, VoiceEntry
+from voice_service.models import SHARED_CATALOG, CloneIntent, ConsentRecord, NewVoice, Owner, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
@@ -39,10 +40,6 @@ PREFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,9}")
 PREFERRED_NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9_]{1,16}")
 # Longer than any valid prefix, preferred_name or upload_id, short enough to quote in an error.
 MAX_NAME_FIELD_CHARS: Final = 64
-# CosyVoice voice states (query_voice): still building from the sample, usable, or failed.
-DEPLOYING: Final = "DEPLOYING"
-DEPLOYED: Final = "OK"
-DEPLOY_FAILED: Final = "UNDEPLOYED"
 
 
 def random_voice_name() -> str:
@@ -121,7 +118,12 @@ class QwenEnrollment(Protocol):
         ...
 
     def create_voice(self, *, target_model: str, preferred_name: str, wav: bytes) -> str:
-        """Return the new voice name; UpstreamError on any failure."""
+        """Return the new voice name; UpstreamError on any failure, VoiceQuotaExceededError when the account is
+        full."""
+        ...
+
+    def delete_voice(self, voice_id: str) -> bool:
+        """Delete the voice; False if the provider had no such voice."""
         ...
 
 
@@ -131,17 +133,35 @@ class CosyVoiceEnrollment(Protocol):
     def ensure_configured(self) -> None: ...
 
     def create_voice(self, *, target_model: str, prefix: str, sample_url: str) -> str:
-        """Return the new voice id; UpstreamError on any failure."""
+        """Return the new voice id; UpstreamError on any failure, VoiceQuotaExceededError when the account is
+        full."""
         ...
 
-    def voice_status(self, voice_id: str) -> str:
-        """The voice's state, e.g. DEPLOYING, OK or UNDEPLOYED; UpstreamError on any failure."""
+    def voice_status(self, voice_id: str) -> VoiceStatus:
+        """The voice's status (`deploying`, `ready`, `failed`, or `gone`); UpstreamError on any failure."""
         ...
+
+    def delete_voice(self, voice_id: str) -> bool:
+        """Delete the voice; False if the provider had no such voice."""
+        ...
+
+
+class CloneUseCase(Protocol):
+    """What the clone route calls: a clone, once per Idempotency-Key when one is given (services/idempotency.py)."""
+
+    def clone(
+        self, form: CloneForm, audio: bytes | None, idempotency_key: str | None, *, owner: Owner = SHARED_CATALOG
+    ) -> CloneResult: ...
 
 
 @dataclass
 class CloningService:
-    """Clones a voice. Nothing is written and no sample is kept unless the provider created the voice."""
+    """Clones a voice. No entry is written and no sample is kept unless the provider created the voice.
+
+    Before the provider is called, an intent is recorded in the catalog; the entry replaces it in one transaction,
+    and a definite failure removes it. Whatever interrupts the clone in between (a crash, a timeout, a failed
+    catalog write) leaves the intent, which the reconciler resolves with the provider.
+    """
 
     catalog: VoiceCatalog
     converter: SampleConverter
@@ -199,20 +219,43 @@ class CloningService:
         record_provider_metric(
             "SampleConversionTime", request.provider, sample.conversion_seconds * 1000, MetricUnit.Milliseconds
         )
-        if request.provider == "dashscope":
-            voice_id = self.qwen.create_voice(
-                target_model=request.target_model, preferred_name=request.voice_name, wav=sample.wav
-            )
-            message = "Voice cloned with DashScope Qwen voice enrollment; use voice_id with the same target_model."
-        else:
-            voice_id, message = self._clone_cosyvoice(request, sample)
+        # Recorded only once consent, quotas and the sample passed: a refused clone leaves no intent.
+        intent = self.catalog.record_intent(
+            provider=request.provider,
+            target_model=request.target_model,
+            voice_name=request.voice_name,
+            display_label=request.display_label,
+            now=self.now(),
+            owner=owner,
+            consent=consent,
+        )
+        try:
+            if request.provider == "dashscope":
+                voice_id = self.qwen.create_voice(
+                    target_model=request.target_model, preferred_name=request.voice_name, wav=sample.wav
+                )
+                status: VoiceStatus = "ready"
+                message = "Voice cloned with DashScope Qwen voice enrollment; use voice_id with the same target_model."
+            else:
+                voice_id, status, message = self._clone_cosyvoice(request, sample)
+        except UpstreamError as exc:
+            if not exc.outcome_unknown:
+                self._drop_intent(intent, owner)
+            raise
+        except VoiceServiceError:
+            self._drop_intent(intent, owner)  # a definite refusal (e.g. the quota): nothing was created
+            raise
         record_provider_metric("VoiceCloned", request.provider)
         voice = NewVoice(
-            request.provider, _checked_voice_id(request.provider, voice_id), request.display_label, request.target_model
+            request.provider,
+            _checked_voice_id(request.provider, voice_id),
+            request.display_label,
+            request.target_model,
+            status,
         )
         # The catalog may be locked by other writers: wait only for what is left of the request's time budget.
         entry = self._catalog_voice(
-            voice, max(0.0, started + self.time_budget_seconds - self.monotonic()), owner, consent
+            voice, intent, max(0.0, started + self.time_budget_seconds - self.monotonic()), owner, consent
         )
         return CloneResult(entry, message)
 
@@ -234,7 +277,7 @@ class CloningService:
         finally:
             self.uploads.delete_upload(upload_id)
 
-    def _clone_cosyvoice(self, request: CloneRequest, sample: ConvertedSample) -> tuple[str, str]:
+    def _clone_cosyvoice(self, request: CloneRequest, sample: ConvertedSample) -> tuple[str, VoiceStatus, str]:
         key = self.samples.put_sample(sample.wav)
         try:
             voice_id = self.cosyvoice.create_voice(
@@ -246,43 +289,53 @@ class CloningService:
             self.samples.delete_sample(key)
             raise
         status = self._release_sample_when_fetched(voice_id, key)
-        if status == DEPLOYED:
-            return voice_id, "Voice cloned with CosyVoice and deployed; use voice_id with the same target_model."
+        if status == "ready":
+            return (
+                voice_id,
+                "ready",
+                "Voice cloned with CosyVoice and deployed; use voice_id with the same target_model.",
+            )
         return (
             voice_id,
-            "Voice cloned with CosyVoice; DashScope is still deploying it, so it may take a minute to work.",
+            "deploying",
+            "Voice cloned with CosyVoice; DashScope is still deploying it, so it may take a minute to work "
+            "(GET /voices/{entry_id} shows its status).",
         )
 
     def _release_sample_when_fetched(self, voice_id: str, key: str) -> str:
         """Delete the sample once DashScope no longer needs it; return the last known voice status.
 
-        `create_voice` returns while the voice is still DEPLOYING, and DashScope may fetch the sample during that
+        `create_voice` returns while the voice is still deploying, and DashScope may fetch the sample during that
         phase, so deleting right away could break the clone. Instead poll `query_voice` for a bounded time (the API
-        Gateway request must finish within 29 s): once the voice is OK (built from the sample) or UNDEPLOYED
-        (failed), the sample is deleted. If it is still deploying when the budget runs out, the sample is left:
-        its presigned URL dies after about 300 s anyway, so nobody can fetch it, and the bucket's lifecycle rule on
-        `samples/` removes the object after a day or two.
+        Gateway request must finish within 29 s): once the voice is ready (built from the sample) or failed, the
+        sample is deleted. If it is still deploying when the budget runs out, the sample is left: its presigned URL
+        dies after about 300 s anyway, so nobody can fetch it, and the bucket's lifecycle rule on `samples/`
+        removes the object after a day or two. A failed voice is deleted at the provider: it would hold a slot.
         """
         deadline = self.monotonic() + self.deploy_wait_seconds
-        status = DEPLOYING
+        status: VoiceStatus = "deploying"
         while True:
             try:
-                status = self.cosyvoice.voice_status(voice_id).upper()
+                status = self.cosyvoice.voice_status(voice_id)
             except UpstreamError as exc:
                 logger.warning(
                     "CosyVoice status unknown; sample left to the lifecycle rule",
                     extra={"voice_id": voice_id, "sample_key": key, "reason": exc.reason},
                 )
-                return DEPLOYING
-            if status == DEPLOY_FAILED:
+                return "deploying"
+            if status in ("failed", "gone"):
                 self.samples.delete_sample(key)
+                deleted = self._delete_quietly(self.cosyvoice, "cosyvoice", voice_id)
+                # If the failed voice could not be deleted, the intent must stay for the reconciler.
                 raise UpstreamError(
-                    "cosyvoice", f"voice {voice_id} could not be built from this sample (status {DEPLOY_FAILED})."
+                    "cosyvoice",
+                    f"voice {voice_id} could not be built from this sample ({status}).",
+                    outcome_unknown=not deleted,
                 )
-            if status != DEPLOYING or self.monotonic() + self.poll_interval_seconds > deadline:
+            if status != "deploying" or self.monotonic() + self.poll_interval_seconds > deadline:
                 break
             self.sleep(self.poll_interval_seconds)
-        if status == DEPLOYING:
+        if status == "deploying":
             logger.info(
                 "CosyVoice still deploying; sample left to its URL expiry and the lifecycle rule",
                 extra={"voice_id": voice_id, "sample_key": key},
@@ -292,24 +345,49 @@ class CloningService:
         return status
 
     def _catalog_voice(
-        self, voice: NewVoice, wait_seconds: float, owner: Owner, consent: ConsentRecord | None
+        self, voice: NewVoice, intent: CloneIntent, wait_seconds: float, owner: Owner, consent: ConsentRecord | None
     ) -> VoiceEntry:
         try:
             return self.catalog.add_entry(
                 voice,
                 self.now(),
+                intent_id=intent.id,
                 wait_seconds=wait_seconds,
                 owner=owner,
                 max_voices=self.quota.voice_limit(owner),
                 consent=consent,
             )
         except Exception:
-            # The provider has the voice but the catalog does not: say so loudly so it can be found and removed.
+            # The provider has the voice but the catalog does not: undo it at the provider. If that fails too, the
+            # intent (written before the provider call) stays, and the reconciler finds the voice by its name.
             logger.error(
-                "Catalog write failed after the provider created the voice",
-                extra={"provider": voice.provider, "voice_id": voice.voice_id, "target_model": voice.target_model},
+                "Catalog write failed after the provider created the voice; deleting it at the provider",
+                extra={"provider": voice.provider, "voice_id": voice.voice_id, "intent_id": intent.id},
             )
+            enrollment = self.qwen if voice.provider == "dashscope" else self.cosyvoice
+            if self._delete_quietly(enrollment, voice.provider, voice.voice_id):
+                self._drop_intent(intent, owner)
             raise
+
+    def _drop_intent(self, intent: CloneIntent, owner: Owner) -> None:
+        """Remove an intent whose clone definitely created nothing; on failure the reconciler removes it later."""
+        try:
+            self.catalog.drop_intent(intent.id, owner=owner)
+        except VoiceServiceError as exc:
+            logger.warning("Clone intent left to the reconciler", extra={"intent_id": intent.id, "reason": exc.message})
+
+    @staticmethod
+    def _delete_quietly(enrollment: QwenEnrollment | CosyVoiceEnrollment, provider: str, voice_id: str) -> bool:
+        """Delete a voice nobody will use; True when the provider no longer has it."""
+        try:
+            enrollment.delete_voice(voice_id)
+        except VoiceServiceError as exc:
+            logger.warning(
+                "Provider voice left to the reconciler",
+                extra={"provider": provider, "voice_id": voice_id, "reason": exc.message},
+            )
+            return False
+        return True
 
 
 def _checked_voice_id(provider: str, voice_id: str) -> str:

@@ -1,16 +1,36 @@
-"""CosyVoice voice cloning through the SDK's `VoiceEnrollmentService`: DashScope fetches the sample from a URL."""
+"""CosyVoice voice cloning through the SDK's `VoiceEnrollmentService`: DashScope fetches the sample from a URL.
+
+Besides creating voices: their status (`query_voice`), deletion (`delete_voice`) and listing (`list_voice`), each
+sent once as the SDK sends it, with a short timeout (the SDK's own methods retry for up to 4 x timeout + 6 s).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from voice_service.adapters.dashscope_sdk import DashScopeSdk
-from voice_service.adapters.enrollment.customization import call_customization, upstream_error_from
+from voice_service.adapters.enrollment.customization import (
+    ProviderVoiceNotFound,
+    call_customization,
+    parse_provider_time,
+    status_from_provider,
+    upstream_error_from,
+)
 from voice_service.errors import UpstreamError
+from voice_service.models import ProviderVoice, VoiceStatus
 
 PROVIDER: Final = "cosyvoice"
 ENROLLMENT_MODEL: Final = "voice-enrollment"  # what VoiceEnrollmentService sends
 STATUS_TIMEOUT_SECONDS: Final = 2
+# Voice ids are `{target_model}-{prefix}-{unique id}`; the prefix is what the clone sent (1-9 of [a-z0-9]).
+VOICE_ID_PATTERN: Final = re.compile(r"^(?P<model>.+)-(?P<prefix>[a-z0-9]{1,9})-(?P<unique>[^-]+)$")
+
+
+def parse_voice_id(voice_id: str) -> tuple[str | None, str | None]:
+    """The (target model, prefix) a CosyVoice voice id was made from, or (None, None) for another shape."""
+    match = VOICE_ID_PATTERN.match(voice_id)
+    return (match.group("model"), match.group("prefix")) if match else (None, None)
 
 
 class CosyVoiceEnrollment:
@@ -35,20 +55,65 @@ class CosyVoiceEnrollment:
             raise UpstreamError(PROVIDER, "the enrollment reply named no voice.")
         return voice_id
 
-    def voice_status(self, voice_id: str) -> str:
+    def voice_status(self, voice_id: str) -> VoiceStatus:
         # Not VoiceEnrollmentService.query_voice: its retry loop (up to 4 x timeout + 6 s) would overrun the
         # bounded wait in the cloning service. The same request, tried once and briefly.
+        try:
+            output = call_customization(
+                self._sdk,
+                PROVIDER,
+                ENROLLMENT_MODEL,
+                {"action": "query_voice", "voice_id": voice_id},
+                STATUS_TIMEOUT_SECONDS,
+            )
+        except ProviderVoiceNotFound:
+            return "gone"
+        status = output.get("status")
+        if not isinstance(status, str):
+            raise UpstreamError(PROVIDER, "the voice query reply had no status.")
+        return status_from_provider(status)
+
+    def delete_voice(self, voice_id: str) -> bool:
+        try:
+            call_customization(
+                self._sdk,
+                PROVIDER,
+                ENROLLMENT_MODEL,
+                {"action": "delete_voice", "voice_id": voice_id},
+                self._timeout_seconds,
+            )
+        except ProviderVoiceNotFound:
+            return False
+        return True
+
+    def list_voices_page(self, page_index: int, page_size: int) -> list[ProviderVoice]:
         output = call_customization(
             self._sdk,
             PROVIDER,
             ENROLLMENT_MODEL,
-            {"action": "query_voice", "voice_id": voice_id},
-            STATUS_TIMEOUT_SECONDS,
+            {"action": "list_voice", "page_index": page_index, "page_size": page_size},
+            self._timeout_seconds,
         )
-        status = output.get("status")
-        if not isinstance(status, str):
-            raise UpstreamError(PROVIDER, "the voice query reply had no status.")
-        return status
+        items = output.get("voice_list")
+        if not isinstance(items, list):
+            raise UpstreamError(PROVIDER, "the voice list reply had no voice_list.")
+        voices = []
+        for item in items:
+            voice_id = item.get("voice_id") if isinstance(item, dict) else None
+            if not isinstance(voice_id, str) or not voice_id:
+                raise UpstreamError(PROVIDER, "the voice list reply had an item without voice_id.")
+            target_model, prefix = parse_voice_id(voice_id)
+            voices.append(
+                ProviderVoice(
+                    PROVIDER,
+                    voice_id,
+                    prefix,
+                    target_model,
+                    parse_provider_time(item.get("gmt_create")),
+                    status_from_provider(item.get("status")),
+                )
+            )
+        return voices
 
     def _call(self, operation: Any) -> Any:
         dashscope = self._sdk.configured()

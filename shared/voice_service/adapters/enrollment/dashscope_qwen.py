@@ -8,14 +8,31 @@ one `VoiceEnrollmentService` uses); the base URL follows DASHSCOPE_HTTP_BASE_URL
 from __future__ import annotations
 
 import base64
+import re
 from typing import Final
 
 from voice_service.adapters.dashscope_sdk import DashScopeSdk
-from voice_service.adapters.enrollment.customization import call_customization
+from voice_service.adapters.enrollment.customization import (
+    LIST_PAGE_SIZE,
+    ProviderVoiceNotFound,
+    call_customization,
+    parse_provider_time,
+)
 from voice_service.errors import UpstreamError
+from voice_service.models import ProviderVoice, VoiceStatus
 
 PROVIDER: Final = "dashscope"
 ENROLLMENT_MODEL: Final = "qwen-voice-enrollment"
+# Voice names are `qwen-tts-vc-{preferred_name}-voice-{timestamp}-{suffix}` (docs; other families say `omni`).
+VOICE_NAME_PATTERN: Final = re.compile(r"^qwen-[a-z0-9]+-vc-(?P<name>[A-Za-z0-9_]{1,16})-voice-")
+# Qwen enrollment has no query action: a status check reads the listing, at most this many pages (the account
+# quota is 1,000 voices).
+MAX_STATUS_PAGES: Final = 10
+
+
+def preferred_name_of(voice: str) -> str | None:
+    match = VOICE_NAME_PATTERN.match(voice)
+    return match.group("name") if match else None
 
 
 class QwenVoiceEnrollment:
@@ -40,3 +57,52 @@ class QwenVoiceEnrollment:
         if not isinstance(voice, str) or not voice:
             raise UpstreamError(PROVIDER, "the enrollment reply named no voice.")
         return voice
+
+    def voice_status(self, voice_id: str) -> VoiceStatus:
+        """`ready` if the listing holds the voice (Qwen voices are usable once created), else `gone`."""
+        for page_index in range(MAX_STATUS_PAGES):
+            page = self.list_voices_page(page_index, LIST_PAGE_SIZE)
+            if any(voice.voice_id == voice_id for voice in page):
+                return "ready"
+            if len(page) < LIST_PAGE_SIZE:
+                return "gone"
+        raise UpstreamError(PROVIDER, f"the voice list has more than {MAX_STATUS_PAGES} pages.")
+
+    def delete_voice(self, voice_id: str) -> bool:
+        try:
+            call_customization(
+                self._sdk, PROVIDER, ENROLLMENT_MODEL, {"action": "delete", "voice": voice_id}, self._timeout_seconds
+            )
+        except ProviderVoiceNotFound:
+            return False
+        return True
+
+    def list_voices_page(self, page_index: int, page_size: int) -> list[ProviderVoice]:
+        output = call_customization(
+            self._sdk,
+            PROVIDER,
+            ENROLLMENT_MODEL,
+            {"action": "list", "page_index": page_index, "page_size": page_size},
+            self._timeout_seconds,
+        )
+        items = output.get("voice_list")
+        if not isinstance(items, list):
+            raise UpstreamError(PROVIDER, "the voice list reply had no voice_list.")
+        voices = []
+        for item in items:
+            voice = item.get("voice") if isinstance(item, dict) else None
+            if not isinstance(voice, str) or not voice:
+                raise UpstreamError(PROVIDER, "the voice list reply had an item without voice.")
+            # A listed Qwen voice is usable: enrollment builds it before answering `create`.
+            target_model = item.get("target_model")
+            voices.append(
+                ProviderVoice(
+                    PROVIDER,
+                    voice,
+                    preferred_name_of(voice),
+                    target_model if isinstance(target_model, str) else None,
+                    parse_provider_time(item.get("gmt_create")),
+                    "ready",
+                )
+            )
+        return voices
