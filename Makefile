@@ -62,8 +62,8 @@ bench: $(VENV)/.installed ## Run the benchmarks (ONLY='clone conversion,...' for
 	$(PY) -m scripts.bench $(if $(ONLY),--only "$(ONLY)")
 
 .PHONY: smoke
-# Silent recipe (@): make would otherwise echo the API key.
-smoke: $(VENV)/.installed ## After `sam deploy`: the spec's examples against API_URL=<ApiUrl> [API_KEY=...] [PROVIDERS=...]
-	@test -n "$(API_URL)" || { echo "usage: make smoke API_URL=<the stack's ApiUrl output> [API_KEY=<key>] [PROVIDERS=edge,dashscope] [CLONE_PROVIDER=dashscope|cosyvoice|none]" >&2; exit 2; }
-	@SMOKE_API_KEY="$(API_KEY)" $(PY) -m scripts.smoke --api-url "$(API_URL)" \
+# Silent recipe (@): make would otherwise echo the API key and the token.
+smoke: $(VENV)/.installed ## After `sam deploy`: the spec's examples against API_URL=<ApiUrl> [API_KEY=...] [TOKEN=<JWT>] [PROVIDERS=...]
+	@test -n "$(API_URL)" || { echo "usage: make smoke API_URL=<the stack's ApiUrl output> [API_KEY=<key>] [TOKEN=<a user's JWT, AuthMode=users>] [PROVIDERS=edge,dashscope] [CLONE_PROVIDER=dashscope|cosyvoice|none]" >&2; exit 2; }
+	@SMOKE_API_KEY="$(API_KEY)" SMOKE_TOKEN="$(TOKEN)" $(PY) -m scripts.smoke --api-url "$(API_URL)" \
 		$(if $(PROVIDERS),--providers "$(PROVIDERS)") $(if $(CLONE_PROVIDER),--clone-provider "$(CLONE_PROVIDER)")

@@ -1,6 +1,8 @@
-"""`make smoke API_URL=... [API_KEY=...]`: the spec's examples against a deployed stack, as a pass/fail table.
+"""`make smoke API_URL=... [API_KEY=...] [TOKEN=...]`: the spec's examples against a deployed stack, as a table.
 
-Run it first after `sam deploy`. Steps: list the voices; a preview from each provider (one answering 503, "not
+Run it first after `sam deploy`. With a token (AuthMode=users: a user's JWT, sent as `Authorization: Bearer`), it
+first checks that a request without it is refused (401), and its clone carries a consent record (the sample is a
+provider's synthetic speech). Steps: list the voices; a preview from each provider (one answering 503, "not
 configured", is a skip); a clone from a sample the first working preview spoke (real speech, long enough); the clone
 in the listing; its deletion. The clone is deleted whatever happens after it was made, and when the clone's answer
 got lost it is looked up by its unique label and deleted too; a voice that cannot be deleted is a failure naming it.
@@ -96,9 +98,23 @@ def preview(run: SmokeRun, provider: str) -> bytes | None:
     return audio
 
 
-def clone(run: SmokeRun, provider: str, sample: bytes, label: str) -> int | None:
+def refused_without_token(run: SmokeRun) -> None:
+    """The signed-in mode: the same listing without the token must be a 401 (the authorizer's refusal)."""
+    name = "GET /voices without token"
+    request = run.client.build_request("GET", "/voices")
+    del request.headers["Authorization"]
+    response, seconds = run.timed(name, lambda: run.client.send(request))
+    if response is None:
+        return
+    outcome = "PASS" if response.status_code == 401 else "FAIL"
+    run.record(name, outcome, response.status_code, seconds, "refused" if outcome == "PASS" else "not refused")
+
+
+def clone(run: SmokeRun, provider: str, sample: bytes, label: str, consent: bool = False) -> int | None:
     name = f"POST /voices/clone {provider}"
     form = {"provider": provider, "target_model": CLONE_TARGET_MODELS[provider], "display_label": label}
+    if consent:
+        form |= {"consent_speaker": "smoke test (a TTS provider's synthetic voice)", "consent_affirmed": "true"}
     files = {"audio": ("smoke-sample.wav", sample, "audio/wav")}
     response, seconds = run.timed(name, lambda: run.client.post("/voices/clone", data=form, files=files))
     if response is None:
@@ -134,8 +150,10 @@ def entries_labelled(run: SmokeRun, label: str) -> list[int]:
         return []
 
 
-def smoke(client: httpx.Client, providers: list[str], clone_provider: str | None) -> SmokeRun:
+def smoke(client: httpx.Client, providers: list[str], clone_provider: str | None, signed_in: bool = False) -> SmokeRun:
     run = SmokeRun(client)
+    if signed_in:
+        refused_without_token(run)
     list_voices(run)
     samples = [audio for audio in (preview(run, provider) for provider in providers) if audio is not None]
     if clone_provider is None:
@@ -146,7 +164,7 @@ def smoke(client: httpx.Client, providers: list[str], clone_provider: str | None
     label = f"smoke-{uuid.uuid4().hex[:10]}"
     entry_id: int | None = None
     try:
-        entry_id = clone(run, clone_provider, samples[0], label)
+        entry_id = clone(run, clone_provider, samples[0], label, consent=signed_in)
         if entry_id is not None:
             listed = list_voices(run) or []
             if entry_id not in [item["id"] for item in listed]:
@@ -178,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--api-key", default=os.environ.get("SMOKE_API_KEY") or None, help="x-api-key (default: SMOKE_API_KEY)"
     )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("SMOKE_TOKEN") or None,
+        help="a signed-in user's JWT, sent as Authorization: Bearer (default: SMOKE_TOKEN)",
+    )
     parser.add_argument("--providers", default=",".join(PREVIEW_PROVIDERS), help="preview providers, comma-separated")
     parser.add_argument(
         "--clone-provider", default="dashscope", choices=[*CLONE_TARGET_MODELS, "none"], help="or none: no clone"
@@ -187,8 +210,11 @@ def main(argv: list[str] | None = None) -> int:
 
     providers = [name.strip() for name in args.providers.split(",") if name.strip()]
     headers = {"x-api-key": args.api_key} if args.api_key else {}
+    if args.token:
+        headers["Authorization"] = f"Bearer {args.token}"
     with httpx.Client(base_url=args.api_url.rstrip("/"), headers=headers, timeout=args.timeout) as client:
-        run = smoke(client, providers, None if args.clone_provider == "none" else args.clone_provider)
+        clone_provider = None if args.clone_provider == "none" else args.clone_provider
+        run = smoke(client, providers, clone_provider, signed_in=args.token is not None)
     print(render(run.steps))
     print(f"\nsmoke: {'FAILED' if run.failed else 'passed'} against {args.api_url}")
     return 1 if run.failed else 0

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -14,15 +15,17 @@ import uvicorn
 from functions.local_api import create_local_app
 from scripts import smoke
 from testsupport.fakes.dashscope_enrollment_fake import QWEN_MODEL, FakeDashScopeEnrollment
+from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
 from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.errors import StorageError
+from voice_service.models import Owner
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def local_api(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str) -> Iterator[str]:
+@contextmanager
+def serving(wiring: FunctionWiring) -> Iterator[str]:
     """The local app (`make run`'s) on a loopback port, wired like the integration tests."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -36,9 +39,17 @@ def local_api(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str
     while not server.started:
         assert time.monotonic() < deadline, "the local app did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def local_api(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str) -> Iterator[str]:
+    with serving(wiring) as url:
+        yield url
 
 
 def table_rows(output: str) -> dict[str, str]:
@@ -75,6 +86,28 @@ def test_every_step_passes_against_the_local_run_and_no_voice_is_left(
     # AND the clone really reached the provider with the spoken sample, and nothing is left in the catalog
     assert fake.problems == [] and any(request["model"] == QWEN_MODEL for request in fake.requests)
     assert wiring.catalog().list_entries() == []
+
+
+def test_with_a_token_the_signed_in_stack_passes_and_refuses_the_tokenless_request(
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the local app in the users mode (consent required), trusting a test issuer
+    with running_issuer() as (key, server):
+        wiring.set(**users_mode_settings(server))
+        token = key.token("smoke-user", issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+        with serving(wiring) as url:
+            # WHEN the smoke test runs with a user's token, then without one
+            status = smoke.main(["--api-url", url, "--providers", "espeak", "--token", token])
+            output = capsys.readouterr().out
+            tokenless = smoke.main(["--api-url", url, "--providers", "espeak", "--clone-provider", "none"])
+            refused = capsys.readouterr().out
+    # THEN with the token every step passed, the tokenless request among them was refused, the clone (with its
+    # consent record) was the user's and is gone; without the token the listing fails
+    rows = table_rows(output)
+    assert status == 0, output
+    assert rows["GET /voices without token"] == "PASS" and rows["POST /voices/clone dashscope"] == "PASS"
+    assert wiring.catalog().list_entries(owner=Owner("smoke-user")) == [] and fake.problems == []
+    assert tokenless == 1 and table_rows(refused)["GET /voices"] == "FAIL"
 
 
 def test_an_unconfigured_provider_is_a_skip_not_a_failure(local_api: str, capsys: pytest.CaptureFixture[str]) -> None:
