@@ -231,7 +231,7 @@ def test_list_voices_artifact_serves_the_catalog_its_catalog_function_artifact_r
     (response,) = result["responses"]
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"]) == {"items": []}
-    assert invoked == [{"operation": "list_entries", "request": {"provider": None}}]
+    assert invoked == [{"operation": "list_entries", "request": {"provider": None, "status": None}}]
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
