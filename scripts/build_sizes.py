@@ -31,10 +31,10 @@ BUDGET_BYTES = {
     "PreviewFunction": 160 * MB,  # five TTS SDKs, numpy + OpenBLAS, eSpeak NG's data for every language
     "ListVoicesFunction": 25 * MB,
     # Deletion, the single-voice read and the reconciler call DashScope (delete, query, list voices) through its SDK,
-    # which brings its own dependency tree (websocket-client, aiohttp, cryptography): about 105 MB measured.
-    "DeleteVoiceFunction": 105 * MB,  # fastapi stack + dashscope + the cache purge
-    "GetVoiceFunction": 105 * MB,  # fastapi stack + dashscope
-    "ReconcileVoicesFunction": 105 * MB,  # Powertools + dashscope (no HTTP app)
+    # which brings its own dependency tree (aiohttp, websocket-client, cryptography): about 60 MB each as slimmed.
+    "DeleteVoiceFunction": 70 * MB,  # fastapi stack + dashscope
+    "GetVoiceFunction": 70 * MB,  # fastapi stack + dashscope
+    "ReconcileVoicesFunction": 70 * MB,  # Powertools + dashscope (no HTTP app)
     "CreateUploadFunction": 25 * MB,
     # PyJWT + cryptography (RSA and EC signatures; 13 MB of the 31 built), pydantic for its settings.
     "AuthorizerFunction": 35 * MB,

@@ -232,7 +232,7 @@ def test_list_voices_artifact_serves_the_catalog_its_catalog_function_artifact_r
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"]) == {"items": []}
     # (the open mode: the shared catalog, no user)
-    expected = {"owner": {"user_id": None, "sees_unowned": False}, "provider": None}
+    expected = {"owner": {"user_id": None, "sees_unowned": False}, "provider": None, "status": None}
     assert invoked == [{"operation": "list_entries", "request": expected}]
 
 
