@@ -258,12 +258,18 @@ class TestApi:
         assert auth["AddApiKeyRequiredToCorsPreflight"] is False
         assert auth["UsagePlan"]["CreateUsagePlan"] == "PER_API"
 
-    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE"])
+    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE", "UNAUTHORIZED"])
     def test_gateway_errors_carry_cors_and_a_detail_body(self, response_type: str) -> None:
         response = self.api["GatewayResponses"][response_type]
         origin = response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"]
         assert origin["Fn::Sub"][1]["FirstOrigin"] == {"Fn::Select": [0, {"Fn::Split": [",", CORS_ORIGINS]}]}
         assert response["ResponseTemplates"]["application/json"].startswith('{"detail": ')
+
+    def test_the_authorizers_refusal_is_a_401_asking_for_a_bearer_token(self) -> None:
+        # The authorizer raises "Unauthorized" (tests/integration/test_sign_in.py); API Gateway answers with this
+        response = self.api["GatewayResponses"]["UNAUTHORIZED"]
+        assert response["StatusCode"] == "401"
+        assert response["ResponseParameters"]["Headers"]["WWW-Authenticate"].startswith("'Bearer ")
 
     def test_the_413_explains_the_upload_route(self) -> None:
         response = self.api["GatewayResponses"]["REQUEST_TOO_LARGE"]
