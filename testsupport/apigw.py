@@ -18,6 +18,47 @@ def load_event(name: str) -> dict[str, Any]:
     return event
 
 
+def rest_event(
+    method: str,
+    path: str,
+    raw_body: bytes | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    resource: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+    request_id: str = "req-test",
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as the gateway builds it: every body base64-encoded (binary type `*/*`)."""
+    all_headers = {"Host": "abc123.execute-api.eu-west-1.amazonaws.com", "Origin": "http://localhost:5173"}
+    all_headers.update(headers or {})
+    if raw_body is not None:
+        all_headers["Content-Length"] = str(len(raw_body))
+    return {
+        "resource": resource or path,
+        "path": path,
+        "httpMethod": method,
+        "headers": all_headers,
+        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "httpMethod": method,
+            "identity": {"sourceIp": "203.0.113.10"},
+            "path": f"/Prod{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": request_id,
+            "resourcePath": resource or path,
+            "stage": "Prod",
+        },
+        "body": base64.b64encode(raw_body).decode("ascii") if raw_body is not None else None,
+        "isBase64Encoded": raw_body is not None,
+    }
+
+
 @dataclass
 class FakeLambdaContext:
     function_name: str = "voice-service-test"

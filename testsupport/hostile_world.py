@@ -4,7 +4,6 @@ a fresh catalog, and a snapshot of everything a request could touch, to prove th
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from functions.local_api import create_local_app
+from testsupport.apigw import rest_event
 from testsupport.fakes.clone_support import bucket_keys, use_fresh_bucket
 from testsupport.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
@@ -184,35 +184,16 @@ def api_event(
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    headers = {"Accept": "*/*", "Host": "abc123.execute-api.eu-west-1.amazonaws.com", "Origin": "http://localhost:5173"}
-    if content_type is not None:
-        headers["Content-Type"] = content_type
-    if raw_body is not None:
-        headers["Content-Length"] = str(len(raw_body))
-    return {
-        "resource": resource or path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": path_parameters,
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "httpMethod": method,
-            "identity": {"sourceIp": "203.0.113.10"},
-            "path": f"/dev{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": "req-hostile",
-            "resourcePath": resource or path,
-            "stage": "dev",
-        },
-        "body": base64.b64encode(raw_body).decode("ascii") if raw_body is not None else None,
-        "isBase64Encoded": raw_body is not None,
-    }
+    headers = {"Accept": "*/*"} if content_type is None else {"Accept": "*/*", "Content-Type": content_type}
+    return rest_event(
+        method,
+        path,
+        raw_body,
+        headers=headers,
+        resource=resource,
+        path_parameters=path_parameters,
+        request_id="req-hostile",
+    )
 
 
 def json_bytes(payload: dict[str, Any]) -> bytes:

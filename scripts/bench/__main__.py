@@ -24,7 +24,7 @@ from scripts.bench import (
     speech_cache,
     warm_catalog,
 )
-from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312
+from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312, render
 
 # Methods, reasoning and plans for the unmet targets: kept by hand, appended under the table.
 NOTES = REPO_ROOT / "scripts" / "bench" / "notes.md"
@@ -42,21 +42,6 @@ PACKAGES = (
     "soxr",
     "imageio-ffmpeg",
 )
-
-
-def render(results: list[Result]) -> str:
-    lines = [
-        "| benchmark | measure | value | baseline (same run) | ratio | target | verdict | note |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in results:
-        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "—"
-        target = f"≤ {row.target:.2f}x" if row.target is not None else "—"
-        lines.append(
-            f"| {row.benchmark} | {row.measure} | {row.value} | {row.baseline} | {ratio} | {target} | {row.verdict} "
-            f"| {row.note} |"
-        )
-    return "\n".join(lines)
 
 
 def machine_description(interpreter: list[str]) -> str:

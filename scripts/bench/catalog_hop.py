@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scripts.bench.common import Result, median_and_p95, ms, time_calls
+from scripts.bench.common import Result, median_and_p95, ms, render, time_calls
 
 ENTRIES = 1_000
 INVOCATIONS = 200
@@ -77,7 +77,6 @@ def run() -> list[Result]:
 
 
 if __name__ == "__main__":
-    from scripts.bench.__main__ import render
     from scripts.bench.common import BENCH_ENVIRONMENT
 
     os.environ.update(BENCH_ENVIRONMENT)

@@ -72,3 +72,18 @@ def bench_env(**overrides: str) -> dict[str, str]:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
+
+
+def render(results: list[Result]) -> str:
+    lines = [
+        "| benchmark | measure | value | baseline (same run) | ratio | target | verdict | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results:
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "—"
+        target = f"≤ {row.target:.2f}x" if row.target is not None else "—"
+        lines.append(
+            f"| {row.benchmark} | {row.measure} | {row.value} | {row.baseline} | {ratio} | {target} | {row.verdict} "
+            f"| {row.note} |"
+        )
+    return "\n".join(lines)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from testsupport.apigw import rest_event
 from testsupport.wiring import FunctionWiring
 
 # ffmpeg output options per container the service accepts (the browser and file-picker formats).
@@ -112,44 +113,15 @@ def apigw_event(
     fields: dict[str, str] | None = None,
     files: dict[str, tuple[str, bytes, str]] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event; a multipart body arrives base64-encoded (multipart/form-data is binary)."""
-    import base64
-
+    """An API Gateway REST proxy event, with the form (if any) as a multipart body."""
     from urllib3 import encode_multipart_formdata
 
-    headers = {"Accept": "application/json", "Host": "abc123.execute-api.eu-west-1.amazonaws.com"}
-    headers["Origin"] = "http://localhost:5173"
-    body: str | None = None
+    headers = {"Accept": "application/json"}
+    raw: bytes | None = None
     if fields is not None or files is not None:
         parts: list[tuple[str, Any]] = list((fields or {}).items()) + list((files or {}).items())
-        raw, content_type = encode_multipart_formdata(parts)
-        headers["Content-Type"] = content_type
-        headers["Content-Length"] = str(len(raw))
-        body = base64.b64encode(raw).decode("ascii")
-    return {
-        "resource": resource or path,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "httpMethod": method,
-            "identity": {"sourceIp": "203.0.113.10"},
-            "path": f"/Prod{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": f"req-{uuid.uuid4().hex[:8]}",
-            "resourcePath": resource or path,
-            "stage": "Prod",
-        },
-        "body": body,
-        "isBase64Encoded": body is not None,
-    }
+        raw, headers["Content-Type"] = encode_multipart_formdata(parts)
+    return rest_event(method, path, raw, headers=headers, resource=resource, request_id=f"req-{uuid.uuid4().hex[:8]}")
 
 
 class RecordingServer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
+from voice_service.adapters.s3_client import s3_client
 from voice_service.errors import ProviderNotConfiguredError, StorageError, UploadNotFoundError
 from voice_service.observability import logger
 from voice_service.services.uploads import UPLOAD_GONE_MESSAGE, UploadTicket
@@ -170,20 +171,7 @@ class S3SampleBucket:
 
     def _s3(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client(
-                "s3",
-                region_name=self._region,
-                config=Config(
-                    signature_version="s3v4",
-                    s3={"addressing_style": "virtual"},
-                    retries={"max_attempts": 3, "mode": "standard"},
-                    connect_timeout=3,
-                    read_timeout=10,
-                ),
-            )
+            self._client = s3_client(region=self._region, attempts=3, connect_timeout=3, read_timeout=10)
         return self._client
 
 

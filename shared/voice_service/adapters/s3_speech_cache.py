@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Final
 
+from voice_service.adapters.s3_client import s3_client
 from voice_service.services.speech_cache import CacheStoreError, SpeechCache, SpeechKey
 from voice_service.settings import SpeechCacheSettings
 
@@ -98,19 +99,8 @@ class S3SpeechStore:
 
     def _s3(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client(
-                "s3",
-                config=Config(
-                    signature_version="s3v4",
-                    s3={"addressing_style": "virtual"},
-                    retries={"max_attempts": 2, "mode": "standard"},
-                    connect_timeout=1,
-                    read_timeout=2,
-                ),
-            )
+            # A cache must never slow a miss down much: few retries, short timeouts.
+            self._client = s3_client(attempts=2, connect_timeout=1, read_timeout=2)
         return self._client
 
 
