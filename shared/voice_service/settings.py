@@ -127,10 +127,22 @@ class PreviewSettings(ApiSettings):
     )
 
 
+class OpenAiSpeechSettings(ApiSettings, CatalogSettings):
+    """The OpenAI-compatible routes (/v1/audio/speech and the listings): default provider, limits, AAC's ffmpeg."""
+
+    default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")
+    max_chars: int = Field(default=4096, ge=1, le=4096, validation_alias="OPENTALKING_SPEECH_MAX_CHARS")
+    # API Gateway gives up after 29 s and the function after 28 s: leave time for encoding and the response.
+    timeout_seconds: float = Field(default=25.0, gt=0, le=26, validation_alias="OPENTALKING_SPEECH_TIMEOUT_SECONDS")
+    # Only `aac` runs ffmpeg; unset: imageio-ffmpeg's binary where it is installed (locally), else aac is a 400.
+    ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
+
+
 class EdgeTtsSettings(_Base):
     """Microsoft Edge read-aloud TTS (no key). The URL must already carry its query string."""
 
     websocket_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_TTS_URL")
+    voice_list_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_VOICE_LIST_URL")
     default_voice: str = Field(default="zh-CN-XiaoxiaoNeural", validation_alias="OPENTALKING_TTS_EDGE_VOICE")
 
 

@@ -21,10 +21,33 @@ PCM_SAMPLE_WIDTH: Final = 2  # bytes: 16-bit little-endian
 MAX_WAV_BYTES: Final = 4_400_000
 
 
+@dataclass(frozen=True, slots=True)
+class SpeechStyle:
+    """How to speak: a speed factor (1.0 = the provider's normal rate) and style instructions.
+
+    The caller checks `speed` against the provider's range (`voice_service.services.speech.SPEED_RANGES`);
+    providers without instructions ignore them.
+    """
+
+    speed: float = 1.0
+    instructions: str | None = None
+
+
+PLAIN_STYLE: Final = SpeechStyle()
+
+
 class SpeechSynthesizer(Protocol):
     """Port: one TTS provider."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def synthesize(
+        self,
+        text: str,
+        voice: str | None,
+        model: str | None,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         """Return mono 16-bit little-endian PCM at `sample_rate`, within `timeout` seconds.
 
         `voice` / `model` None means the provider's configured default.

@@ -20,6 +20,7 @@ from voice_service.adapters.tts.common import (
     websocket_failure_reason,
 )
 from voice_service.errors import ProviderNotConfiguredError
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import CosyVoiceTtsSettings, get_settings
 
 PROVIDER = "cosyvoice"
@@ -31,7 +32,15 @@ FALLBACK_PCM_RATE = 24000
 class CosyVoiceSynthesizer:
     """Implements `SpeechSynthesizer`. A cloned CosyVoice voice works with the model it was cloned for."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def synthesize(
+        self,
+        text: str,
+        voice: str | None,
+        model: str | None,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         settings = get_settings(CosyVoiceTtsSettings)
         try:
             dashscope = configured_dashscope()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
@@ -46,6 +55,8 @@ class CosyVoiceSynthesizer:
             voice=voice or settings.default_voice,
             format=audio_format[f"PCM_{native_rate}HZ_MONO_16BIT"],
             url=dashscope.base_websocket_api_url,
+            speech_rate=style.speed,
+            instruction=style.instructions or None,
         )
 
         def drive() -> None:

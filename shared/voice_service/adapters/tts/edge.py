@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
 from voice_service.adapters.audio_pcm import AudioDecodeError, decode_to_pcm16
 from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason, quote_upstream
 from voice_service.errors import InvalidRequestError, UpstreamError
+from voice_service.observability import logger
+from voice_service.services.builtin_voices import BuiltinVoice
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import EdgeTtsSettings, get_settings
 
 PROVIDER = "edge"
@@ -19,7 +23,15 @@ PROVIDER = "edge"
 class EdgeSynthesizer:
     """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def synthesize(
+        self,
+        text: str,
+        voice: str | None,
+        model: str | None,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         import edge_tts
         import edge_tts.communicate
         import edge_tts.constants
@@ -30,7 +42,9 @@ class EdgeSynthesizer:
         voice_name = voice or settings.default_voice
         seconds = max(1, math.ceil(timeout))
         try:
-            communicate = edge_tts.Communicate(text, voice_name, connect_timeout=seconds, receive_timeout=seconds)
+            communicate = edge_tts.Communicate(
+                text, voice_name, rate=edge_rate(style.speed), connect_timeout=seconds, receive_timeout=seconds
+            )
         except ValueError as exc:
             raise InvalidRequestError(
                 f"Invalid edge voice {voice_name!r}: use a short name such as en-US-AriaNeural."
@@ -40,6 +54,11 @@ class EdgeSynthesizer:
             return decode_to_pcm16(mp3, sample_rate)
         except AudioDecodeError as exc:
             raise UpstreamError(PROVIDER, "it returned audio that is not valid MP3.") from exc
+
+
+def edge_rate(speed: float) -> str:
+    """SSML prosody rate for a speed factor: 1.5 → '+50%', 0.75 → '-25%' (edge-tts wants a signed percentage)."""
+    return f"{round((speed - 1) * 100):+d}%"
 
 
 async def _collect_mp3(communicate: object) -> bytes:
@@ -75,3 +94,59 @@ def _run(collect: object, timeout: float) -> bytes:
         raise UpstreamError(PROVIDER, f"unexpected reply ({quote_upstream(exc)}).") from exc
     except aiohttp.ClientError as exc:
         raise UpstreamError(PROVIDER, f"the connection failed ({type(exc).__name__}).") from exc
+
+
+# How long a warm container keeps Edge's voice list, and how long fetching it may take before the fallback is used.
+VOICE_LIST_MAX_AGE_SECONDS = 3600.0
+VOICE_LIST_TIMEOUT_SECONDS = 3.0
+_voice_list_cache: tuple[float, list[BuiltinVoice]] | None = None
+
+
+def list_edge_voices(fallback: list[str]) -> list[BuiltinVoice]:
+    """Edge's live voice list (edge-tts `list_voices`), cached per warm container; `fallback` names when it fails.
+
+    Never raises: a listing must not fail because Edge is unreachable.
+    """
+    global _voice_list_cache
+    now = time.monotonic()
+    if _voice_list_cache is not None and now - _voice_list_cache[0] < VOICE_LIST_MAX_AGE_SECONDS:
+        return _voice_list_cache[1]
+    try:
+        voices = _fetch_voice_list()
+    except Exception as exc:  # unreachable, refused, not JSON, stalled: every failure means "use the fallback"
+        logger.info("Edge voice list unavailable; using the fallback", extra={"reason": type(exc).__name__})
+        return [BuiltinVoice(provider=PROVIDER, voice=name, name=name, language=_locale(name)) for name in fallback]
+    _voice_list_cache = (now, voices)
+    return voices
+
+
+def _fetch_voice_list() -> list[BuiltinVoice]:
+    import edge_tts
+    import edge_tts.constants
+    import edge_tts.voices
+
+    settings = get_settings(EdgeTtsSettings)
+    # Like WSS_URL for synthesis, the module global is read when the request is made.
+    edge_tts.voices.VOICE_LIST = settings.voice_list_url or edge_tts.constants.VOICE_LIST
+    entries = asyncio.run(asyncio.wait_for(edge_tts.list_voices(), VOICE_LIST_TIMEOUT_SECONDS))
+    voices = []
+    for entry in entries:
+        short_name = str(entry["ShortName"])
+        friendly = str(entry.get("FriendlyName") or short_name)
+        voices.append(
+            BuiltinVoice(
+                provider=PROVIDER,
+                voice=short_name,
+                name=friendly,
+                language=str(entry.get("Locale") or _locale(short_name)),
+                gender=str(entry["Gender"]) if entry.get("Gender") else None,
+            )
+        )
+    if not voices:
+        raise ValueError("empty voice list")
+    return voices
+
+
+def _locale(short_name: str) -> str | None:
+    parts = short_name.split("-")
+    return "-".join(parts[:2]) if len(parts) >= 3 else None

@@ -10,6 +10,7 @@ from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.adapters.provider_keys import elevenlabs_api_key
 from voice_service.adapters.tts.common import deadline_reason, join_limited, quote_upstream, run_with_deadline
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import ElevenLabsTtsSettings, get_settings
 
 PROVIDER = "elevenlabs"
@@ -25,7 +26,15 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 class ElevenLabsSynthesizer:
     """Implements `SpeechSynthesizer`."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def synthesize(
+        self,
+        text: str,
+        voice: str | None,
+        model: str | None,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         settings = get_settings(ElevenLabsTtsSettings)
         api_key = elevenlabs_api_key()
         voice_id = voice or settings.default_voice_id
@@ -41,16 +50,17 @@ class ElevenLabsSynthesizer:
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
 
         def fetch() -> bytes:
-            return _stream_pcm(api_key, settings.base_url, voice_id, model_id, text, native_rate, timeout)
+            return _stream_pcm(api_key, settings.base_url, voice_id, model_id, text, native_rate, timeout, style.speed)
 
         pcm = run_with_deadline(PROVIDER, fetch, timeout)
         return resample_pcm16(pcm, native_rate, sample_rate)
 
 
 def _stream_pcm(
-    api_key: str, base_url: str, voice_id: str, model_id: str, text: str, rate: int, timeout: float
+    api_key: str, base_url: str, voice_id: str, model_id: str, text: str, rate: int, timeout: float, speed: float
 ) -> bytes:
     import httpx
+    from elevenlabs import VoiceSettings
     from elevenlabs.client import ElevenLabs
     from elevenlabs.core import ApiError
 
@@ -60,7 +70,11 @@ def _stream_pcm(
     client = ElevenLabs(api_key=api_key, base_url=base_url.rstrip("/"), timeout=timeout, httpx_client=http)
     # The stream is lazy: the request is made, and every error raised, while iterating.
     try:
-        chunks = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
+        # Only a changed speed sends voice_settings: otherwise the voice keeps its own stored settings.
+        extra = {"voice_settings": VoiceSettings(speed=speed)} if speed != 1.0 else {}
+        chunks = client.text_to_speech.stream(
+            voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}", **extra
+        )
         return join_limited(PROVIDER, chunks)
     except ApiError as exc:
         raise UpstreamError(

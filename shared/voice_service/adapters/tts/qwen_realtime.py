@@ -21,6 +21,7 @@ from voice_service.adapters.tts.common import (
     websocket_failure_reason,
 )
 from voice_service.errors import InvalidRequestError
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import QwenTtsSettings, get_settings
 
 PROVIDER = "dashscope"
@@ -33,7 +34,15 @@ FAILED_RESPONSE_STATUSES = ("failed", "cancelled", "incomplete")
 class QwenRealtimeSynthesizer:
     """Implements `SpeechSynthesizer`. A cloned voice works with the model it was cloned for (its target_model)."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def synthesize(
+        self,
+        text: str,
+        voice: str | None,
+        model: str | None,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         settings = get_settings(QwenTtsSettings)
         model_name = model or settings.default_model
         if not MODEL_NAME.match(model_name):
@@ -49,7 +58,9 @@ class QwenRealtimeSynthesizer:
         def drive() -> None:
             try:
                 session.connect()
-                session.update_session(voice=voice_name, response_format=audio_format, mode="server_commit")
+                session.update_session(
+                    voice=voice_name, response_format=audio_format, mode="server_commit", **_style_options(style)
+                )
                 session.append_text(text)
                 session.finish()
             except Exception as exc:  # the SDK's connect timeout, or a send after the server hung up
@@ -57,6 +68,16 @@ class QwenRealtimeSynthesizer:
 
         pcm = drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
         return resample_pcm16(pcm, QWEN_PCM_RATE, sample_rate)
+
+
+def _style_options(style: SpeechStyle) -> dict[str, Any]:
+    """session.update fields for a style; none at all for the plain style, as before speed existed."""
+    options: dict[str, Any] = {}
+    if style.speed != 1.0:
+        options["speech_rate"] = style.speed
+    if style.instructions:
+        options["instructions"] = style.instructions
+    return options
 
 
 @cache

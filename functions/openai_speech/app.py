@@ -1,0 +1,280 @@
+"""OpenAI's speech API: POST /v1/audio/speech, GET /v1/audio/voices, GET /v1/models and GET /v1/audio/models.
+
+The composition root of the OpenAI-compatible function: settings (validated at import, so a bad value stops the cold
+start), the providers, the encoder and the catalog. Routes get them through `speech_services`, which tests override.
+Errors on these routes use OpenAI's envelope (see `voice_service.http.errors`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from voice_service.adapters.audio.encoders import LibraryAudioEncoder
+from voice_service.adapters.factories import get_voice_catalog
+from voice_service.adapters.tts.registry import get_synthesizer
+from voice_service.adapters.tts.voice_sources import builtin_voice_sources, configured_providers
+from voice_service.http.app import create_app
+from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.models import VoiceEntry
+from voice_service.services.builtin_voices import VoiceSource, list_builtin_voices
+from voice_service.services.catalog import VoiceCatalog
+from voice_service.services.openai_names import (
+    OPENAI_MODELS,
+    OPENAI_VOICE_TABLE,
+    OPENAI_VOICES,
+    clone_model_name,
+    parse_model,
+)
+from voice_service.services.preview import SpeechSynthesizer
+from voice_service.services.speech import (
+    MEDIA_TYPES,
+    RESPONSE_FORMATS,
+    STREAM_FORMATS,
+    AudioEncoder,
+    SpeechAudio,
+    SpeechDraft,
+    SpeechPolicy,
+    create_speech,
+)
+from voice_service.settings import (
+    CosyVoiceTtsSettings,
+    ElevenLabsTtsSettings,
+    OpenAiSpeechSettings,
+    QwenTtsSettings,
+    get_settings,
+)
+
+router = APIRouter()
+# Base64 of 12,288 bytes is 16,384 characters without padding: deltas that re-join into the exact file.
+SSE_CHUNK_BYTES = 12_288
+# Models each provider is known by besides its name (`provider/default model`); Edge and eSpeak NG have none.
+MODEL_SETTINGS: dict[str, Callable[[], str]] = {
+    "dashscope": lambda: get_settings(QwenTtsSettings).default_model,
+    "cosyvoice": lambda: get_settings(CosyVoiceTtsSettings).default_model,
+    "elevenlabs": lambda: get_settings(ElevenLabsTtsSettings).default_model,
+}
+# OpenAI's model objects carry a creation time; these names are not versioned, so it is 0 (the epoch).
+UNVERSIONED = 0
+
+
+@dataclass(frozen=True)
+class SpeechServices:
+    """What the routes need; built once per warm container from the settings."""
+
+    settings: OpenAiSpeechSettings
+    synthesizer_for: Callable[[str], SpeechSynthesizer]
+    encoder: AudioEncoder
+    catalog: Callable[[], VoiceCatalog]
+    voice_sources: Callable[[], dict[str, VoiceSource]]
+    configured_providers: Callable[[], list[str]]
+
+
+def build_services() -> SpeechServices:
+    settings = get_settings(OpenAiSpeechSettings)
+    return SpeechServices(
+        settings=settings,
+        synthesizer_for=get_synthesizer,
+        encoder=LibraryAudioEncoder(ffmpeg_exe=settings.ffmpeg_exe),
+        catalog=get_voice_catalog,
+        voice_sources=builtin_voice_sources,
+        configured_providers=configured_providers,
+    )
+
+
+def speech_services() -> SpeechServices:
+    """The dependency every route takes (settings are cached per process; tests reset and override them)."""
+    return build_services()
+
+
+Services = Annotated[SpeechServices, Depends(speech_services)]
+
+
+class CustomVoice(BaseModel):
+    """OpenAI's object form of `voice`: a custom voice by id (here: a cloned voice's id, or any voice name)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(description="A voice id as GET /v1/audio/voices lists it.", max_length=200)
+
+
+class SpeechBody(BaseModel):
+    """OpenAI's CreateSpeechRequest. Unknown fields are ignored, as the servers clients already use do."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(description="tts-1, tts-1-hd, gpt-4o-mini-tts, a provider, or provider/model.")
+    input: str = Field(
+        description="The text to speak, at most 4,096 characters.", json_schema_extra={"maxLength": 4096}
+    )
+    voice: str | CustomVoice = Field(
+        description="OpenAI's voice names, provider:voice (e.g. edge:en-US-AriaNeural) or a cloned voice's id."
+    )
+    response_format: str = Field(default="mp3", json_schema_extra={"enum": list(RESPONSE_FORMATS)})
+    speed: float = Field(default=1.0, description="0.25 to 4.0, within the provider's own range.")
+    instructions: str | None = Field(default=None, description="Style instructions (DashScope and CosyVoice).")
+    stream_format: str = Field(default="audio", json_schema_extra={"enum": list(STREAM_FORMATS)})
+
+
+def _openai_error(description: str) -> dict[str, object]:
+    schema = {"type": "object", "properties": {"error": {"type": "object"}}, "required": ["error"]}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+SPEECH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The audio in response_format, or text/event-stream with stream_format sse",
+        "content": {**{media: {} for media in sorted(set(MEDIA_TYPES.values()))}, "text/event-stream": {}},
+    },
+    400: _openai_error("Invalid request"),
+    404: _openai_error("Unknown voice or model"),
+    413: _openai_error("The audio would not fit in a response"),
+    502: _openai_error("The provider failed"),
+    503: _openai_error("The provider is not configured"),
+}
+
+
+@router.post("/v1/audio/speech", response_class=Response, summary="Create speech", responses=SPEECH_RESPONSES)
+def post_speech(body: SpeechBody, services: Services) -> Response:
+    settings = services.settings
+    voice = body.voice.id if isinstance(body.voice, CustomVoice) else body.voice
+    draft = SpeechDraft(
+        model=body.model,
+        input=body.input,
+        voice=voice,
+        response_format=body.response_format,
+        speed=body.speed,
+        instructions=body.instructions,
+        stream_format=body.stream_format,
+    )
+    policy = SpeechPolicy(
+        default_provider=settings.default_provider,
+        max_chars=settings.max_chars,
+        timeout_seconds=settings.timeout_seconds,
+    )
+
+    def find_clone(voice_id: str) -> VoiceEntry | None:
+        return next((entry for entry in services.catalog().list_entries() if entry.voice_id == voice_id), None)
+
+    audio = create_speech(draft, policy, services.synthesizer_for, services.encoder, find_clone)
+    headers = {"Cache-Control": "no-store"}
+    if body.stream_format == "sse":
+        return Response(content=b"".join(sse_events(audio)), media_type="text/event-stream", headers=headers)
+    return Response(content=audio.content, media_type=audio.media_type, headers=headers)
+
+
+def sse_events(audio: SpeechAudio) -> Iterator[bytes]:
+    """OpenAI's speech SSE: `speech.audio.delta` events with base64 audio, then `speech.audio.done`.
+
+    The audio is whole before the first event (API Gateway REST buffers responses anyway). No `usage` is sent:
+    these providers count no tokens, and a made-up count would mislead.
+    """
+    for start in range(0, len(audio.content), SSE_CHUNK_BYTES):
+        chunk = base64.b64encode(audio.content[start : start + SSE_CHUNK_BYTES]).decode("ascii")
+        yield _event({"type": "speech.audio.delta", "audio": chunk})
+    yield _event({"type": "speech.audio.done"})
+
+
+def _event(payload: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+
+
+class VoiceListing(BaseModel):
+    voices: list[dict[str, Any]]
+
+
+@router.get("/v1/audio/voices", response_model=VoiceListing, summary="List voices", responses={502: {}})
+def get_voices(services: Services) -> dict[str, Any]:
+    """OpenAI's voice names (for the default provider), each configured provider's built-in voices, and clones."""
+    default = parse_model(OPENAI_MODELS[0], services.settings.default_provider).provider
+    voices: list[dict[str, Any]] = [
+        {
+            "id": name,
+            "name": f"{name} ({default} {OPENAI_VOICE_TABLE[default][name]})",
+            "provider": default,
+            "voice": OPENAI_VOICE_TABLE[default][name],
+            "model": OPENAI_MODELS[0],
+            "source": "openai",
+        }
+        for name in OPENAI_VOICES
+    ]
+    for provider, builtins in list_builtin_voices(services.voice_sources()).items():
+        voices += [
+            {
+                "id": f"{provider}:{voice.voice}",
+                "name": voice.name,
+                "provider": provider,
+                "voice": voice.voice,
+                "model": provider,
+                "language": voice.language,
+                "gender": voice.gender,
+                "source": "builtin",
+            }
+            for voice in builtins
+        ]
+    voices += [
+        {
+            "id": entry.voice_id,
+            "name": entry.display_label,
+            "provider": entry.provider,
+            "voice": entry.voice_id,
+            "model": clone_model_name(entry),
+            "source": "clone",
+        }
+        for entry in services.catalog().list_entries()
+    ]
+    return {"voices": voices}
+
+
+class ModelObject(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = UNVERSIONED
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelObject]
+
+
+class AudioModelList(BaseModel):
+    models: list[ModelObject]
+
+
+def model_objects(services: SpeechServices) -> list[ModelObject]:
+    """OpenAI's model names, each configured provider (and provider/default model), and the clones' models."""
+    objects = [ModelObject(id=name, owned_by="opentalking") for name in OPENAI_MODELS]
+    providers = services.configured_providers()
+    for provider in providers:
+        objects.append(ModelObject(id=provider, owned_by=provider))
+        if provider in MODEL_SETTINGS:
+            objects.append(ModelObject(id=f"{provider}/{MODEL_SETTINGS[provider]()}", owned_by=provider))
+    for entry in services.catalog().list_entries():
+        if entry.provider in providers:
+            objects.append(ModelObject(id=clone_model_name(entry), owned_by=entry.provider))
+    unique: dict[str, ModelObject] = {}
+    for model in objects:
+        unique.setdefault(model.id, model)
+    return list(unique.values())
+
+
+@router.get("/v1/models", response_model=ModelList, summary="List models")
+def get_models(services: Services) -> ModelList:
+    return ModelList(data=model_objects(services))
+
+
+@router.get("/v1/audio/models", response_model=AudioModelList, summary="List speech models")
+def get_audio_models(services: Services) -> AudioModelList:
+    return AudioModelList(models=model_objects(services))
+
+
+# Fail at cold start, naming the variable, rather than at the first request.
+get_settings(OpenAiSpeechSettings)
+app = create_app(router)
+lambda_handler = make_lambda_handler(app)

@@ -1,0 +1,179 @@
+"""Use case of POST /v1/audio/speech (OpenAI's speech API): validate, resolve names, synthesize, encode.
+
+It reuses the preview's providers (the `SpeechSynthesizer` port) and the catalog's clones; naming lives in
+`openai_names`. Audio is synthesized at 24 kHz mono, OpenAI's rate, and encoded by an `AudioEncoder`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
+from voice_service.models import VoiceEntry
+from voice_service.observability import MetricUnit, record_provider_metric
+from voice_service.services.openai_names import SpeechTarget, resolve_speech_target
+from voice_service.services.preview import PCM_SAMPLE_WIDTH, SpeechStyle, SpeechSynthesizer
+
+OUTPUT_SAMPLE_RATE: Final = 24_000  # OpenAI's `pcm` is 24 kHz; every other format uses the same rate
+RESPONSE_FORMATS: Final[tuple[str, ...]] = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+STREAM_FORMATS: Final[tuple[str, ...]] = ("audio", "sse")
+MEDIA_TYPES: Final[dict[str, str]] = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/ogg",  # Ogg Opus, as OpenAI sends it
+    "aac": "audio/aac",  # ADTS
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",  # raw 16-bit little-endian: not audio/L16, which is big-endian by definition
+}
+MAX_INSTRUCTIONS_CHARS: Final = 4096
+MAX_VOICE_CHARS: Final = 200
+MAX_MODEL_CHARS: Final = 200
+MIN_SPEED: Final = 0.25
+MAX_SPEED: Final = 4.0
+# The speed each provider applies itself (Edge's SSML rate, DashScope's and CosyVoice's speech_rate, ElevenLabs'
+# voice_settings.speed, eSpeak NG's words per minute around its normal 175). Outside it: a 400, never a silent clamp.
+SPEED_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "edge": (0.5, 2.0),
+    "dashscope": (0.5, 2.0),
+    "cosyvoice": (0.5, 2.0),
+    "elevenlabs": (0.7, 1.2),
+    "espeak": (0.5, 2.5),
+}
+# Providers that take style instructions (Qwen's instruct models; CosyVoice's `instruction`); others ignore them.
+INSTRUCTION_PROVIDERS: Final = frozenset({"dashscope", "cosyvoice"})
+# Lambda answers at most 6 MB (6,291,456 B) and binary bodies travel base64-encoded (4/3), as does SSE audio.
+MAX_AUDIO_BYTES: Final = 4_400_000
+
+
+class AudioEncoder(Protocol):
+    """Port: mono 16-bit PCM → one of RESPONSE_FORMATS."""
+
+    def encode(self, pcm: bytes, sample_rate: int, audio_format: str) -> bytes:
+        """Return the encoded audio.
+
+        Raises:
+            InvalidRequestError: the format cannot be produced in this deployment.
+        """
+        ...
+
+
+CloneLookup = Callable[[str], VoiceEntry | None]
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechDraft:
+    """The request's fields as received (`voice` already reduced to a string)."""
+
+    model: str
+    input: str
+    voice: str
+    response_format: str = "mp3"
+    speed: float = 1.0
+    instructions: str | None = None
+    stream_format: str = "audio"
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechPolicy:
+    default_provider: str
+    max_chars: int
+    timeout_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechAudio:
+    content: bytes
+    audio_format: str
+    media_type: str
+    target: SpeechTarget
+    duration_seconds: float
+
+
+def create_speech(
+    draft: SpeechDraft,
+    policy: SpeechPolicy,
+    synthesizer_for: Callable[[str], SpeechSynthesizer],
+    encoder: AudioEncoder,
+    find_clone: CloneLookup,
+) -> SpeechAudio:
+    """Synthesize `draft` with the provider its names resolve to and encode it in its response format.
+
+    Raises:
+        InvalidRequestError: a field breaks a rule, a speed the provider cannot apply, conflicting names (400).
+        NotFoundError: an unknown voice or model (404).
+        PayloadTooLargeError: the audio would not fit in a Lambda response (413), never a truncated file.
+        UpstreamError / ProviderNotConfiguredError: the provider failed or lacks its key (502 / 503).
+    """
+    text = _validate(draft, policy)
+    target = resolve_speech_target(draft.model, draft.voice, policy.default_provider, find_clone)
+    low, high = SPEED_RANGES[target.provider]
+    if not low <= draft.speed <= high:
+        raise InvalidRequestError(
+            f"The {target.provider} provider speaks at {low:g}x to {high:g}x; speed {draft.speed:g} is outside "
+            "that range.",
+            param="speed",
+        )
+    instructions = draft.instructions if target.provider in INSTRUCTION_PROVIDERS else None
+    style = SpeechStyle(speed=draft.speed, instructions=instructions or None)
+    synthesizer = synthesizer_for(target.provider)
+    pcm = synthesizer.synthesize(text, target.voice, target.model, OUTPUT_SAMPLE_RATE, policy.timeout_seconds, style)
+    pcm = pcm[: len(pcm) - len(pcm) % PCM_SAMPLE_WIDTH]
+    if not pcm:
+        raise UpstreamError(target.provider, "it returned no audio.")
+    duration = len(pcm) / PCM_SAMPLE_WIDTH / OUTPUT_SAMPLE_RATE
+    if draft.response_format in ("wav", "pcm"):
+        _check_size(len(pcm), duration, draft.response_format)  # before encoding: these formats are the PCM itself
+    content = encoder.encode(pcm, OUTPUT_SAMPLE_RATE, draft.response_format)
+    _check_size(len(content), duration, draft.response_format)
+    record_provider_metric("SpeechSynthesized", target.provider)
+    record_provider_metric("AudioSecondsSynthesized", target.provider, duration, MetricUnit.Seconds)
+    return SpeechAudio(
+        content=content,
+        audio_format=draft.response_format,
+        media_type=MEDIA_TYPES[draft.response_format],
+        target=target,
+        duration_seconds=duration,
+    )
+
+
+def _validate(draft: SpeechDraft, policy: SpeechPolicy) -> str:
+    text = draft.input.strip()
+    if not any(character.isprintable() and not character.isspace() for character in text):
+        raise InvalidRequestError("The input is empty; send the text to speak.", param="input")
+    if len(draft.input) > policy.max_chars:
+        raise InvalidRequestError(
+            f"The input is {len(draft.input)} characters long; at most {policy.max_chars} are accepted.",
+            param="input",
+        )
+    if not draft.model.strip() or len(draft.model) > MAX_MODEL_CHARS:
+        raise InvalidRequestError(f"The model must be 1 to {MAX_MODEL_CHARS} characters long.", param="model")
+    if not draft.voice.strip() or len(draft.voice) > MAX_VOICE_CHARS:
+        raise InvalidRequestError(f"The voice must be 1 to {MAX_VOICE_CHARS} characters long.", param="voice")
+    if draft.response_format not in RESPONSE_FORMATS:
+        raise InvalidRequestError(
+            f"Unknown response_format {draft.response_format!r}: use one of {', '.join(RESPONSE_FORMATS)}.",
+            param="response_format",
+        )
+    if draft.stream_format not in STREAM_FORMATS:
+        raise InvalidRequestError(
+            f"Unknown stream_format {draft.stream_format!r}: use one of {', '.join(STREAM_FORMATS)}.",
+            param="stream_format",
+        )
+    if not MIN_SPEED <= draft.speed <= MAX_SPEED:
+        raise InvalidRequestError(f"The speed must be between {MIN_SPEED} and {MAX_SPEED}.", param="speed")
+    if draft.instructions is not None and len(draft.instructions) > MAX_INSTRUCTIONS_CHARS:
+        raise InvalidRequestError(
+            f"The instructions are too long; use at most {MAX_INSTRUCTIONS_CHARS} characters.", param="instructions"
+        )
+    return text
+
+
+def _check_size(size: int, duration: float, audio_format: str) -> None:
+    if size > MAX_AUDIO_BYTES:
+        raise PayloadTooLargeError(
+            f"The speech is {duration:.0f} seconds long: as {audio_format} it takes {size / 1e6:.1f} MB, over the "
+            f"{MAX_AUDIO_BYTES / 1e6:.1f} MB a response can carry; ask for mp3, opus or aac, or send shorter input.",
+            param="response_format" if audio_format in ("wav", "pcm", "flac") else "input",
+        )
