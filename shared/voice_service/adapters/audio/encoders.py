@@ -4,7 +4,7 @@
   (its wheels bundle libsndfile 1.2 with LAME, libopus and FLAC; LGPL). In-process, no subprocess, no extra size.
 - aac (ADTS): ffmpeg's native AAC encoder (part of libavcodec, LGPL), run as a subprocess on our own PCM. libsndfile
   has no AAC, and PyAV (ffmpeg bundled, about 95 MB unzipped) would push the function past Lambda's 250 MB limit.
-  Without an ffmpeg binary (`IMAGEIO_FFMPEG_EXE`, or imageio-ffmpeg's locally) aac is a clear 400.
+  Without an ffmpeg binary (`OPENTALKING_SPEECH_FFMPEG_EXE`, or imageio-ffmpeg's locally) aac is a clear 400.
 - pcm: the samples themselves (24 kHz, 16-bit signed little-endian, mono, no header), as OpenAI defines it.
 """
 
@@ -16,7 +16,7 @@ from typing import Final
 
 from voice_service.errors import InvalidRequestError, VoiceServiceError
 
-FFMPEG_SETTING: Final = "IMAGEIO_FFMPEG_EXE"
+FFMPEG_SETTING: Final = "OPENTALKING_SPEECH_FFMPEG_EXE"
 # (container, subtype) for soundfile.write.
 SOUNDFILE_FORMATS: Final[dict[str, tuple[str, str]]] = {
     "mp3": ("MP3", "MPEG_LAYER_III"),
