@@ -25,6 +25,23 @@ AUDIO_SECONDS = 1.0
 EDGE_RATE = 24000
 SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
 VOICE_IN_SSML = re.compile(r"<voice name='([^']*)'>")
+VOICE_LIST = [
+    {
+        "Name": f"Microsoft Server Speech Text to Speech Voice ({locale}, {name})",
+        "ShortName": f"{locale}-{name}",
+        "Gender": gender,
+        "Locale": locale,
+        "SuggestedCodec": "audio-24khz-48kbitrate-mono-mp3",
+        "FriendlyName": f"Microsoft {name.removesuffix('Neural')} Online (Natural) - {language}",
+        "Status": "GA",
+        "VoiceTag": {"ContentCategories": ["General"], "VoicePersonalities": ["Friendly"]},
+    }
+    for locale, name, gender, language in (
+        ("en-US", "AriaNeural", "Female", "English (United States)"),
+        ("en-GB", "RyanNeural", "Male", "English (United Kingdom)"),
+        ("zh-CN", "XiaoxiaoNeural", "Female", "Chinese (Mainland)"),
+    )
+]
 
 
 @dataclass
@@ -45,11 +62,25 @@ class EdgeFake:
     server: LoopbackServer | None = None
     # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
     audio_seconds: float = AUDIO_SECONDS
+    voice_list_queries: list[dict[str, str]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         application = web.Application()
         application.router.add_get("/edge/v1", self._synthesize)
+        application.router.add_get("/edge/voices/list", self._voice_list)
         return application
+
+    @property
+    def voice_list_url(self) -> str:
+        assert self.server is not None
+        return f"{self.server.base_url}/edge/voices/list?trustedclienttoken=fake-token"
+
+    async def _voice_list(self, request: web.Request) -> web.Response:
+        """Edge's voice list, in its JSON shape (edge-tts reads ShortName, Gender, Locale, FriendlyName)."""
+        self.voice_list_queries.append(dict(request.query))
+        if self.mode == "http_503":
+            return web.Response(status=503, text="Service Unavailable")
+        return web.json_response(VOICE_LIST)
 
     @property
     def url(self) -> str:

@@ -118,6 +118,7 @@ def all_provider_fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProviderFake
             fake.server = LoopbackServer(fake.app).start()
             started.append(fake.server)
         monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fakes.edge.url)
+        monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", fakes.edge.voice_list_url)
         monkeypatch.setenv("OPENTALKING_QWEN_TTS_WS_URL", fakes.qwen.url)
         monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", fakes.cosyvoice.url)
         monkeypatch.setenv("DASHSCOPE_API_KEY", DASHSCOPE_KEY)

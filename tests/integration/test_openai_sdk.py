@@ -183,6 +183,10 @@ def test_voices_list_in_the_shape_open_webui_reads(client: openai.OpenAI, fakes:
     assert by_id["alloy"]["voice"] == "en-US-AvaNeural"
     assert by_id["espeak:en-us"]["model"] == "espeak"
     assert by_id["dashscope:Cherry"]["provider"] == "dashscope"
+    # Edge's live list (from its fake), with what it says about each voice
+    assert by_id["edge:en-GB-RyanNeural"]["name"] == "Microsoft Ryan Online (Natural) - English (United Kingdom)"
+    assert (by_id["edge:en-GB-RyanNeural"]["gender"], by_id["edge:en-GB-RyanNeural"]["language"]) == ("Male", "en-GB")
+    assert fakes.edge.voice_list_queries[-1]["trustedclienttoken"] == "fake-token"
     assert by_id["cosyvoice-v2-bob-1"] == {
         "id": "cosyvoice-v2-bob-1",
         "name": "Bob",

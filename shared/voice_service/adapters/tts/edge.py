@@ -99,7 +99,8 @@ def _run(collect: object, timeout: float) -> bytes:
 # How long a warm container keeps Edge's voice list, and how long fetching it may take before the fallback is used.
 VOICE_LIST_MAX_AGE_SECONDS = 3600.0
 VOICE_LIST_TIMEOUT_SECONDS = 3.0
-_voice_list_cache: tuple[float, list[BuiltinVoice]] | None = None
+# Per list URL: when it was fetched, and the voices.
+_voice_list_cache: dict[str, tuple[float, list[BuiltinVoice]]] = {}
 
 
 def list_edge_voices(fallback: list[str]) -> list[BuiltinVoice]:
@@ -107,27 +108,28 @@ def list_edge_voices(fallback: list[str]) -> list[BuiltinVoice]:
 
     Never raises: a listing must not fail because Edge is unreachable.
     """
-    global _voice_list_cache
+    import edge_tts.constants
+
+    url = get_settings(EdgeTtsSettings).voice_list_url or edge_tts.constants.VOICE_LIST
     now = time.monotonic()
-    if _voice_list_cache is not None and now - _voice_list_cache[0] < VOICE_LIST_MAX_AGE_SECONDS:
-        return _voice_list_cache[1]
+    cached = _voice_list_cache.get(url)
+    if cached is not None and now - cached[0] < VOICE_LIST_MAX_AGE_SECONDS:
+        return cached[1]
     try:
-        voices = _fetch_voice_list()
+        voices = _fetch_voice_list(url)
     except Exception as exc:  # unreachable, refused, not JSON, stalled: every failure means "use the fallback"
         logger.info("Edge voice list unavailable; using the fallback", extra={"reason": type(exc).__name__})
         return [BuiltinVoice(provider=PROVIDER, voice=name, name=name, language=_locale(name)) for name in fallback]
-    _voice_list_cache = (now, voices)
+    _voice_list_cache[url] = (now, voices)
     return voices
 
 
-def _fetch_voice_list() -> list[BuiltinVoice]:
+def _fetch_voice_list(url: str) -> list[BuiltinVoice]:
     import edge_tts
-    import edge_tts.constants
     import edge_tts.voices
 
-    settings = get_settings(EdgeTtsSettings)
     # Like WSS_URL for synthesis, the module global is read when the request is made.
-    edge_tts.voices.VOICE_LIST = settings.voice_list_url or edge_tts.constants.VOICE_LIST
+    edge_tts.voices.VOICE_LIST = url
     entries = asyncio.run(asyncio.wait_for(edge_tts.list_voices(), VOICE_LIST_TIMEOUT_SECONDS))
     voices = []
     for entry in entries:
