@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from typing import Any
@@ -187,12 +188,25 @@ class TestApi:
         assert auth["AddApiKeyRequiredToCorsPreflight"] is False
         assert auth["UsagePlan"]["CreateUsagePlan"] == "PER_API"
 
-    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE"])
+    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE", "THROTTLED"])
     def test_gateway_errors_carry_cors_and_a_detail_body(self, response_type: str) -> None:
         response = self.api["GatewayResponses"][response_type]
         origin = response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"]
         assert origin["Fn::Sub"][1]["FirstOrigin"] == {"Fn::Select": [0, {"Fn::Split": [",", CORS_ORIGINS]}]}
         assert response["ResponseTemplates"]["application/json"].startswith('{"detail": ')
+
+    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE", "THROTTLED"])
+    def test_gateway_errors_also_carry_openais_envelope(self, response_type: str) -> None:
+        # GIVEN the body API Gateway renders, with its variables as it fills them in (messageString is quoted)
+        template = self.api["GatewayResponses"][response_type]["ResponseTemplates"]["application/json"]
+        rendered = template.replace("$context.error.messageString", '"Limit Exceeded"').replace(
+            "$context.error.responseType", "THROTTLED"
+        )
+        # THEN it is JSON with both shapes: the API's detail and OpenAI's error envelope
+        body = json.loads(rendered)
+        assert isinstance(body["detail"], str)
+        assert set(body["error"]) == {"message", "type", "param", "code"}
+        assert body["error"]["type"] in ("invalid_request_error", "rate_limit_error", "server_error")
 
     def test_the_413_explains_the_upload_route(self) -> None:
         response = self.api["GatewayResponses"]["REQUEST_TOO_LARGE"]
