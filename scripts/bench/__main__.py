@@ -7,13 +7,16 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 
 from scripts.bench import (
     catalog_concurrency,
     clone_conversion,
     cold_start,
+    openai_speech,
     package_size,
     preview_overhead,
     warm_catalog,
@@ -22,6 +25,8 @@ from scripts.bench.common import BENCH_ENVIRONMENT, REPO_ROOT, Result, python312
 
 # Methods, reasoning and plans for the unmet targets: kept by hand, appended under the table.
 NOTES = REPO_ROOT / "scripts" / "bench" / "notes.md"
+# Marks a partial run (`--only`) below the table; the next partial run replaces it.
+STAMP_PREFIX = "<!-- rows of "
 
 PACKAGES = (
     "fastapi",
@@ -76,22 +81,37 @@ def machine_description(interpreter: list[str]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", default=str(REPO_ROOT / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="run only these benchmarks (names as printed, e.g. 'openai speech') and update only their rows",
+    )
     args = parser.parse_args()
     os.environ.update(BENCH_ENVIRONMENT)
     interpreter = python312()
+    runners: dict[str, Callable[[], list[Result]]] = {
+        "cold start": lambda: cold_start.run(interpreter[0]),
+        "warm catalog": warm_catalog.run,
+        "preview overhead": preview_overhead.run,
+        "clone conversion": clone_conversion.run,
+        "catalog concurrency": catalog_concurrency.run,
+        "package size": package_size.run,
+        "openai speech": openai_speech.run,
+    }
+    selected = args.only or list(runners)
+    unknown = [name for name in selected if name not in runners]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from: {', '.join(runners)}")
     results: list[Result] = []
-    for name, runner in (
-        ("cold start", lambda: cold_start.run(interpreter[0])),
-        ("warm catalog", warm_catalog.run),
-        ("preview overhead", preview_overhead.run),
-        ("clone conversion", clone_conversion.run),
-        ("catalog concurrency", catalog_concurrency.run),
-        ("package size", package_size.run),
-    ):
+    for name in selected:
         print(f"running {name} ...", file=sys.stderr)
-        results.extend(runner())
+        results.extend(runners[name]())
     table = render(results)
     print(table)
+    if args.only:
+        update_rows(Path(args.output), results)
+        return 0
     header = (
         "# Benchmarks\n\nWritten by `make bench`. Every ratio compares against a baseline measured in the same run, "
         "on a shared, noisy machine: read ratios, not absolute times.\n\n"
@@ -100,6 +120,22 @@ def main() -> int:
     with open(args.output, "w", encoding="utf-8") as report:
         report.write(header + machine_description(interpreter) + "\n" + table + "\n\n" + notes)
     return 0
+
+
+def update_rows(report: Path, results: list[Result]) -> None:
+    """Replace (or append) the rows of these benchmarks in an existing report, leaving every other row as it was."""
+    lines = report.read_text(encoding="utf-8").splitlines()
+    names = {row.benchmark for row in results}
+    kept = [
+        line
+        for line in lines
+        if not any(line.startswith(f"| {name} |") for name in names) and not line.startswith(STAMP_PREFIX)
+    ]
+    last_row = max(index for index, line in enumerate(kept) if line.startswith("| "))
+    new_rows = render(results).splitlines()[2:]
+    stamp = f"{STAMP_PREFIX}{', '.join(sorted(names))} updated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC -->"
+    kept[last_row + 1 : last_row + 1] = [*new_rows, stamp]
+    report.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
