@@ -132,8 +132,9 @@ class OpenAiSpeechSettings(ApiSettings, CatalogSettings):
 
     default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")
     max_chars: int = Field(default=4096, ge=1, le=4096, validation_alias="OPENTALKING_SPEECH_MAX_CHARS")
-    # API Gateway gives up after 29 s and the function after 28 s: leave time for encoding and the response.
-    timeout_seconds: float = Field(default=25.0, gt=0, le=26, validation_alias="OPENTALKING_SPEECH_TIMEOUT_SECONDS")
+    # API Gateway gives up after 29 s and the function after 28 s: leave 6 s or more for encoding up to four minutes
+    # of speech (mp3 about 1 s, opus several) and for the response.
+    timeout_seconds: float = Field(default=20.0, gt=0, le=22, validation_alias="OPENTALKING_SPEECH_TIMEOUT_SECONDS")
     # Only `aac` runs ffmpeg. Not IMAGEIO_FFMPEG_EXE: this function has no ffmpeg layer (it would not fit Lambda's
     # 250 MB with the providers' SDKs). Unset: imageio-ffmpeg's binary where installed (locally), else aac is a 400.
     ffmpeg_exe: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_FFMPEG_EXE")

@@ -27,9 +27,9 @@ from voice_service.adapters.factories import get_voice_catalog
 from voice_service.models import NewVoice
 from voice_service.services.speech import RESPONSE_FORMATS
 
-# Formats whose decoders return exactly the encoded samples; ADTS AAC has no priming info, so a decoder adds the
-# encoder's 1,024-sample delay (43 ms) and pads the last frame.
-TOLERANCE_SECONDS = {"aac": 0.12}
+# Formats whose decoders return exactly the encoded samples; ADTS AAC and the MP3 (no LAME tag) carry no priming
+# info, so a decoder keeps the encoder's delay (AAC 1,024 samples, LAME about 1,100) and pads the last frame.
+TOLERANCE_SECONDS = {"aac": 0.12, "mp3": 0.1}
 DEFAULT_TOLERANCE_SECONDS = 0.03
 MEDIA_TYPES = {
     "mp3": "audio/mpeg",
@@ -111,7 +111,7 @@ def test_streaming_response_returns_the_same_mp3(client: openai.OpenAI, fakes: P
     ) as response:
         assert response.headers["content-type"] == "audio/mpeg"
         data = b"".join(response.iter_bytes(4096))
-    assert abs(decode("mp3", data).seconds - AUDIO_SECONDS) <= DEFAULT_TOLERANCE_SECONDS
+    assert abs(decode("mp3", data).seconds - AUDIO_SECONDS) <= TOLERANCE_SECONDS["mp3"]
     # tts-1 means the default provider (edge) and alloy its mapped voice
     assert fakes.edge.calls[-1].voice == "Microsoft Server Speech Text to Speech Voice (en-US, AvaNeural)"
 
@@ -133,7 +133,8 @@ def test_sse_parses_the_way_livekit_parses_it(client: openai.OpenAI, fakes: Prov
         audio, events = parse_sse_like_livekit(response.read().decode("utf-8"))
     assert [event["type"] for event in events[:-1]] == ["speech.audio.delta"] * (len(events) - 1)
     assert events[-1] == {"type": "speech.audio.done"}
-    assert abs(decode(audio_format, audio).seconds - AUDIO_SECONDS) <= DEFAULT_TOLERANCE_SECONDS
+    tolerance = TOLERANCE_SECONDS.get(audio_format, DEFAULT_TOLERANCE_SECONDS)
+    assert abs(decode(audio_format, audio).seconds - AUDIO_SECONDS) <= tolerance
     # AND Edge applied the speed as its SSML rate (Edge takes no instructions)
     assert fakes.edge.calls[-1].ssml is not None and "rate='+25%'" in fakes.edge.calls[-1].ssml
 
@@ -299,4 +300,4 @@ def test_wav_that_would_not_fit_a_response_is_413_never_truncated(client: openai
     assert "100 seconds" in error["message"] and "mp3" in error["message"]
     # AND the same speech as mp3 fits
     answer = client.audio.speech.create(model="edge", voice="alloy", input="A long text.", response_format="mp3")
-    assert abs(decode("mp3", answer.content).seconds - 100.0) <= DEFAULT_TOLERANCE_SECONDS
+    assert abs(decode("mp3", answer.content).seconds - 100.0) <= TOLERANCE_SECONDS["mp3"]
