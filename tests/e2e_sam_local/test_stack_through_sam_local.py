@@ -7,11 +7,15 @@ functions' reach from their containers to the fakes and the S3 server on this ma
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import re
 import wave
 
+import openai
 import pytest
+import soundfile
 
 from scripts.sam_local.host import missing_forward_drop, podman_subnets
 from tests.e2e_sam_local.conftest import SamLocalStack
@@ -187,3 +191,27 @@ def test_the_forward_drop_rules_hold_while_the_containers_run(sam_stack: SamLoca
     # The functions' containers are up (warm), and netavark has set up their network by now
     assert sam_stack.stack.podman.own_containers()
     assert missing_forward_drop(podman_subnets()) == []
+
+
+def test_openai_sdk_gets_mp3_and_sse_through_api_gateway(sam_stack: SamLocalStack) -> None:
+    # GIVEN the official SDK pointed at the stack's /v1 (eSpeak NG is the default provider there)
+    client = openai.OpenAI(base_url=f"{sam_stack.http.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
+    # WHEN it asks for speech in OpenAI's default format
+    speech = client.audio.speech.create(model="tts-1", voice="alloy", input="Hello from sam local.")
+    # THEN API Gateway's binary handling delivers the MP3 intact, with its media type
+    assert speech.response.headers["content-type"] == "audio/mpeg"
+    with soundfile.SoundFile(io.BytesIO(speech.content)) as clip:
+        assert (clip.samplerate, clip.channels) == (24_000, 1)
+        assert clip.frames > 24_000 // 2
+    # AND the SSE answer is text whose deltas re-join into the audio
+    with client.audio.speech.with_streaming_response.create(
+        model="espeak", voice="espeak:en-us", input="Hi.", response_format="pcm", stream_format="sse"
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [json.loads(line[6:]) for line in response.read().decode().splitlines() if line.startswith("data: ")]
+    assert events[-1] == {"type": "speech.audio.done"}
+    assert sum(len(base64.b64decode(event["audio"])) for event in events[:-1]) > 24_000  # over half a second
+    # AND errors keep OpenAI's envelope through API Gateway
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.audio.speech.create(model="tts-9", voice="alloy", input="Hi.")
+    assert raised.value.response.json()["error"]["code"] == "model_not_found"
