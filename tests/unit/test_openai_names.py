@@ -109,3 +109,11 @@ def test_a_clone_with_a_model_it_was_not_cloned_for_is_400(model: str) -> None:
     with pytest.raises(NameConflictError) as raised:
         resolve(model, QWEN_CLONE.voice_id)
     assert "was cloned for dashscope/qwen3-tts-vc-realtime-2026-01-15" in raised.value.message
+
+
+def test_openai_names_and_provider_voices_need_no_catalog_read() -> None:
+    def no_catalog(_: str) -> VoiceEntry | None:
+        raise AssertionError("the catalog was read")
+
+    assert resolve_speech_target("tts-1", "alloy", "edge", no_catalog).voice == "en-US-AvaNeural"
+    assert resolve_speech_target("tts-1", "espeak:de", "edge", no_catalog).voice == "de"

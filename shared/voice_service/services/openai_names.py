@@ -195,11 +195,12 @@ def resolve_speech_target(
             raise UnknownNameError(f"Unknown voice {name!r}: name a voice after '{prefix}:'.", param="voice")
         _same_provider(choice, provider, name)
         return SpeechTarget(provider=provider, voice=rest.strip(), model=choice.model)
+    # OpenAI's names first: no provider issues such an id to a clone, and they need no catalog read.
+    if name.lower() in OPENAI_VOICES:
+        return SpeechTarget(choice.provider, OPENAI_VOICE_TABLE[choice.provider][name.lower()], choice.model)
     clone = find_clone(name)
     if clone is not None:
         return _clone_target(choice, clone)
-    if name.lower() in OPENAI_VOICES:
-        return SpeechTarget(choice.provider, OPENAI_VOICE_TABLE[choice.provider][name.lower()], choice.model)
     if choice.named_provider:
         return SpeechTarget(choice.provider, name, choice.model)
     raise UnknownNameError(
