@@ -197,7 +197,12 @@ def test_openai_sdk_gets_mp3_and_sse_through_api_gateway(sam_stack: SamLocalStac
     # GIVEN the official SDK pointed at the stack's /v1 (eSpeak NG is the default provider there)
     client = openai.OpenAI(base_url=f"{sam_stack.http.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
     # WHEN it asks for speech in OpenAI's default format
-    speech = client.audio.speech.create(model="tts-1", voice="alloy", input="Hello from sam local.")
+    # (sam local matches the request's Accept against the answer's type, so the SDK's application/octet-stream
+    # leaves the body base64 there; API Gateway itself matches Accept against the API's binary types, `*/*`, and
+    # decodes it. `*/*` is what browsers and curl send.)
+    speech = client.audio.speech.create(
+        model="tts-1", voice="alloy", input="Hello from sam local.", extra_headers={"Accept": "*/*"}
+    )
     # THEN API Gateway's binary handling delivers the MP3 intact, with its media type
     assert speech.response.headers["content-type"] == "audio/mpeg"
     with soundfile.SoundFile(io.BytesIO(speech.content)) as clip:
