@@ -1,8 +1,9 @@
 """OpenAI's speech API: POST /v1/audio/speech, GET /v1/audio/voices, GET /v1/models and GET /v1/audio/models.
 
-The composition root of the OpenAI-compatible function: settings (validated at import, so a bad value stops the cold
-start), the providers, the encoder and the catalog. Routes get them through `speech_services`, which tests override.
-Errors on these routes use OpenAI's envelope (see `voice_service.http.errors`).
+Composition root of OpenAiSpeechFunction: its settings are read and validated at import (the cold start); the
+providers (the preview's adapters), the encoder, the catalog and the voice sources are built from them on first use
+and reach the routes through one `Dependency`. Errors on these routes use OpenAI's envelope
+(`voice_service.http.errors`).
 """
 
 from __future__ import annotations
@@ -11,27 +12,20 @@ import base64
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from voice_service.adapters.audio.encoders import LibraryAudioEncoder
-from voice_service.adapters.factories import get_voice_catalog
-from voice_service.adapters.tts.registry import get_synthesizer
-from voice_service.adapters.tts.voice_sources import builtin_voice_sources, configured_providers
+from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.models import VoiceEntry
+from voice_service.providers import preview_provider
 from voice_service.services.builtin_voices import VoiceSource, list_builtin_voices
 from voice_service.services.catalog import VoiceCatalog
-from voice_service.services.openai_names import (
-    OPENAI_MODELS,
-    OPENAI_VOICE_TABLE,
-    OPENAI_VOICES,
-    clone_model_name,
-    parse_model,
-)
+from voice_service.services.openai_names import OPENAI_MODELS, OPENAI_VOICE_TABLE, OPENAI_VOICES, clone_model_name
 from voice_service.services.preview import SpeechSynthesizer
 from voice_service.services.speech import (
     MEDIA_TYPES,
@@ -43,57 +37,59 @@ from voice_service.services.speech import (
     SpeechPolicy,
     create_speech,
 )
-from voice_service.settings import (
-    CosyVoiceTtsSettings,
-    ElevenLabsTtsSettings,
-    OpenAiSpeechSettings,
-    QwenTtsSettings,
-    get_settings,
-)
+from voice_service.settings import OpenAiSpeechFunctionSettings, load_settings
 
-router = APIRouter()
+SETTINGS = load_settings(OpenAiSpeechFunctionSettings)
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS  # EFS access (read-only) comes with the mount
 # Base64 of 12,288 bytes is 16,384 characters without padding: deltas that re-join into the exact file.
 SSE_CHUNK_BYTES = 12_288
-# Models each provider is known by besides its name (`provider/default model`); Edge and eSpeak NG have none.
-MODEL_SETTINGS: dict[str, Callable[[], str]] = {
-    "dashscope": lambda: get_settings(QwenTtsSettings).default_model,
-    "cosyvoice": lambda: get_settings(CosyVoiceTtsSettings).default_model,
-    "elevenlabs": lambda: get_settings(ElevenLabsTtsSettings).default_model,
-}
 # OpenAI's model objects carry a creation time; these names are not versioned, so it is 0 (the epoch).
 UNVERSIONED = 0
 
 
 @dataclass(frozen=True)
 class SpeechServices:
-    """What the routes need; built once per warm container from the settings."""
+    """What the routes need, built once per warm container from the settings."""
 
-    settings: OpenAiSpeechSettings
+    policy: SpeechPolicy
     synthesizer_for: Callable[[str], SpeechSynthesizer]
     encoder: AudioEncoder
-    catalog: Callable[[], VoiceCatalog]
-    voice_sources: Callable[[], dict[str, VoiceSource]]
+    catalog: VoiceCatalog
+    voice_sources: dict[str, VoiceSource]
     configured_providers: Callable[[], list[str]]
+    # `provider/model` names each provider is known by besides its name (Edge and eSpeak NG have no models).
+    default_models: dict[str, str]
 
 
-def build_services() -> SpeechServices:
-    settings = get_settings(OpenAiSpeechSettings)
+def build_speech_services(settings: OpenAiSpeechFunctionSettings) -> SpeechServices:
+    from voice_service.adapters.audio.encoders import LibraryAudioEncoder
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+    from voice_service.adapters.tts.registry import synthesizer_factories
+    from voice_service.adapters.tts.voice_sources import builtin_voice_sources, configured_providers
+
+    factories = synthesizer_factories(settings)
+    speech = settings.speech
     return SpeechServices(
-        settings=settings,
-        synthesizer_for=get_synthesizer,
-        encoder=LibraryAudioEncoder(ffmpeg_exe=settings.ffmpeg_exe),
-        catalog=get_voice_catalog,
-        voice_sources=builtin_voice_sources,
-        configured_providers=configured_providers,
+        policy=SpeechPolicy(
+            default_provider=speech.default_provider, max_chars=speech.max_chars, timeout_seconds=speech.timeout_seconds
+        ),
+        synthesizer_for=lambda provider: factories[provider](),
+        encoder=LibraryAudioEncoder(ffmpeg_exe=speech.ffmpeg_exe),
+        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        voice_sources=builtin_voice_sources(settings),
+        configured_providers=configured_providers(settings),
+        default_models={
+            "dashscope": settings.qwen.default_model,
+            "cosyvoice": settings.cosyvoice.default_model,
+            "elevenlabs": settings.elevenlabs.default_model,
+        },
     )
 
 
-def speech_services() -> SpeechServices:
-    """The dependency every route takes (settings are cached per process; tests reset and override them)."""
-    return build_services()
-
-
+speech_services = Dependency(build_speech_services, SETTINGS)
+DEPENDENCIES = (speech_services,)
 Services = Annotated[SpeechServices, Depends(speech_services)]
+router = APIRouter()
 
 
 class CustomVoice(BaseModel):
@@ -141,7 +137,6 @@ SPEECH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/v1/audio/speech", response_class=Response, summary="Create speech", responses=SPEECH_RESPONSES)
 def post_speech(body: SpeechBody, services: Services) -> Response:
-    settings = services.settings
     voice = body.voice.id if isinstance(body.voice, CustomVoice) else body.voice
     draft = SpeechDraft(
         model=body.model,
@@ -152,16 +147,11 @@ def post_speech(body: SpeechBody, services: Services) -> Response:
         instructions=body.instructions,
         stream_format=body.stream_format,
     )
-    policy = SpeechPolicy(
-        default_provider=settings.default_provider,
-        max_chars=settings.max_chars,
-        timeout_seconds=settings.timeout_seconds,
-    )
 
     def find_clone(voice_id: str) -> VoiceEntry | None:
-        return next((entry for entry in services.catalog().list_entries() if entry.voice_id == voice_id), None)
+        return next((entry for entry in services.catalog.list_entries() if entry.voice_id == voice_id), None)
 
-    audio = create_speech(draft, policy, services.synthesizer_for, services.encoder, find_clone)
+    audio = create_speech(draft, services.policy, services.synthesizer_for, services.encoder, find_clone)
     headers = {"Cache-Control": "no-store"}
     if body.stream_format == "sse":
         return Response(content=b"".join(sse_events(audio)), media_type="text/event-stream", headers=headers)
@@ -191,7 +181,7 @@ class VoiceListing(BaseModel):
 @router.get("/v1/audio/voices", response_model=VoiceListing, summary="List voices", responses={502: {}})
 def get_voices(services: Services) -> dict[str, Any]:
     """OpenAI's voice names (for the default provider), each configured provider's built-in voices, and clones."""
-    default = parse_model(OPENAI_MODELS[0], services.settings.default_provider).provider
+    default = preview_provider(services.policy.default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
     voices: list[dict[str, Any]] = [
         {
             "id": name,
@@ -203,7 +193,7 @@ def get_voices(services: Services) -> dict[str, Any]:
         }
         for name in OPENAI_VOICES
     ]
-    for provider, builtins in list_builtin_voices(services.voice_sources()).items():
+    for provider, builtins in list_builtin_voices(services.voice_sources).items():
         voices += [
             {
                 "id": f"{provider}:{voice.voice}",
@@ -226,7 +216,7 @@ def get_voices(services: Services) -> dict[str, Any]:
             "model": clone_model_name(entry),
             "source": "clone",
         }
-        for entry in services.catalog().list_entries()
+        for entry in services.catalog.list_entries()
     ]
     return {"voices": voices}
 
@@ -253,9 +243,9 @@ def model_objects(services: SpeechServices) -> list[ModelObject]:
     providers = services.configured_providers()
     for provider in providers:
         objects.append(ModelObject(id=provider, owned_by=provider))
-        if provider in MODEL_SETTINGS:
-            objects.append(ModelObject(id=f"{provider}/{MODEL_SETTINGS[provider]()}", owned_by=provider))
-    for entry in services.catalog().list_entries():
+        if provider in services.default_models:
+            objects.append(ModelObject(id=f"{provider}/{services.default_models[provider]}", owned_by=provider))
+    for entry in services.catalog.list_entries():
         if entry.provider in providers:
             objects.append(ModelObject(id=clone_model_name(entry), owned_by=entry.provider))
     unique: dict[str, ModelObject] = {}
@@ -274,7 +264,5 @@ def get_audio_models(services: Services) -> AudioModelList:
     return AudioModelList(models=model_objects(services))
 
 
-# Fail at cold start, naming the variable, rather than at the first request.
-get_settings(OpenAiSpeechSettings)
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

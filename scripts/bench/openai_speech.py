@@ -16,7 +16,7 @@ from contextlib import redirect_stdout
 
 from scripts.bench.common import BENCH_ENVIRONMENT, Result, median_and_p95, ms, time_calls
 from scripts.bench.fake_upstream import fake_upstream
-from scripts.bench.preview_overhead import AUDIO_SECONDS, EDGE_VOICE, TEXT
+from scripts.bench.preview_overhead import AUDIO_SECONDS, EDGE_VOICE, TEXT, _set_environment
 
 RUNS = 25
 WARMUP = 3
@@ -25,7 +25,7 @@ BENCHMARK = "7. OpenAI speech vs preview (lambda_handler)"
 
 def _speech_call(model: str, voice: str) -> Callable[[], int]:
     from functions.openai_speech.app import lambda_handler
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("openai_speech_espeak_mp3")
     event["body"] = json.dumps({"model": model, "voice": voice, "input": TEXT, "response_format": "mp3"})
@@ -43,7 +43,7 @@ def _speech_call(model: str, voice: str) -> Callable[[], int]:
 
 def _preview_call(provider: str, voice: str) -> Callable[[], int]:
     from functions.preview.app import lambda_handler
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("preview_web_client")
     event["body"] = json.dumps({"text": TEXT, "provider": provider, "voice": voice})
@@ -69,13 +69,6 @@ def _alternate(first: Callable[[], int], second: Callable[[], int]) -> tuple[lis
         first_samples += time_calls(first, 1)
         second_samples += time_calls(second, 1)
     return first_samples, second_samples, first(), second()
-
-
-def _set_environment(**variables: str) -> None:
-    from voice_service.settings import get_settings
-
-    os.environ.update(variables)
-    get_settings.cache_clear()
 
 
 def run() -> list[Result]:

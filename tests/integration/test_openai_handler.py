@@ -8,16 +8,18 @@ import pytest
 import soundfile
 
 from functions.openai_speech.app import lambda_handler
-from tests.apigw import binary_body, header, json_body
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.openai_support import decode, parse_sse_like_livekit
+from testsupport.apigw import FakeLambdaContext, binary_body, header, json_body, load_event
+from testsupport.fakes.openai_support import decode, parse_sse_like_livekit
+from testsupport.wiring import FunctionWiring
 
 
 @pytest.fixture(autouse=True)
-def espeak_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def espeak_is_the_default(wiring: FunctionWiring) -> None:
     # Offline: Edge's voice list falls back at once instead of waiting for a name lookup.
-    monkeypatch.setenv("OPENTALKING_TTS_PROVIDER", "espeak")
-    monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", "http://127.0.0.1:9/voices/list?trustedclienttoken=x")
+    wiring.set(
+        OPENTALKING_TTS_PROVIDER="espeak",
+        OPENTALKING_EDGE_VOICE_LIST_URL="http://127.0.0.1:9/voices/list?trustedclienttoken=x",
+    )
 
 
 def test_mp3_event_returns_base64_mpeg_for_api_gateway(lambda_context: FakeLambdaContext) -> None:

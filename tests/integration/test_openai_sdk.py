@@ -12,9 +12,10 @@ import httpx
 import openai
 import pytest
 
+from functions.local_api import create_local_app
 from functions.openai_speech.app import lambda_handler
-from tests.fakes.edge_fake import AUDIO_SECONDS
-from tests.fakes.openai_support import (
+from testsupport.fakes.edge_fake import AUDIO_SECONDS
+from testsupport.fakes.openai_support import (
     OPENAI_SAMPLE_RATE,
     LambdaTransport,
     ProviderFakes,
@@ -23,7 +24,7 @@ from tests.fakes.openai_support import (
     parse_sse_like_livekit,
     serve_local_app,
 )
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice
 from voice_service.services.speech import RESPONSE_FORMATS
 
@@ -50,15 +51,9 @@ PROVIDER_VOICES = {
 HOST = "https://abc123.execute-api.eu-west-1.amazonaws.com"
 
 
-@pytest.fixture(scope="module")
-def local_app_url() -> Iterator[str]:
-    with serve_local_app() as url:
-        yield url
-
-
 @pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProviderFakes]:
-    with all_provider_fakes(monkeypatch) as running:
+def fakes(wiring: FunctionWiring) -> Iterator[ProviderFakes]:
+    with all_provider_fakes(wiring) as running:
         yield running
 
 
@@ -69,8 +64,12 @@ def client(request: pytest.FixtureRequest, fakes: ProviderFakes) -> Iterator[ope
         yield openai.OpenAI(api_key="sk-test", base_url=f"{HOST}/v1", http_client=http_client, max_retries=0)
         http_client.close()
     else:
-        url = request.getfixturevalue("local_app_url")
-        with openai.OpenAI(api_key="sk-test", base_url=f"{url}/v1", max_retries=0) as local:
+        app = create_local_app()
+        request.getfixturevalue("wiring").attach(app)
+        with (
+            serve_local_app(app) as url,
+            openai.OpenAI(api_key="sk-test", base_url=f"{url}/v1", max_retries=0) as local,
+        ):
             yield local
 
 
@@ -152,9 +151,11 @@ def test_speed_and_instructions_reach_the_providers_that_take_them(client: opena
     assert fakes.elevenlabs.calls[-1].voice_id == "MF3mGyEYCl7XYWbV9V6O"
 
 
-def test_a_cloned_voice_is_spoken_with_the_model_it_was_cloned_for(client: openai.OpenAI, fakes: ProviderFakes) -> None:
+def test_a_cloned_voice_is_spoken_with_the_model_it_was_cloned_for(
+    client: openai.OpenAI, fakes: ProviderFakes, wiring: FunctionWiring
+) -> None:
     # GIVEN a Qwen clone in the catalog
-    entry = get_voice_catalog().add_entry(
+    entry = wiring.catalog().add_entry(
         NewVoice("dashscope", "qwen-tts-vc-alice-voice-1", "Alice", "qwen3-tts-vc-realtime-2026-01-15"),
         datetime.now(UTC),
     )
@@ -176,8 +177,10 @@ def test_a_cloned_voice_is_spoken_with_the_model_it_was_cloned_for(client: opena
     assert len(fakes.qwen.calls) == calls
 
 
-def test_voices_list_in_the_shape_open_webui_reads(client: openai.OpenAI, fakes: ProviderFakes) -> None:
-    get_voice_catalog().add_entry(NewVoice("cosyvoice", "cosyvoice-v2-bob-1", "Bob", "cosyvoice-v2"), datetime.now(UTC))
+def test_voices_list_in_the_shape_open_webui_reads(
+    client: openai.OpenAI, fakes: ProviderFakes, wiring: FunctionWiring
+) -> None:
+    wiring.catalog().add_entry(NewVoice("cosyvoice", "cosyvoice-v2-bob-1", "Bob", "cosyvoice-v2"), datetime.now(UTC))
     voices = client.get("/audio/voices", cast_to=httpx.Response).json()["voices"]
     by_id = {voice["id"]: voice for voice in voices}
     assert all(isinstance(voice["id"], str) and isinstance(voice["name"], str) for voice in voices)
@@ -276,8 +279,8 @@ def test_provider_failure_is_502_in_the_envelope(client: openai.OpenAI, fakes: P
     }
 
 
-def test_missing_key_is_503_naming_the_setting(client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENTALKING_TTS_ELEVENLABS_API_KEY")
+def test_missing_key_is_503_naming_the_setting(client: openai.OpenAI, wiring: FunctionWiring) -> None:
+    wiring.unset("OPENTALKING_TTS_ELEVENLABS_API_KEY")
     with pytest.raises(openai.InternalServerError) as raised:
         client.audio.speech.create(model="elevenlabs", voice="alloy", input="hi")
     assert raised.value.status_code == 503

@@ -18,7 +18,7 @@ from typing import Final
 
 from voice_service.errors import InvalidRequestError, NotFoundError
 from voice_service.models import VoiceEntry
-from voice_service.services.preview import PREVIEW_PROVIDERS, PROVIDER_ALIASES, normalize_provider
+from voice_service.providers import PREVIEW_PROVIDERS, canonical_name, preview_provider
 
 OPENAI_MODELS: Final[tuple[str, ...]] = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
 # Dated snapshots, e.g. gpt-4o-mini-tts-2025-03-20 or tts-1-1106.
@@ -237,10 +237,9 @@ def _same_provider(choice: ModelChoice, provider: str, voice: str) -> None:
 
 
 def _provider_or_none(raw: str) -> str | None:
-    name = raw.strip().lower()
-    name = PROVIDER_ALIASES.get(name, name)
+    name = canonical_name(raw)
     return name if name in PREVIEW_PROVIDERS else None
 
 
 def _default(default_provider: str) -> str:
-    return normalize_provider(default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
+    return preview_provider(default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.models import VoiceEntry
-from voice_service.observability import MetricUnit, record_provider_metric
+from voice_service.observability import record_provider_metric
 from voice_service.services.openai_names import SpeechTarget, resolve_speech_target
 from voice_service.services.preview import PCM_SAMPLE_WIDTH, SpeechStyle, SpeechSynthesizer
 

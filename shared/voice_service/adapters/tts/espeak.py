@@ -15,7 +15,7 @@ from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.errors import InvalidRequestError, ProviderUnavailableError, UpstreamError
 from voice_service.services.builtin_voices import BuiltinVoice
 from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
-from voice_service.settings import EspeakTtsSettings, get_settings
+from voice_service.settings import EspeakTtsSettings
 
 PROVIDER = "espeak"
 # espeak_ng.h constants.
@@ -131,6 +131,9 @@ def _unknown_voice(name: str) -> InvalidRequestError:
 class EspeakSynthesizer:
     """Implements `SpeechSynthesizer`; `model` is ignored (eSpeak NG has one synthesizer)."""
 
+    def __init__(self, settings: EspeakTtsSettings) -> None:
+        self._settings = settings
+
     def synthesize(
         self,
         text: str,
@@ -140,7 +143,7 @@ class EspeakSynthesizer:
         timeout: float,
         style: SpeechStyle = PLAIN_STYLE,
     ) -> bytes:
-        voice_name = voice or get_settings(EspeakTtsSettings).default_voice
+        voice_name = voice or self._settings.default_voice
         if not VOICE_NAME.match(voice_name):
             raise _unknown_voice(voice_name)
         engine = _engine()

@@ -1,4 +1,4 @@
-"""Where each provider's built-in voices come from, wired to this deployment's settings and keys.
+"""Where each provider's built-in voices come from, wired to a function's settings and keys.
 
 Used by `voice_service.services.builtin_voices.list_builtin_voices`; each provider module is imported only when
 its source is called.
@@ -8,26 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from voice_service.adapters.provider_keys import ProviderKeys
+from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, StorageError
+from voice_service.providers import PREVIEW_PROVIDERS
 from voice_service.services.builtin_voices import BuiltinVoice, VoiceSource, configured_voices
 from voice_service.services.openai_names import OPENAI_VOICE_TABLE
-from voice_service.settings import (
-    CosyVoiceTtsSettings,
-    EdgeTtsSettings,
-    ElevenLabsTtsSettings,
-    QwenTtsSettings,
-    get_settings,
-)
+from voice_service.settings import SynthesisFunctionSettings
 
 
-def builtin_voice_sources() -> dict[str, VoiceSource]:
+def builtin_voice_sources(settings: SynthesisFunctionSettings) -> dict[str, VoiceSource]:
     """One source per provider, in the order listings show them."""
-    from voice_service.adapters.provider_keys import dashscope_api_key, elevenlabs_api_key
+    keys = ProviderKeys(settings.keys)
 
     def edge() -> list[BuiltinVoice]:
         from voice_service.adapters.tts.edge import list_edge_voices
 
-        fallback = [get_settings(EdgeTtsSettings).default_voice, *OPENAI_VOICE_TABLE["edge"].values()]
-        return list_edge_voices(fallback)
+        fallback = [settings.edge.default_voice, *OPENAI_VOICE_TABLE["edge"].values()]
+        return list_edge_voices(settings.edge, fallback)
 
     def espeak() -> list[BuiltinVoice]:
         from voice_service.adapters.tts.espeak import list_espeak_voices
@@ -37,28 +34,27 @@ def builtin_voice_sources() -> dict[str, VoiceSource]:
     def with_table(provider: str, default: str | None) -> list[str]:
         return [voice for voice in (default, *OPENAI_VOICE_TABLE[provider].values()) if voice]
 
-    return {
+    sources: dict[str, VoiceSource] = {
         "edge": edge,
         "dashscope": configured_voices(
-            "dashscope", with_table("dashscope", get_settings(QwenTtsSettings).default_voice), dashscope_api_key
+            "dashscope", with_table("dashscope", settings.qwen.default_voice), keys.dashscope
         ),
         "cosyvoice": configured_voices(
-            "cosyvoice", with_table("cosyvoice", get_settings(CosyVoiceTtsSettings).default_voice), dashscope_api_key
+            "cosyvoice", with_table("cosyvoice", settings.cosyvoice.default_voice), keys.dashscope
         ),
         "elevenlabs": configured_voices(
-            "elevenlabs",
-            with_table("elevenlabs", get_settings(ElevenLabsTtsSettings).default_voice_id),
-            elevenlabs_api_key,
+            "elevenlabs", with_table("elevenlabs", settings.elevenlabs.default_voice_id), keys.elevenlabs
         ),
         "espeak": espeak,
     }
+    assert tuple(sources) == PREVIEW_PROVIDERS, "every provider needs a voice source"
+    return sources
 
 
-def configured_providers() -> list[str]:
-    """The providers that can run in this deployment: Edge always, eSpeak NG where its library loads, the others
-    where their key is set (environment or the provider secret)."""
-    from voice_service.adapters.provider_keys import dashscope_api_key, elevenlabs_api_key
-    from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, StorageError
+def configured_providers(settings: SynthesisFunctionSettings) -> Callable[[], list[str]]:
+    """A check of which providers can run here: Edge always, eSpeak NG where its library loads, the others where
+    their key is set (environment or the provider secret)."""
+    keys = ProviderKeys(settings.keys)
 
     def available(check: Callable[[], object]) -> bool:
         try:
@@ -72,12 +68,15 @@ def configured_providers() -> list[str]:
 
         return load_engine()
 
-    has_dashscope = available(dashscope_api_key)
-    checks = {
-        "edge": True,
-        "dashscope": has_dashscope,
-        "cosyvoice": has_dashscope,
-        "elevenlabs": available(elevenlabs_api_key),
-        "espeak": available(espeak_loads),
-    }
-    return [provider for provider, ok in checks.items() if ok]
+    def providers() -> list[str]:
+        has_dashscope = available(keys.dashscope)
+        checks = {
+            "edge": True,
+            "dashscope": has_dashscope,
+            "cosyvoice": has_dashscope,
+            "elevenlabs": available(keys.elevenlabs),
+            "espeak": available(espeak_loads),
+        }
+        return [provider for provider, ok in checks.items() if ok]
+
+    return providers

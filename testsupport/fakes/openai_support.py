@@ -18,16 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
+from fastapi import FastAPI
 
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
-from tests.fakes.dashscope_qwen_fake import API_KEY as DASHSCOPE_KEY
-from tests.fakes.dashscope_qwen_fake import QwenRealtimeFake
-from tests.fakes.edge_fake import EdgeFake
-from tests.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
-from tests.fakes.elevenlabs_fake import ElevenLabsFake
-from tests.fakes.tts_loopback import LoopbackServer
+from testsupport.apigw import FakeLambdaContext, load_event
+from testsupport.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
+from testsupport.fakes.dashscope_qwen_fake import API_KEY as DASHSCOPE_KEY
+from testsupport.fakes.dashscope_qwen_fake import QwenRealtimeFake
+from testsupport.fakes.edge_fake import EdgeFake
+from testsupport.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
+from testsupport.fakes.elevenlabs_fake import ElevenLabsFake
+from testsupport.fakes.tts_loopback import LoopbackServer
+from testsupport.wiring import FunctionWiring
 
 OPENAI_SAMPLE_RATE = 24_000
 PROVIDERS_WITH_FAKES = ("edge", "dashscope", "cosyvoice", "elevenlabs")
@@ -71,13 +72,11 @@ class LambdaTransport(httpx.BaseTransport):
 
 
 @contextmanager
-def serve_local_app() -> Iterator[str]:
-    """`make run`'s app (every router) under uvicorn on 127.0.0.1; yields its base URL."""
+def serve_local_app(app: FastAPI) -> Iterator[str]:
+    """`app` (`make run`'s, from `functions.local_api.create_local_app`) under uvicorn on 127.0.0.1; yields its URL."""
     import uvicorn
 
-    from functions.local_api import create_local_app
-
-    config = uvicorn.Config(create_local_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="local-app", daemon=True)
     thread.start()
@@ -103,7 +102,7 @@ class ProviderFakes:
 
 
 @contextmanager
-def all_provider_fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProviderFakes]:
+def all_provider_fakes(wiring: FunctionWiring) -> Iterator[ProviderFakes]:
     """Every networked provider's loopback fake, with the service's settings pointed at it."""
     # DashScope uses one key for Qwen and CosyVoice: both fakes accept the same one.
     fakes = ProviderFakes(
@@ -117,15 +116,17 @@ def all_provider_fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProviderFake
         for fake in (fakes.edge, fakes.qwen, fakes.cosyvoice, fakes.elevenlabs):
             fake.server = LoopbackServer(fake.app).start()
             started.append(fake.server)
-        monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fakes.edge.url)
-        monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", fakes.edge.voice_list_url)
-        monkeypatch.setenv("OPENTALKING_QWEN_TTS_WS_URL", fakes.qwen.url)
-        monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", fakes.cosyvoice.url)
-        monkeypatch.setenv("DASHSCOPE_API_KEY", DASHSCOPE_KEY)
         assert fakes.elevenlabs.server is not None
-        monkeypatch.setenv("OPENTALKING_TTS_ELEVENLABS_BASE_URL", fakes.elevenlabs.server.base_url)
-        monkeypatch.setenv("OPENTALKING_TTS_ELEVENLABS_API_KEY", ELEVENLABS_KEY)
-        monkeypatch.setenv("OPENTALKING_TTS_ELEVENLABS_VOICE_ID", "DefaultVoice01")
+        wiring.set(
+            OPENTALKING_EDGE_TTS_URL=fakes.edge.url,
+            OPENTALKING_EDGE_VOICE_LIST_URL=fakes.edge.voice_list_url,
+            OPENTALKING_QWEN_TTS_WS_URL=fakes.qwen.url,
+            DASHSCOPE_WEBSOCKET_BASE_URL=fakes.cosyvoice.url,
+            DASHSCOPE_API_KEY=DASHSCOPE_KEY,
+            OPENTALKING_TTS_ELEVENLABS_BASE_URL=fakes.elevenlabs.server.base_url,
+            OPENTALKING_TTS_ELEVENLABS_API_KEY=ELEVENLABS_KEY,
+            OPENTALKING_TTS_ELEVENLABS_VOICE_ID="DefaultVoice01",
+        )
         yield fakes
     finally:
         for server in started:
