@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from scripts import REPO_ROOT
 from scripts.bench import (
     catalog_concurrency,
     clone_conversion,
@@ -21,7 +22,7 @@ from scripts.bench import (
     preview_overhead,
     warm_catalog,
 )
-from scripts.bench.common import BENCH_ENVIRONMENT, REPO_ROOT, Result, python312
+from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312
 
 # Methods, reasoning and plans for the unmet targets: kept by hand, appended under the table.
 NOTES = REPO_ROOT / "scripts" / "bench" / "notes.md"
