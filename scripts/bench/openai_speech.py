@@ -8,6 +8,7 @@ over the preview: its naming, the catalog look-up for clones, and MP3 encoding i
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import warnings
@@ -28,8 +29,9 @@ def _speech_call(model: str, voice: str) -> Callable[[], int]:
     from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("openai_speech_espeak_mp3")
-    event["body"] = json.dumps({"model": model, "voice": voice, "input": TEXT, "response_format": "mp3"})
-    event["isBase64Encoded"] = False
+    body = {"model": model, "voice": voice, "input": TEXT, "response_format": "mp3"}
+    event["body"] = _as_api_gateway_sends(body)
+    event["isBase64Encoded"] = True
     context = FakeLambdaContext()
 
     def invoke() -> int:
@@ -46,8 +48,8 @@ def _preview_call(provider: str, voice: str) -> Callable[[], int]:
     from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("preview_web_client")
-    event["body"] = json.dumps({"text": TEXT, "provider": provider, "voice": voice})
-    event["isBase64Encoded"] = False
+    event["body"] = _as_api_gateway_sends({"text": TEXT, "provider": provider, "voice": voice})
+    event["isBase64Encoded"] = True
     context = FakeLambdaContext()
 
     def invoke() -> int:
@@ -57,6 +59,11 @@ def _preview_call(provider: str, voice: str) -> Callable[[], int]:
         return len(result["body"])
 
     return invoke
+
+
+def _as_api_gateway_sends(body: dict[str, str]) -> str:
+    """API Gateway hands every body over base64-encoded (the API lists */* as binary), as events/ records it."""
+    return base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii")
 
 
 def _alternate(first: Callable[[], int], second: Callable[[], int]) -> tuple[list[float], list[float], int, int]:
