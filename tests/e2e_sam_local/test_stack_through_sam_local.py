@@ -210,7 +210,11 @@ def test_openai_sdk_gets_mp3_and_sse_through_api_gateway(sam_stack: SamLocalStac
         assert clip.frames > 24_000 // 2
     # AND the SSE answer is text whose deltas re-join into the audio
     with client.audio.speech.with_streaming_response.create(
-        model="espeak", voice="espeak:en-us", input="Hi.", response_format="pcm", stream_format="sse"
+        model="espeak",
+        voice="espeak:en-us",
+        input="Hello from an agent, through sam local.",
+        response_format="pcm",
+        stream_format="sse",
     ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = [json.loads(line[6:]) for line in response.read().decode().splitlines() if line.startswith("data: ")]
