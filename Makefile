@@ -48,6 +48,5 @@ clean: ## Remove build output and local data (not the virtual environment)
 -include mk/*.mk
 
 .PHONY: bench
-# BENCH selects benchmarks by name, e.g. `make bench BENCH="'openai speech'"`; their rows are updated in place.
-bench: $(VENV)/.installed ## Run the benchmarks; print the table and write BENCHMARKS.md (BENCH= picks some)
-	$(PY) -m scripts.bench $(if $(BENCH),--only $(BENCH))
+bench: $(VENV)/.installed ## Run the benchmarks (ONLY='clone conversion,...' for some); write BENCHMARKS.md
+	$(PY) -m scripts.bench $(if $(ONLY),--only "$(ONLY)")

@@ -19,6 +19,7 @@ from functions.list_voices import app as list_voices
 from functions.openai_speech import app as openai_speech
 from functions.preview import app as preview
 from voice_service.http.app import create_app
+from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS
 
 FUNCTIONS: tuple[ModuleType, ...] = (preview, list_voices, delete_voice, clone_voice, create_upload, openai_speech)
 
@@ -52,9 +53,13 @@ def _local_delete_router() -> APIRouter:
     return router
 
 
-def create_local_app() -> FastAPI:
+def create_local_app(body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS) -> FastAPI:
     routers = [module.router for module in FUNCTIONS if module is not delete_voice] + [_local_delete_router()]
     # Every function reads the same CORS variable; the preview function also documents its text limit.
     return create_app(
-        *routers, cors_origins=preview.SETTINGS.api.cors_allow_origins, openapi_patches=(preview.document_text_limit,)
+        *routers,
+        cors_origins=preview.SETTINGS.api.cors_allow_origins,
+        openapi_patches=(preview.document_text_limit,),
+        body_limits={**preview.BODY_LIMITS, **clone_voice.BODY_LIMITS, **openai_speech.BODY_LIMITS},
+        body_read_timeout_seconds=body_read_timeout_seconds,
     )

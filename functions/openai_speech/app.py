@@ -21,6 +21,7 @@ from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IA
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.http.request_guard import BodyLimit, BodyLimits
 from voice_service.models import VoiceEntry
 from voice_service.providers import preview_provider
 from voice_service.services.builtin_voices import VoiceSource, list_builtin_voices
@@ -264,5 +265,8 @@ def get_audio_models(services: Services) -> AudioModelList:
     return AudioModelList(models=model_objects(services))
 
 
-app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
+# `input` and `instructions` of 4,096 characters each, even escaped as \uXXXX surrogate pairs (12 bytes a character).
+SPEECH_BODY_MAX_BYTES: Final = 128 * 1024
+BODY_LIMITS: BodyLimits = {"/v1/audio/speech": BodyLimit(SPEECH_BODY_MAX_BYTES)}
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins, body_limits=BODY_LIMITS)
 lambda_handler = make_lambda_handler(app)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scripts import REPO_ROOT
 from scripts.bench import (
+    artifact_cold_start,
     catalog_concurrency,
     clone_conversion,
     cold_start,
@@ -26,8 +27,6 @@ from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312
 
 # Methods, reasoning and plans for the unmet targets: kept by hand, appended under the table.
 NOTES = REPO_ROOT / "scripts" / "bench" / "notes.md"
-# Marks a partial run (`--only`) below the table; the next partial run replaces it.
-STAMP_PREFIX = "<!-- rows of "
 
 PACKAGES = (
     "fastapi",
@@ -67,16 +66,48 @@ def machine_description(interpreter: list[str]) -> str:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
             continue
-    ffmpeg = subprocess.run(
-        [clone_conversion.ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, text=True, check=False
-    ).stdout.split("\n", 1)[0]
+    ffmpeg = {
+        name: subprocess.run([binary(), "-hide_banner", "-version"], capture_output=True, text=True, check=False)
+        .stdout.split("\n", 1)[0]
+        .removeprefix("ffmpeg version ")
+        for name, binary in clone_conversion.BINARIES.items()
+    }
     return (
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}\n"
         f"- Interpreters: benchmarks in Python {platform.python_version()}; cold starts in {version}\n"
         f"- Packages: {', '.join(versions)}\n"
-        f"- ffmpeg (imageio-ffmpeg, local runs): {ffmpeg.removeprefix('ffmpeg version ')}\n"
+        f"- ffmpeg: the layer's audio-only build for this machine (`make ffmpeg`): {ffmpeg['audio-only']}; the full "
+        f"build of the old layer (imageio-ffmpeg, also the benchmarks' encoder): {ffmpeg['full']}\n"
     )
+
+
+def runners(interpreter: list[str]) -> dict[str, Callable[[], list[Result]]]:
+    return {
+        "cold start": lambda: cold_start.run(interpreter[0]),
+        "warm catalog": warm_catalog.run,
+        "preview overhead": preview_overhead.run,
+        "clone conversion": clone_conversion.run,
+        "catalog concurrency": catalog_concurrency.run,
+        "package size": package_size.run,
+        "artifact cold start": artifact_cold_start.run,
+        "openai speech": openai_speech.run,
+    }
+
+
+def benchmark_number(row: str) -> str:
+    """The benchmark's number of a table row ("| 4. clone conversion (wall) | ..." → "4")."""
+    return row.removeprefix("|").strip().split(".", 1)[0]
+
+
+def merged_table(previous: str, results: list[Result]) -> str:
+    """The previous report's table with the rows of the re-run benchmarks replaced by `results`."""
+    rerun = {result.benchmark.split(".", 1)[0] for result in results}
+    new_rows = render(results).splitlines()[2:]
+    old_rows = [line for line in previous.splitlines() if line.startswith("| ") and line[2:3].isdigit()]
+    kept = [row for row in old_rows if benchmark_number(row) not in rerun]
+    rows = sorted(kept + new_rows, key=lambda row: int(benchmark_number(row)))  # stable: order within one stays
+    return "\n".join([*render([]).splitlines()[:2], *rows])
 
 
 def main() -> int:
@@ -84,59 +115,40 @@ def main() -> int:
     parser.add_argument("--output", default=str(REPO_ROOT / "BENCHMARKS.md"))
     parser.add_argument(
         "--only",
-        nargs="+",
+        action="append",
         metavar="NAME",
-        help="run only these benchmarks (names as printed, e.g. 'openai speech') and update only their rows",
+        help="run only this benchmark (repeatable; `make bench ONLY='clone conversion,package size'`); the other "
+        "rows of the report are kept as they were",
     )
     args = parser.parse_args()
     os.environ.update(BENCH_ENVIRONMENT)
     interpreter = python312()
-    runners: dict[str, Callable[[], list[Result]]] = {
-        "cold start": lambda: cold_start.run(interpreter[0]),
-        "warm catalog": warm_catalog.run,
-        "preview overhead": preview_overhead.run,
-        "clone conversion": clone_conversion.run,
-        "catalog concurrency": catalog_concurrency.run,
-        "package size": package_size.run,
-        "openai speech": openai_speech.run,
-    }
-    selected = args.only or list(runners)
-    unknown = [name for name in selected if name not in runners]
+    available = runners(interpreter)
+    selected = [name.strip() for names in args.only or [] for name in names.split(",") if name.strip()]
+    unknown = set(selected) - set(available)
     if unknown:
-        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from: {', '.join(runners)}")
+        parser.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {sorted(available)}")
     results: list[Result] = []
-    for name in selected:
+    for name, runner in available.items():
+        if selected and name not in selected:
+            continue
         print(f"running {name} ...", file=sys.stderr)
-        results.extend(runners[name]())
-    table = render(results)
+        results.extend(runner())
+    output = Path(args.output)
+    if selected and output.is_file():
+        table = merged_table(output.read_text(encoding="utf-8"), results)
+        rerun = f"- Rows re-run at this date: {', '.join(selected)}; the others are from an earlier full run\n"
+    else:
+        table, rerun = render(results), ""
     print(table)
-    if args.only:
-        update_rows(Path(args.output), results)
-        return 0
     header = (
         "# Benchmarks\n\nWritten by `make bench`. Every ratio compares against a baseline measured in the same run, "
         "on a shared, noisy machine: read ratios, not absolute times.\n\n"
     )
     notes = NOTES.read_text(encoding="utf-8")
-    with open(args.output, "w", encoding="utf-8") as report:
-        report.write(header + machine_description(interpreter) + "\n" + table + "\n\n" + notes)
+    with open(output, "w", encoding="utf-8") as report:
+        report.write(header + machine_description(interpreter) + rerun + "\n" + table + "\n\n" + notes)
     return 0
-
-
-def update_rows(report: Path, results: list[Result]) -> None:
-    """Replace (or append) the rows of these benchmarks in an existing report, leaving every other row as it was."""
-    lines = report.read_text(encoding="utf-8").splitlines()
-    names = {row.benchmark for row in results}
-    kept = [
-        line
-        for line in lines
-        if not any(line.startswith(f"| {name} |") for name in names) and not line.startswith(STAMP_PREFIX)
-    ]
-    last_row = max(index for index, line in enumerate(kept) if line.startswith("| "))
-    new_rows = render(results).splitlines()[2:]
-    stamp = f"{STAMP_PREFIX}{', '.join(sorted(names))} updated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC -->"
-    kept[last_row + 1 : last_row + 1] = [*new_rows, stamp]
-    report.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark 7: POST /v1/audio/speech (mp3) against POST /tts/preview of the same provider, text and fake.
+"""Benchmark 8: POST /v1/audio/speech (mp3) against POST /tts/preview of the same provider, text and fake.
 
 Both are whole `lambda_handler` invocations (Powertools, Mangum, routing, validation, the provider's SDK against its
 loopback fake in its own process, or eSpeak NG in-process), alternating so noise hits both alike. The speech answer
@@ -21,7 +21,7 @@ from scripts.bench.preview_overhead import AUDIO_SECONDS, EDGE_VOICE, TEXT, _set
 
 RUNS = 25
 WARMUP = 3
-BENCHMARK = "7. OpenAI speech vs preview (lambda_handler)"
+BENCHMARK = "8. OpenAI speech vs preview (lambda_handler)"
 
 
 def _speech_call(model: str, voice: str) -> Callable[[], int]:
