@@ -86,6 +86,10 @@ def test_instructions_only_reach_providers_that_take_them(provider: str, passed:
         ({"speed": 0.2}, "speed"),
         ({"instructions": "x" * 4097}, "instructions"),
         ({"voice": " "}, "voice"),
+        ({"input": "Hi \ud800 there"}, "input"),
+        ({"instructions": "\udfff"}, "instructions"),
+        ({"voice": "al\nloy"}, "voice"),
+        ({"model": "tts-1\x00"}, "model"),
     ],
 )
 def test_invalid_fields_are_400_naming_the_field(changes: dict[str, object], param: str) -> None:

@@ -6,6 +6,7 @@ It reuses the preview's providers (the `SpeechSynthesizer` port) and the catalog
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -17,6 +18,7 @@ from voice_service.models import VoiceEntry
 from voice_service.observability import record_provider_metric
 from voice_service.services.openai_names import SpeechTarget, resolve_speech_target
 from voice_service.services.preview import PCM_SAMPLE_WIDTH, SpeechStyle, SpeechSynthesizer
+from voice_service.text import require_unicode
 
 OUTPUT_SAMPLE_RATE: Final = 24_000  # OpenAI's `pcm` is 24 kHz; every other format uses the same rate
 RESPONSE_FORMATS: Final[tuple[str, ...]] = ("mp3", "opus", "aac", "flac", "wav", "pcm")
@@ -141,6 +143,22 @@ def create_speech(
 
 
 def _validate(draft: SpeechDraft, policy: SpeechPolicy) -> str:
+    for name, value in (
+        ("input", draft.input),
+        ("model", draft.model),
+        ("voice", draft.voice),
+        ("instructions", draft.instructions),
+    ):
+        if value is None:
+            continue
+        try:
+            require_unicode(name, value)
+        except InvalidRequestError as exc:
+            raise InvalidRequestError(exc.message, param=name) from None
+        if name in ("model", "voice") and any(unicodedata.category(character) == "Cc" for character in value):
+            raise InvalidRequestError(
+                f"The field {name!r} must not contain control characters such as line breaks.", param=name
+            )
     text = draft.input.strip()
     if not any(character.isprintable() and not character.isspace() for character in text):
         raise InvalidRequestError("The input is empty; send the text to speak.", param="input")
