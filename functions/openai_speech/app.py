@@ -1,9 +1,9 @@
 """OpenAI's speech API: POST /v1/audio/speech, GET /v1/audio/voices, GET /v1/models and GET /v1/audio/models.
 
 Composition root of OpenAiSpeechFunction: its settings are read and validated at import (the cold start); the
-providers (the preview's adapters), the encoder, the catalog and the voice sources are built from them on first use
-and reach the routes through one `Dependency`. Errors on these routes use OpenAI's envelope
-(`voice_service.http.errors`).
+providers (the preview's adapters), the encoder, the speech cache, the catalog (its catalog function's client in the
+cloud) and the voice sources are built from them on first use and reach the routes through one `Dependency`. Errors
+on these routes use OpenAI's envelope (`voice_service.http.errors`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_speech_cache import READ_WRITE_IAM_ACTIONS as SPEECH_CACHE_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import LIST_ENTRIES
 from voice_service.http.app import create_app
+from voice_service.http.caching import CACHE_STATUS_HEADER, bypass_requested
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.request_guard import BodyLimit, BodyLimits
-from voice_service.models import VoiceEntry
 from voice_service.providers import preview_provider
 from voice_service.services.builtin_voices import VoiceSource, list_builtin_voices
 from voice_service.services.catalog import VoiceCatalog
@@ -36,12 +40,17 @@ from voice_service.services.speech import (
     SpeechAudio,
     SpeechDraft,
     SpeechPolicy,
+    clone_finder,
     create_speech,
+    listed_clones,
 )
+from voice_service.services.speech_cache import SpeechCache
 from voice_service.settings import OpenAiSpeechFunctionSettings, load_settings
 
 SETTINGS = load_settings(OpenAiSpeechFunctionSettings)
-IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS  # EFS access (read-only) comes with the mount
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for this operation.
+CATALOG_OPERATIONS: Final = frozenset({LIST_ENTRIES.name})
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS | SPEECH_CACHE_IAM_ACTIONS | INVOKE_IAM_ACTIONS
 # Base64 of 12,288 bytes is 16,384 characters without padding: deltas that re-join into the exact file.
 SSE_CHUNK_BYTES = 12_288
 # OpenAI's model objects carry a creation time; these names are not versioned, so it is 0 (the epoch).
@@ -55,6 +64,7 @@ class SpeechServices:
     policy: SpeechPolicy
     synthesizer_for: Callable[[str], SpeechSynthesizer]
     encoder: AudioEncoder
+    cache: SpeechCache
     catalog: VoiceCatalog
     voice_sources: dict[str, VoiceSource]
     configured_providers: Callable[[], list[str]]
@@ -64,7 +74,7 @@ class SpeechServices:
 
 def build_speech_services(settings: OpenAiSpeechFunctionSettings) -> SpeechServices:
     from voice_service.adapters.audio.encoders import LibraryAudioEncoder
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+    from voice_service.adapters.s3_speech_cache import configured_speech_cache
     from voice_service.adapters.tts.registry import synthesizer_factories
     from voice_service.adapters.tts.voice_sources import builtin_voice_sources, configured_providers
 
@@ -76,7 +86,8 @@ def build_speech_services(settings: OpenAiSpeechFunctionSettings) -> SpeechServi
         ),
         synthesizer_for=lambda provider: factories[provider](),
         encoder=LibraryAudioEncoder(ffmpeg_exe=speech.ffmpeg_exe),
-        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        cache=configured_speech_cache(settings.speech_cache),
+        catalog=configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS),
         voice_sources=builtin_voice_sources(settings),
         configured_providers=configured_providers(settings),
         default_models={
@@ -137,7 +148,16 @@ SPEECH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/v1/audio/speech", response_class=Response, summary="Create speech", responses=SPEECH_RESPONSES)
-def post_speech(body: SpeechBody, services: Services) -> Response:
+async def post_speech(
+    body: SpeechBody,
+    services: Services,
+    cache_control: Annotated[
+        str | None, Header(description="no-cache: synthesize afresh and replace the cached audio.")
+    ] = None,
+    pragma: Annotated[str | None, Header(description="no-cache, when Cache-Control is absent (HTTP/1.0).")] = None,
+) -> Response:
+    # An async route: the synthesis is awaited on Mangum's event loop; the catalog read and the encoding take
+    # worker threads inside the use case.
     voice = body.voice.id if isinstance(body.voice, CustomVoice) else body.voice
     draft = SpeechDraft(
         model=body.model,
@@ -148,12 +168,18 @@ def post_speech(body: SpeechBody, services: Services) -> Response:
         instructions=body.instructions,
         stream_format=body.stream_format,
     )
-
-    def find_clone(voice_id: str) -> VoiceEntry | None:
-        return next((entry for entry in services.catalog.list_entries() if entry.voice_id == voice_id), None)
-
-    audio = create_speech(draft, services.policy, services.synthesizer_for, services.encoder, find_clone)
-    headers = {"Cache-Control": "no-store"}
+    audio = await create_speech(
+        draft,
+        services.policy,
+        services.synthesizer_for,
+        services.encoder,
+        clone_finder(services.catalog),
+        services.cache,
+        bypass_cache=bypass_requested(cache_control, pragma),
+    )
+    # no-store: OpenAI's clients keep nothing; the speech cache is on the server side (X-Speech-Cache says which
+    # path answered).
+    headers = {"Cache-Control": "no-store", CACHE_STATUS_HEADER: audio.cache.value}
     if body.stream_format == "sse":
         return Response(content=b"".join(sse_events(audio)), media_type="text/event-stream", headers=headers)
     return Response(content=audio.content, media_type=audio.media_type, headers=headers)
@@ -217,7 +243,7 @@ def get_voices(services: Services) -> dict[str, Any]:
             "model": clone_model_name(entry),
             "source": "clone",
         }
-        for entry in services.catalog.list_entries()
+        for entry in listed_clones(services.catalog)
     ]
     return {"voices": voices}
 
@@ -246,7 +272,7 @@ def model_objects(services: SpeechServices) -> list[ModelObject]:
         objects.append(ModelObject(id=provider, owned_by=provider))
         if provider in services.default_models:
             objects.append(ModelObject(id=f"{provider}/{services.default_models[provider]}", owned_by=provider))
-    for entry in services.catalog.list_entries():
+    for entry in listed_clones(services.catalog):
         if entry.provider in providers:
             objects.append(ModelObject(id=clone_model_name(entry), owned_by=entry.provider))
     unique: dict[str, ModelObject] = {}

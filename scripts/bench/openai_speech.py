@@ -1,9 +1,10 @@
-"""Benchmark 8: POST /v1/audio/speech (mp3) against POST /tts/preview of the same provider, text and fake.
+"""Benchmark 10: POST /v1/audio/speech (mp3) against POST /tts/preview of the same provider, text and fake.
 
 Both are whole `lambda_handler` invocations (Powertools, Mangum, routing, validation, the provider's SDK against its
 loopback fake in its own process, or eSpeak NG in-process), alternating so noise hits both alike. The speech answer
-is 24 kHz MP3 (libsndfile/LAME); the preview's is a 16 kHz WAV. The difference is what the OpenAI surface costs
-over the preview: its naming, the catalog look-up for clones, and MP3 encoding in place of a WAV header.
+is 24 kHz MP3 (LAME through lameenc); the preview's is a 16 kHz WAV. The speech cache is off for both (no
+OPENTALKING_SPEECH_CACHE_BUCKET; benchmark 8 measures it), so every call synthesizes. The difference is what the
+OpenAI surface costs over the preview: its naming and MP3 encoding in place of a WAV header.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scripts.bench.preview_overhead import AUDIO_SECONDS, EDGE_VOICE, TEXT, _set
 
 RUNS = 25
 WARMUP = 3
-BENCHMARK = "8. OpenAI speech vs preview (lambda_handler)"
+BENCHMARK = "10. OpenAI speech vs preview (lambda_handler)"
 
 
 def _speech_call(model: str, voice: str) -> Callable[[], int]:

@@ -1,4 +1,5 @@
-"""The speech use case with an in-memory synthesizer: validation, speed and instructions, size limits."""
+"""The speech use case with an in-memory synthesizer and speech store: validation, speed and instructions, size
+limits, and the speech cache shared with the preview."""
 
 from __future__ import annotations
 
@@ -6,18 +7,22 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from testsupport.coroutines import run_coroutine
+from testsupport.fakes.speech_store import InMemorySpeechStore
 from voice_service.adapters.audio.encoders import LibraryAudioEncoder
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.models import VoiceEntry
-from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
+from voice_service.services.preview import PLAIN_STYLE, PREVIEW_AUDIO_FORMAT, SpeechStyle
 from voice_service.services.speech import (
     MAX_AUDIO_BYTES,
     OUTPUT_SAMPLE_RATE,
     SPEED_RANGES,
+    SpeechAudio,
     SpeechDraft,
     SpeechPolicy,
     create_speech,
 )
+from voice_service.services.speech_cache import CacheOutcome, SpeechCache, SpeechKey
 
 POLICY = SpeechPolicy(default_provider="edge", max_chars=4096, timeout_seconds=5.0)
 
@@ -27,13 +32,16 @@ class RecordingSynthesizer:
     """Answers `seconds` of silence at the requested rate and records every call."""
 
     seconds: float = 1.0
-    calls: list[tuple[str, str | None, str | None, int, SpeechStyle]] = field(default_factory=list)
+    calls: list[tuple[str, str, str, int, SpeechStyle]] = field(default_factory=list)
 
-    def synthesize(
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
+        return voice or "default-voice", model or ""
+
+    async def synthesize(
         self,
         text: str,
-        voice: str | None,
-        model: str | None,
+        voice: str,
+        model: str,
         sample_rate: int,
         timeout: float,
         style: SpeechStyle = PLAIN_STYLE,
@@ -46,16 +54,25 @@ def no_clone(_: str) -> VoiceEntry | None:
     return None
 
 
-def speak(draft: SpeechDraft, synthesizer: RecordingSynthesizer) -> bytes:
+def answer(
+    draft: SpeechDraft, synthesizer: RecordingSynthesizer, cache: SpeechCache | None = None, bypass: bool = False
+) -> SpeechAudio:
     encoder = LibraryAudioEncoder(ffmpeg_exe=None)
-    return create_speech(draft, POLICY, lambda _: synthesizer, encoder, no_clone).content
+    speech = create_speech(
+        draft, POLICY, lambda _: synthesizer, encoder, no_clone, cache or SpeechCache(None), bypass_cache=bypass
+    )
+    return run_coroutine(speech)
+
+
+def speak(draft: SpeechDraft, synthesizer: RecordingSynthesizer) -> bytes:
+    return answer(draft, synthesizer).content
 
 
 def test_pcm_is_24k_16_bit_samples_without_a_header() -> None:
     synthesizer = RecordingSynthesizer(seconds=0.5)
     content = speak(SpeechDraft(model="tts-1", input=" Hello ", voice="alloy", response_format="pcm"), synthesizer)
     assert len(content) == OUTPUT_SAMPLE_RATE  # 0.5 s x 24,000 x 2 bytes
-    assert synthesizer.calls == [("Hello", "en-US-AvaNeural", None, OUTPUT_SAMPLE_RATE, SpeechStyle())]
+    assert synthesizer.calls == [("Hello", "en-US-AvaNeural", "", OUTPUT_SAMPLE_RATE, SpeechStyle())]
 
 
 @pytest.mark.parametrize("provider", list(SPEED_RANGES))
@@ -113,3 +130,47 @@ def test_wav_too_large_for_a_response_is_413_but_mp3_fits() -> None:
 def test_no_audio_is_an_upstream_failure() -> None:
     with pytest.raises(UpstreamError):
         speak(SpeechDraft(model="tts-1", input="hi", voice="alloy"), RecordingSynthesizer(seconds=0))
+
+
+def test_the_same_speech_in_another_format_comes_from_the_cache_and_is_encoded_again() -> None:
+    store = InMemorySpeechStore()
+    cache = SpeechCache(store)
+    synthesizer = RecordingSynthesizer(seconds=0.5)
+    first = answer(SpeechDraft(model="tts-1", input="Hello  there", voice="alloy"), synthesizer, cache)
+    second = answer(
+        SpeechDraft(model="tts-1", input="Hello there\n", voice="alloy", response_format="pcm"), synthesizer, cache
+    )
+    assert (first.cache, second.cache) == (CacheOutcome.MISS, CacheOutcome.HIT)
+    assert len(synthesizer.calls) == 1  # the normalized text is one entry
+    assert first.content[:3] == b"ID3" or first.content[0] == 0xFF  # mp3
+    assert len(second.content) == OUTPUT_SAMPLE_RATE  # 0.5 s of 24 kHz PCM from the stored WAV
+    # The provider's audio is stored once, as the preview stores it: a WAV at the speech's rate.
+    (stored,) = store.entries.values()
+    assert stored[:4] == b"RIFF" and len(stored) == 44 + OUTPUT_SAMPLE_RATE
+
+
+def test_a_plain_speech_shares_the_previews_key_at_the_same_rate_and_a_style_makes_another() -> None:
+    store = InMemorySpeechStore()
+    synthesizer = RecordingSynthesizer(seconds=0.1)
+    answer(SpeechDraft(model="edge", input="Hi", voice="edge:en-US-AriaNeural"), synthesizer, SpeechCache(store))
+    preview_key = SpeechKey("edge", "en-US-AriaNeural", "", "Hi", OUTPUT_SAMPLE_RATE, PREVIEW_AUDIO_FORMAT)
+    assert ("edge", "en-US-AriaNeural", preview_key.digest()) in store.entries
+    faster = SpeechDraft(model="edge", input="Hi", voice="edge:en-US-AriaNeural", speed=1.5)
+    assert answer(faster, synthesizer, SpeechCache(store)).cache is CacheOutcome.MISS
+    assert len(store.entries) == 2 and len(synthesizer.calls) == 2
+
+
+def test_no_cache_synthesizes_afresh_and_replaces_the_stored_audio() -> None:
+    store = InMemorySpeechStore()
+    synthesizer = RecordingSynthesizer(seconds=0.1)
+    draft = SpeechDraft(model="tts-1", input="Hi", voice="alloy")
+    answer(draft, synthesizer, SpeechCache(store))
+    assert answer(draft, synthesizer, SpeechCache(store), bypass=True).cache is CacheOutcome.BYPASS
+    assert len(synthesizer.calls) == 2 and store.writes == 2
+
+
+def test_a_failed_synthesis_stores_nothing() -> None:
+    store = InMemorySpeechStore()
+    with pytest.raises(UpstreamError):
+        answer(SpeechDraft(model="tts-1", input="hi", voice="alloy"), RecordingSynthesizer(0), SpeechCache(store))
+    assert store.entries == {}

@@ -1,11 +1,12 @@
 """Use case of POST /v1/audio/speech (OpenAI's speech API): validate, resolve names, synthesize, encode.
 
-It reuses the preview's providers (the `SpeechSynthesizer` port) and the catalog's clones; naming lives in
-`openai_names`. Audio is synthesized at 24 kHz mono, OpenAI's rate, and encoded by an `AudioEncoder`.
+It reuses the preview's providers (the `SpeechSynthesizer` port), the speech cache and the catalog's clones; naming
+lives in `openai_names`. Audio is synthesized at 24 kHz mono, OpenAI's rate, and encoded by an `AudioEncoder`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +17,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.models import VoiceEntry
 from voice_service.observability import record_provider_metric
+from voice_service.services.catalog import VoiceCatalog
 from voice_service.services.openai_names import SpeechTarget, resolve_speech_target
-from voice_service.services.preview import PCM_SAMPLE_WIDTH, SpeechStyle, SpeechSynthesizer
+from voice_service.services.preview import (
+    PCM_SAMPLE_WIDTH,
+    PREVIEW_AUDIO_FORMAT,
+    WAV_HEADER_BYTES,
+    SpeechStyle,
+    SpeechSynthesizer,
+    normalize_text,
+    wav_from_pcm16,
+)
+from voice_service.services.speech_cache import CacheOutcome, SpeechCache, SpeechKey
 from voice_service.text import require_unicode
 
 OUTPUT_SAMPLE_RATE: Final = 24_000  # OpenAI's `pcm` is 24 kHz; every other format uses the same rate
@@ -93,16 +104,42 @@ class SpeechAudio:
     media_type: str
     target: SpeechTarget
     duration_seconds: float
+    cache: CacheOutcome
 
 
-def create_speech(
+def listed_clones(catalog: VoiceCatalog) -> list[VoiceEntry]:
+    """The catalog's clones that the OpenAI routes list and accept as `voice`: the one place that decides which.
+
+    Every /v1 listing (voices, models) and every clone look-up of a speech request goes through here.
+    """
+    return catalog.list_entries()
+
+
+def clone_finder(catalog: VoiceCatalog) -> CloneLookup:
+    """A look-up of one listed clone by its voice id (as GET /v1/audio/voices shows it)."""
+
+    def find(voice_id: str) -> VoiceEntry | None:
+        return next((entry for entry in listed_clones(catalog) if entry.voice_id == voice_id), None)
+
+    return find
+
+
+async def create_speech(
     draft: SpeechDraft,
     policy: SpeechPolicy,
     synthesizer_for: Callable[[str], SpeechSynthesizer],
     encoder: AudioEncoder,
     find_clone: CloneLookup,
+    cache: SpeechCache,
+    *,
+    bypass_cache: bool = False,
 ) -> SpeechAudio:
-    """Synthesize `draft` with the provider its names resolve to and encode it in its response format.
+    """Synthesize `draft` with the provider its names resolve to (or take it from the speech cache) and encode it
+    in its response format.
+
+    The cache holds the provider's audio, not the encoding: a WAV at 24 kHz keyed like a preview's (provider,
+    resolved voice and model, normalized text, rate, and the style when it is not the plain one), so the same speech
+    asked for in another format, or previewed at 24 kHz, is one entry. Encoding runs after the cache, every time.
 
     Raises:
         InvalidRequestError: a field breaks a rule, a speed the provider cannot apply, conflicting names (400).
@@ -111,7 +148,10 @@ def create_speech(
         UpstreamError / ProviderNotConfiguredError: the provider failed or lacks its key (502 / 503).
     """
     text = _validate(draft, policy)
-    target = resolve_speech_target(draft.model, draft.voice, policy.default_provider, find_clone)
+    # The clone look-up may cross the catalog boundary (a blocking Lambda invoke): off the event loop.
+    target = await asyncio.to_thread(
+        resolve_speech_target, draft.model, draft.voice, policy.default_provider, find_clone
+    )
     low, high = SPEED_RANGES[target.provider]
     if not low <= draft.speed <= high:
         raise InvalidRequestError(
@@ -122,24 +162,46 @@ def create_speech(
     instructions = draft.instructions if target.provider in INSTRUCTION_PROVIDERS else None
     style = SpeechStyle(speed=draft.speed, instructions=instructions or None)
     synthesizer = synthesizer_for(target.provider)
-    pcm = synthesizer.synthesize(text, target.voice, target.model, OUTPUT_SAMPLE_RATE, policy.timeout_seconds, style)
-    pcm = pcm[: len(pcm) - len(pcm) % PCM_SAMPLE_WIDTH]
-    if not pcm:
-        raise UpstreamError(target.provider, "it returned no audio.")
-    duration = len(pcm) / PCM_SAMPLE_WIDTH / OUTPUT_SAMPLE_RATE
+    voice, model = synthesizer.resolve_voice(target.voice, target.model)
+    key = SpeechKey(
+        provider=target.provider,
+        voice=voice,
+        model=model,
+        text=text,
+        sample_rate=OUTPUT_SAMPLE_RATE,
+        audio_format=PREVIEW_AUDIO_FORMAT,
+        speed=style.speed,
+        instructions=style.instructions or "",
+    )
+
+    async def synthesize_wav() -> bytes:
+        pcm = await synthesizer.synthesize(text, voice, model, OUTPUT_SAMPLE_RATE, policy.timeout_seconds, style)
+        if len(pcm) < PCM_SAMPLE_WIDTH:
+            raise UpstreamError(target.provider, "it returned no audio.")
+        record_provider_metric("SpeechSynthesized", target.provider)
+        record_provider_metric("AudioSecondsSynthesized", target.provider, _seconds(len(pcm)), MetricUnit.Seconds)
+        return wav_from_pcm16(pcm, OUTPUT_SAMPLE_RATE)
+
+    cached = await cache.fetch(key, synthesize_wav, bypass=bypass_cache)
+    pcm = cached.audio[WAV_HEADER_BYTES:]  # the layout wav_from_pcm16 writes (pinned by the key's audio_format)
+    duration = _seconds(len(pcm))
     if draft.response_format in ("wav", "pcm"):
         _check_size(len(pcm), duration, draft.response_format)  # before encoding: these formats are the PCM itself
-    content = encoder.encode(pcm, OUTPUT_SAMPLE_RATE, draft.response_format)
+    # Encoding is CPU-bound (LAME, libsndfile): a worker thread keeps `make run`'s other requests moving.
+    content = await asyncio.to_thread(encoder.encode, pcm, OUTPUT_SAMPLE_RATE, draft.response_format)
     _check_size(len(content), duration, draft.response_format)
-    record_provider_metric("SpeechSynthesized", target.provider)
-    record_provider_metric("AudioSecondsSynthesized", target.provider, duration, MetricUnit.Seconds)
     return SpeechAudio(
         content=content,
         audio_format=draft.response_format,
         media_type=MEDIA_TYPES[draft.response_format],
         target=target,
         duration_seconds=duration,
+        cache=cached.outcome,
     )
+
+
+def _seconds(pcm_bytes: int) -> float:
+    return pcm_bytes / PCM_SAMPLE_WIDTH / OUTPUT_SAMPLE_RATE
 
 
 def _validate(draft: SpeechDraft, policy: SpeechPolicy) -> str:
@@ -159,7 +221,7 @@ def _validate(draft: SpeechDraft, policy: SpeechPolicy) -> str:
             raise InvalidRequestError(
                 f"The field {name!r} must not contain control characters such as line breaks.", param=name
             )
-    text = draft.input.strip()
+    text = normalize_text(draft.input)
     if not any(character.isprintable() and not character.isspace() for character in text):
         raise InvalidRequestError("The input is empty; send the text to speak.", param="input")
     if len(draft.input) > policy.max_chars:
