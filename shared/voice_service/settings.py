@@ -163,7 +163,7 @@ class DashScopeEndpointSettings(_Base):
 
 
 class SpeechCacheSettings(_Base):
-    """The bucket of finished previews (unset: no cache; every preview is synthesized)."""
+    """The bucket of finished speech, previews and /v1 audio (unset: no cache; all speech is synthesized)."""
 
     speech_cache_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_CACHE_BUCKET")
 

@@ -3,6 +3,7 @@ limits, and the speech cache shared with the preview."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -33,6 +34,7 @@ class RecordingSynthesizer:
 
     seconds: float = 1.0
     calls: list[tuple[str, str, str, int, SpeechStyle]] = field(default_factory=list)
+    timeouts: list[float] = field(default_factory=list)
 
     def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         return voice or "default-voice", model or ""
@@ -47,6 +49,7 @@ class RecordingSynthesizer:
         style: SpeechStyle = PLAIN_STYLE,
     ) -> bytes:
         self.calls.append((text, voice, model, sample_rate, style))
+        self.timeouts.append(timeout)
         return bytes(2 * int(self.seconds * sample_rate))
 
 
@@ -174,3 +177,20 @@ def test_a_failed_synthesis_stores_nothing() -> None:
     with pytest.raises(UpstreamError):
         answer(SpeechDraft(model="tts-1", input="hi", voice="alloy"), RecordingSynthesizer(0), SpeechCache(store))
     assert store.entries == {}
+
+
+def test_the_clone_look_up_spends_the_deadline_the_provider_then_gets() -> None:
+    # GIVEN a catalog that takes half a second to answer (a cold catalog function)
+    def slow_catalog(_: str) -> VoiceEntry | None:
+        time.sleep(0.5)
+        return None
+
+    synthesizer = RecordingSynthesizer(seconds=0.1)
+    draft = SpeechDraft(model="edge", input="hi", voice="some-voice")
+    speech = create_speech(
+        draft, POLICY, lambda _: synthesizer, LibraryAudioEncoder(ffmpeg_exe=None), slow_catalog, SpeechCache(None)
+    )
+    run_coroutine(speech)
+    # THEN the provider's deadline is what the look-up left of the one budget
+    (timeout,) = synthesizer.timeouts
+    assert timeout <= POLICY.timeout_seconds - 0.5

@@ -7,6 +7,7 @@ lives in `openai_names`. Audio is synthesized at 24 kHz mono, OpenAI's rate, and
 from __future__ import annotations
 
 import asyncio
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ async def create_speech(
         UpstreamError / ProviderNotConfiguredError: the provider failed or lacks its key (502 / 503).
     """
     text = _validate(draft, policy)
+    started = time.monotonic()
     # The clone look-up may cross the catalog boundary (a blocking Lambda invoke): off the event loop.
     target = await asyncio.to_thread(
         resolve_speech_target, draft.model, draft.voice, policy.default_provider, find_clone
@@ -175,7 +177,10 @@ async def create_speech(
     )
 
     async def synthesize_wav() -> bytes:
-        pcm = await synthesizer.synthesize(text, voice, model, OUTPUT_SAMPLE_RATE, policy.timeout_seconds, style)
+        # One deadline for the clone look-up, the cache read and the synthesis together, so a slow catalog or store
+        # never pushes the answer past the function's (and API Gateway's) time: the provider gets what is left.
+        remaining = max(0.1, round(policy.timeout_seconds - (time.monotonic() - started), 1))
+        pcm = await synthesizer.synthesize(text, voice, model, OUTPUT_SAMPLE_RATE, remaining, style)
         if len(pcm) < PCM_SAMPLE_WIDTH:
             raise UpstreamError(target.provider, "it returned no audio.")
         record_provider_metric("SpeechSynthesized", target.provider)
