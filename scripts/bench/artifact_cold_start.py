@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from scripts.bench.common import REPO_ROOT, Result, bench_env, ms
+from scripts import REPO_ROOT
+from scripts.bench.common import Result, bench_env, ms
 
 BUILD_DIR = REPO_ROOT / ".aws-sam" / "build-x86_64"
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
