@@ -30,6 +30,7 @@ from scripts.sam_local.runner import (
 )
 from scripts.sam_local.stack import ensure_sam_cli
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.tts_loopback import closed_port
 
 ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 NOT_RUN = "sam local end-to-end suite not run on this machine"
@@ -89,6 +90,9 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
                 "OPENTALKING_SPEECH_CACHE_BUCKET": cache_bucket,
                 "DASHSCOPE_API_KEY": enrollment.api_key,
                 "DASHSCOPE_HTTP_BASE_URL": f"http://{HOST_FROM_CONTAINERS}:{enrollment.port}/api/v1",
+                # GET /v1/audio/voices asks Edge for its voice list: here a port on this machine that refuses, so
+                # the listing uses its fallback and nothing leaves the machine.
+                "OPENTALKING_EDGE_VOICE_LIST_URL": f"http://{HOST_FROM_CONTAINERS}:{closed_port()}/voices/list",
             },
             host_aliases=[bucket_host, HostS3.bucket_host(cache_bucket)],
         )

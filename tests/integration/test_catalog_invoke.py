@@ -30,6 +30,7 @@ from tests.template.stack import Stack, load_template
 from testsupport.apigw import FakeLambdaContext, json_body, load_event
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.fakes.lambda_endpoint import LambdaEndpoint
+from testsupport.fakes.tts_loopback import closed_port
 from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
@@ -157,8 +158,10 @@ def test_the_openai_function_reads_clones_through_its_own_catalog_function(
     efs_catalog.add_entry(NewVoice("dashscope", voice_id, "Mine", "qwen3-tts-vc-realtime-2025-11-27"), NOW)
     efs_catalog.close()
 
-    # WHEN the OpenAI function, configured as deployed, lists voices
+    # WHEN the OpenAI function, configured as deployed, lists voices (Edge's voice list refused on loopback: its
+    # fallback names are listed, and nothing leaves the machine)
     as_caller(wiring, "OpenAiSpeechFunction")
+    wiring.set(OPENTALKING_EDGE_VOICE_LIST_URL=f"http://127.0.0.1:{closed_port()}/voices/list")
     listed = openai_handler(openai_event("openai_voices"), lambda_context)
     # THEN the clone is there, read through its own catalog function (its own SQLite setting points elsewhere)
     clones = [voice for voice in json_body(listed)["voices"] if voice["source"] == "clone"]
