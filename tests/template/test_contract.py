@@ -37,7 +37,6 @@ BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
 SPEECH_CACHE_VARIABLE = "OPENTALKING_SPEECH_CACHE_BUCKET"
 S3_BUCKETS = set(STACK.of_type("AWS::S3::Bucket"))
 FFMPEG_VARIABLE = "OPENTALKING_FFMPEG_PATH"
-# POST routes that only read the catalog (a cloned voice's provider and model), never change it.
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
 by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
