@@ -131,6 +131,8 @@ class EdgeTtsSettings(_Base):
     """Microsoft Edge read-aloud TTS (no key). The URL must already carry its query string."""
 
     websocket_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_TTS_URL")
+    # edge-tts appends `&Sec-MS-GEC=...`, so the URL must already carry a query string.
+    voices_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_VOICES_URL")
     default_voice: str = Field(default="zh-CN-XiaoxiaoNeural", validation_alias="OPENTALKING_TTS_EDGE_VOICE")
 
 

@@ -25,6 +25,27 @@ AUDIO_SECONDS = 1.0
 EDGE_RATE = 24000
 SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
 VOICE_IN_SSML = re.compile(r"<voice name='([^']*)'>")
+VoiceListMode = Literal["ok", "http_403", "stall"]
+# What Edge's voice list returns per voice (a few of its ~400), in the fields edge-tts's `list_voices` passes on.
+FAKE_VOICE_LIST = [
+    {
+        "Name": f"Microsoft Server Speech Text to Speech Voice ({locale}, {name})",
+        "ShortName": f"{locale}-{name}",
+        "Gender": gender,
+        "Locale": locale,
+        "SuggestedCodec": "audio-24khz-48kbitrate-mono-mp3",
+        "FriendlyName": f"Microsoft {name} Online (Natural)",
+        "Status": "GA",
+        "VoiceTag": {"ContentCategories": ["General"], "VoicePersonalities": ["Friendly"]},
+    }
+    for locale, name, gender in (
+        ("en-US", "AriaNeural", "Female"),
+        ("en-US", "GuyNeural", "Male"),
+        ("zh-CN", "XiaoxiaoNeural", "Female"),
+        ("zh-CN", "YunxiNeural", "Male"),
+        ("zh-CN-liaoning", "XiaobeiNeural", "Female"),
+    )
+]
 
 
 @dataclass
@@ -45,11 +66,29 @@ class EdgeFake:
     server: LoopbackServer | None = None
     # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
     audio_seconds: float = AUDIO_SECONDS
+    voice_list_mode: VoiceListMode = "ok"
+    voice_list_queries: list[dict[str, str]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         application = web.Application()
         application.router.add_get("/edge/v1", self._synthesize)
+        application.router.add_get("/edge/voices/list", self._voice_list)
         return application
+
+    @property
+    def voices_url(self) -> str:
+        """OPENTALKING_EDGE_VOICES_URL: edge-tts appends `&Sec-MS-GEC=...`, so the query is already open."""
+        assert self.server is not None
+        return f"{self.server.base_url}/edge/voices/list?trustedclienttoken=fake-token"
+
+    async def _voice_list(self, request: web.Request) -> web.StreamResponse:
+        self.voice_list_queries.append(dict(request.query))
+        if self.voice_list_mode == "http_403":
+            return web.Response(status=403, text="Forbidden")
+        if self.voice_list_mode == "stall":
+            assert self.server is not None
+            await self.server.stall()
+        return web.json_response(FAKE_VOICE_LIST)
 
     @property
     def url(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ CATALOG_ARTIFACT_BUDGET_BYTES = 30 * MB
 DEPLOY_TIME_VALUES = {
     "SamplesBucket": "opentalking-voices-samples-probe",
     "ProviderSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:probe-keys",
+    "StudioDistribution.DomainName": "d111111abcdef8.cloudfront.net",
 }
 
 
@@ -57,6 +59,11 @@ def deploy_time_value(stack: Stack, value: Any) -> str:
         return DEPLOY_TIME_VALUES[resolved["Ref"]]
     if isinstance(resolved, dict) and "Fn::If" in resolved:  # the created-or-given secret: created by default
         return deploy_time_value(stack, resolved["Fn::If"][1])
+    if isinstance(resolved, dict) and "Fn::Join" in resolved:
+        separator, parts = resolved["Fn::Join"]
+        return str(separator).join(deploy_time_value(stack, part) for part in parts)
+    if isinstance(resolved, dict) and isinstance(resolved.get("Fn::Sub"), str):
+        return re.sub(r"\$\{([^}]+)\}", lambda match: DEPLOY_TIME_VALUES[match.group(1)], resolved["Fn::Sub"])
     raise AssertionError(f"no stand-in for {value!r}")
 
 

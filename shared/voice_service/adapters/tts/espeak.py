@@ -13,6 +13,7 @@ from functools import cache
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.errors import InvalidRequestError, ProviderUnavailableError, UpstreamError
+from voice_service.services.builtin_voices import BuiltinVoice, ProviderVoices
 from voice_service.settings import EspeakTtsSettings, get_settings
 
 PROVIDER = "espeak"
@@ -28,6 +29,23 @@ MAX_DATA_PATH_BYTES = 150
 VOICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]{0,39}$")
 
 SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+GENDERS = {1: "Male", 2: "Female"}
+
+
+class EspeakVoice(ctypes.Structure):
+    """espeak_ng.h `espeak_VOICE`; `languages` is a run of (priority byte, NUL-terminated name), ended by a 0 byte."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
 
 
 @dataclass
@@ -71,6 +89,8 @@ def _engine() -> _Engine:
         ctypes.c_void_p,
     ]
     library.espeak_Synth.restype = ctypes.c_int
+    library.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+    library.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(EspeakVoice))
     sample_rate = library.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path, INITIALIZE_DONT_EXIT)
     if sample_rate <= 0:
         raise _unavailable()
@@ -116,3 +136,44 @@ class EspeakSynthesizer:
         if status != EE_OK:
             raise UpstreamError(PROVIDER, f"eSpeak NG stopped with status {status}.")
         return resample_pcm16(pcm, engine.sample_rate, sample_rate)
+
+
+class EspeakVoiceDirectory:
+    """Implements `VoiceDirectory`: the voices of the installed eSpeak NG data (no network)."""
+
+    def list_voices(self) -> ProviderVoices:
+        default = get_settings(EspeakTtsSettings).default_voice
+        try:
+            voices = _installed_voices()
+        except ProviderUnavailableError as exc:
+            return ProviderVoices(PROVIDER, "configured", (BuiltinVoice(default, default),), default, note=str(exc))
+        return ProviderVoices(PROVIDER, "installed", voices, default_voice=default)
+
+
+@cache
+def _installed_voices() -> tuple[BuiltinVoice, ...]:
+    """Every installed voice (variants excluded) by a name `espeak_SetVoiceByName` takes: its first language
+    (`en-gb`, `cmn`), or, where another voice already has that language, its identifier's last part in lower case
+    (`sit/yue-Latn-jyutping` → `yue-latn-jyutping`)."""
+    engine = _engine()
+    found: dict[str, BuiltinVoice] = {}
+    with engine.lock:
+        listing = engine.library.espeak_ListVoices(None)
+        index = 0
+        while listing[index]:
+            voice = listing[index].contents
+            index += 1
+            language = _first_language(voice.languages)
+            identifier = (voice.identifier or b"").decode("utf-8", "replace").rsplit("/", 1)[-1].lower()
+            voice_id = language if language and language not in found else identifier
+            if not VOICE_NAME.match(voice_id) or voice_id in found:
+                continue
+            name = (voice.name or b"").decode("utf-8", "replace").replace("_", " ") or voice_id
+            found[voice_id] = BuiltinVoice(voice_id, name, language, GENDERS.get(voice.gender))
+    return tuple(sorted(found.values(), key=lambda voice: voice.id))
+
+
+def _first_language(languages: int | None) -> str | None:
+    if not languages or ctypes.string_at(languages, 1) == b"\0":
+        return None
+    return ctypes.string_at(languages + 1).decode("ascii", "replace") or None

@@ -1,0 +1,165 @@
+"""GET /tts/voices through lambda_handler: Edge's live list from its loopback fake (and the fallback when it fails),
+eSpeak NG's installed voices, the configured defaults of the other providers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from functions.list_tts_voices.app import lambda_handler
+from tests.apigw import header, json_body
+from tests.conftest import FakeLambdaContext, load_event
+from tests.fakes.edge_fake import FAKE_VOICE_LIST, EdgeFake
+from tests.fakes.preview_checks import post_preview, read_wav
+from tests.fakes.tts_loopback import LoopbackServer, closed_port
+from voice_service.adapters.tts import edge_voices
+from voice_service.services.preview import PREVIEW_PROVIDERS
+
+
+@pytest.fixture
+def edge(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdgeFake]:
+    fake = EdgeFake()
+    fake.server = LoopbackServer(fake.app).start()
+    monkeypatch.setenv("OPENTALKING_EDGE_VOICES_URL", fake.voices_url)
+    monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fake.url)
+    edge_voices._cache.clear()
+    try:
+        yield fake
+    finally:
+        edge_voices._cache.clear()
+        fake.server.stop()
+
+
+def listing(event: str, lambda_context: FakeLambdaContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    response = lambda_handler(load_event(event), lambda_context)
+    assert response["statusCode"] == 200, response
+    return response, json_body(response)
+
+
+def by_provider(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["provider"]: entry for entry in body["providers"]}
+
+
+def test_lists_every_preview_provider_with_the_preview_defaults(
+    edge: EdgeFake, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a deployment with its own limit and defaults
+    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_MAX_CHARS", "120")
+    monkeypatch.setenv("OPENTALKING_TTS_PROVIDER", "Qwen")
+    monkeypatch.setenv("OPENTALKING_TTS_COSYVOICE_VOICE", "longwan_v2")
+
+    # WHEN the browser asks for the voice lists
+    response, body = listing("list_tts_voices_all", lambda_context)
+
+    # THEN every provider is there in the documented order, with what a preview would use by default
+    assert [entry["provider"] for entry in body["providers"]] == list(PREVIEW_PROVIDERS)
+    assert body["max_chars"] == 120
+    assert body["default_provider"] == "dashscope"
+    providers = by_provider(body)
+    assert providers["cosyvoice"]["source"] == "configured"
+    assert providers["cosyvoice"]["voices"] == [
+        {"id": "longwan_v2", "name": "longwan_v2", "locale": None, "gender": None}
+    ]
+    assert providers["cosyvoice"]["default_model"] == "cosyvoice-v2"
+    assert providers["dashscope"]["default_voice"] == "Cherry"
+    assert providers["dashscope"]["models"] == ["qwen3-tts-flash-realtime"]
+    # ElevenLabs has no default voice unless configured: an empty list that says why
+    assert providers["elevenlabs"]["voices"] == []
+    assert "OPENTALKING_TTS_ELEVENLABS_VOICE_ID" in providers["elevenlabs"]["note"]
+    # Cacheable for a few minutes, readable cross-origin from the allowed origin
+    assert header(response, "cache-control") == "public, max-age=300"
+    assert header(response, "access-control-allow-origin") == "http://localhost:5173"
+
+
+def test_edge_voices_come_from_the_live_list(edge: EdgeFake, lambda_context: FakeLambdaContext) -> None:
+    _, body = listing("list_tts_voices_all", lambda_context)
+    entry = by_provider(body)["edge"]
+
+    assert entry["source"] == "live" and entry["note"] is None
+    assert {voice["id"] for voice in entry["voices"]} == {voice["ShortName"] for voice in FAKE_VOICE_LIST}
+    assert {"id": "zh-CN-XiaoxiaoNeural", "name": "Xiaoxiao", "locale": "zh-CN", "gender": "Female"} in entry["voices"]
+    # A region variant keeps its region in the name
+    assert {
+        "id": "zh-CN-liaoning-XiaobeiNeural",
+        "name": "Xiaobei",
+        "locale": "zh-CN-liaoning",
+        "gender": "Female",
+    } in entry["voices"]
+    # edge-tts signed the request as it does for Microsoft's server
+    (query,) = edge.voice_list_queries
+    assert query["trustedclienttoken"] == "fake-token" and query["Sec-MS-GEC"]
+
+
+def test_the_live_list_is_fetched_once_per_warm_container(edge: EdgeFake, lambda_context: FakeLambdaContext) -> None:
+    for _ in range(3):
+        listing("list_tts_voices_all", lambda_context)
+    assert len(edge.voice_list_queries) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [("http_403", "HTTP 403"), ("stall", f"no answer within {edge_voices.LIST_TIMEOUT_SECONDS:g} seconds")],
+)
+def test_edge_falls_back_to_a_fixed_selection_with_the_reason(
+    edge: EdgeFake, lambda_context: FakeLambdaContext, mode: str, reason: str
+) -> None:
+    # GIVEN Edge's list refusing or hanging
+    edge.voice_list_mode = mode  # type: ignore[assignment]
+    started = time.monotonic()
+
+    _, body = listing("list_tts_voices_all", lambda_context)
+
+    entry = by_provider(body)["edge"]
+    assert entry["source"] == "fallback"
+    assert reason in entry["note"]
+    assert "zh-CN-XiaoxiaoNeural" in {voice["id"] for voice in entry["voices"]}
+    # The deadline holds: the page is never left waiting on Edge
+    assert time.monotonic() - started < edge_voices.LIST_TIMEOUT_SECONDS + 5
+
+
+def test_an_unreachable_edge_list_is_retried_after_a_minute_not_on_every_request(
+    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENTALKING_EDGE_VOICES_URL", f"http://127.0.0.1:{closed_port()}/list?trustedclienttoken=x")
+    edge_voices._cache.clear()
+    try:
+        _, body = listing("list_tts_voices_all", lambda_context)
+        assert "could not be reached" in by_provider(body)["edge"]["note"]
+        assert edge_voices._cache.next_fetch - time.monotonic() > edge_voices.RETRY_AFTER_FAILURE_SECONDS - 5
+    finally:
+        edge_voices._cache.clear()
+
+
+def test_espeak_lists_its_installed_voices_and_each_one_speaks(
+    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # WHEN only eSpeak NG's voices are asked for (the filter takes any letter case)
+    _, body = listing("list_tts_voices_espeak", lambda_context)
+
+    (entry,) = body["providers"]
+    assert entry["provider"] == "espeak" and entry["source"] == "installed"
+    voices = {voice["id"]: voice for voice in entry["voices"]}
+    # THEN the engine's own voices are there, Chinese and English among them, by the names a preview takes
+    assert len(voices) > 50
+    assert voices["en-us"]["name"] == "English (America)"
+    assert {"cmn", "yue", "en-gb", "de", "fr-fr"} <= set(voices)
+    assert entry["default_voice"] in voices
+    # Two voices sharing a language (yue and its Jyutping variant) keep distinct ids, and the listed ids speak
+    for voice_id in ("cmn", "yue-latn-jyutping", "en-us-nyc"):
+        assert voice_id in voices
+        audio = read_wav(post_preview({"text": "你好 hello", "provider": "espeak", "voice": voice_id}).content)
+        assert audio.duration > 0.3
+
+
+def test_an_unknown_provider_is_a_400_naming_the_supported_ones(lambda_context: FakeLambdaContext) -> None:
+    event = load_event("list_tts_voices_espeak")
+    event["queryStringParameters"] = {"provider": "azure"}
+    event["multiValueQueryStringParameters"] = {"provider": ["azure"]}
+    response = lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 400
+    assert json_body(response)["detail"] == (
+        "Unknown provider 'azure': use one of edge, dashscope, cosyvoice, elevenlabs, espeak."
+    )
