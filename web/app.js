@@ -197,6 +197,7 @@ async function audition() {
   } catch (error) {
     setStatus("audition-status", "");
     player.removeAttribute("src");
+    player.load(); // forget the previous clip, so what is on screen is only the error
     showError("audition-error", error);
   } finally {
     $("play").disabled = false;
