@@ -72,6 +72,10 @@ export function createApi({ baseUrl = "", getToken = () => null } = {}) {
       if (sample) form.append("audio", sample.blob, sample.filename);
       return (await call("/voices/clone", { method: "POST", form })).json();
     },
+    /** One entry, its status refreshed from the provider while it is deploying (GET /voices/{entry_id}). */
+    async voice(entryId) {
+      return (await call(`/voices/${encodeURIComponent(entryId)}`)).json();
+    },
     async deleteVoice(entryId) {
       return (await call(`/voices/${encodeURIComponent(entryId)}`, { method: "DELETE" })).json();
     },

@@ -7,6 +7,9 @@ import { canRecord, fromFile, startRecording } from "./recorder.js";
 // ones, and any the service answers 413 for, go through POST /voices/uploads and the presigned S3 POST.
 const DIRECT_MAX_BYTES = 4_500_000;
 const CUSTOM_VOICE = "\u0000custom";
+// While a clone is still deploying at its provider, its status is asked for this often, for this long at most.
+const STATUS_POLL_MS = 2000;
+const STATUS_POLL_LIMIT_MS = 180_000;
 // Target models a clone is made for; the service validates them, these are only suggestions.
 const CLONE_MODEL_SUGGESTIONS = {
   dashscope: ["qwen3-tts-vc-realtime-2026-01-15"],
@@ -43,7 +46,12 @@ function wire() {
     const before = t("defaultText");
     setLanguage(language() === "zh" ? "en" : "zh");
     if ($("text").value === before) $("text").value = t("defaultText");
-    if (state.listing) renderLimit();
+    if (state.listing) {
+      renderLimit();
+      const model = $("model").value;
+      renderVoiceChoices({ keepVoice: $("voice").value });
+      $("model").value = model;
+    }
     renderCatalog();
   });
   $("text").addEventListener("input", renderLimit);
@@ -255,6 +263,7 @@ function showSample(sample) {
 async function clone() {
   showError("clone-error", null);
   setStatus("clone-status", "");
+  setStatus("voice-status", "");
   const sample = state.sample;
   if (!sample) {
     showError("clone-error", new Error(t("noSample")));
@@ -279,6 +288,7 @@ async function clone() {
     if (!result) result = await cloneThroughUpload(fields, sample);
     setStatus("clone-status", `${t("cloned", { label: result.display_label, voice: result.voice_id })} ${result.message || ""}`);
     await loadCatalog();
+    followStatus(result.entry_id);
   } catch (error) {
     setStatus("clone-status", "");
     showError("clone-error", error);
@@ -293,6 +303,27 @@ async function cloneThroughUpload(fields, sample) {
   await uploadToStorage(ticket, sample);
   setStatus("clone-status", t("cloning"));
   return state.api.clone({ ...fields, upload_id: ticket.upload_id }, null);
+}
+
+// Catalog entries carry a `status` where the service tracks the voice's lifecycle (deploying, ready, failed, gone).
+// A new voice still deploying is followed until its provider has built it; without statuses there is nothing to do.
+async function followStatus(entryId) {
+  const started = performance.now();
+  let entry = state.clones.find((item) => item.id === entryId);
+  while (entry?.status === "deploying" && performance.now() - started < STATUS_POLL_LIMIT_MS) {
+    setStatus("voice-status", t("deploying", { label: entry.display_label }));
+    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+    try {
+      entry = await state.api.voice(entryId);
+    } catch (error) {
+      showError("clone-error", error);
+      return;
+    }
+  }
+  if (entry?.status && entry.status !== "deploying") {
+    setStatus("voice-status", t(`status_${entry.status}`, { label: entry.display_label }));
+    await loadCatalog();
+  }
 }
 
 // ---------------------------------------------------------------- catalog
@@ -334,7 +365,9 @@ function renderCatalog() {
       name.textContent = voice.display_label;
       const meta = document.createElement("div");
       meta.className = "meta";
-      meta.textContent = `${voice.provider} · ${voice.target_model} · ${voice.voice_id}`;
+      meta.textContent = [voice.provider, voice.target_model, voice.voice_id, voice.status && t(`statusLabel_${voice.status}`)]
+        .filter(Boolean)
+        .join(" · ");
       text.append(name, meta);
       const actions = document.createElement("div");
       actions.className = "actions";

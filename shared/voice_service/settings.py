@@ -132,7 +132,7 @@ class EdgeTtsSettings(_Base):
 
     websocket_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_TTS_URL")
     # edge-tts appends `&Sec-MS-GEC=...`, so the URL must already carry a query string.
-    voices_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_VOICES_URL")
+    voice_list_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_VOICE_LIST_URL")
     default_voice: str = Field(default="zh-CN-XiaoxiaoNeural", validation_alias="OPENTALKING_TTS_EDGE_VOICE")
 
 

@@ -44,7 +44,7 @@ def provider_fakes() -> Iterator[dict[str, str]]:
     try:
         yield {
             "OPENTALKING_EDGE_TTS_URL": edge.url,
-            "OPENTALKING_EDGE_VOICES_URL": edge.voices_url,
+            "OPENTALKING_EDGE_VOICE_LIST_URL": edge.voice_list_url,
             "OPENTALKING_QWEN_TTS_WS_URL": qwen.url,
             "DASHSCOPE_WEBSOCKET_BASE_URL": cosyvoice.url,
             "OPENTALKING_TTS_ELEVENLABS_BASE_URL": elevenlabs.server.base_url,  # type: ignore[union-attr]

@@ -106,7 +106,7 @@ class Service:
     http: httpx.Client = field(repr=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def upstreams() -> Iterator[Upstreams]:
     edge, elevenlabs = EdgeFake(), ElevenLabsFake()
     qwen, cosyvoice = QwenRealtimeFake(api_key=DASHSCOPE_KEY), CosyVoiceFake(api_key=DASHSCOPE_KEY)
@@ -133,13 +133,13 @@ def upstreams() -> Iterator[Upstreams]:
             fake.server.stop()  # type: ignore[union-attr]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def origins() -> dict[str, str]:
     """The ports of the page's two other origins are chosen before the service starts: its CORS list names one."""
     return {"allowed": f"http://127.0.0.1:{free_port()}", "refused": f"http://127.0.0.1:{free_port()}"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def service(
     upstreams: Upstreams, origins: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
@@ -161,7 +161,7 @@ def service(
             "OPENTALKING_TTS_PROVIDER": "espeak",
             "OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS": "5",
             "OPENTALKING_EDGE_TTS_URL": upstreams.edge.url,
-            "OPENTALKING_EDGE_VOICES_URL": upstreams.edge.voices_url,
+            "OPENTALKING_EDGE_VOICE_LIST_URL": upstreams.edge.voice_list_url,
             "OPENTALKING_QWEN_TTS_WS_URL": upstreams.qwen.url,
             "DASHSCOPE_WEBSOCKET_BASE_URL": upstreams.cosyvoice.url,
             "DASHSCOPE_HTTP_BASE_URL": upstreams.enrollment.base_url,
@@ -216,7 +216,7 @@ class _QuietFiles(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def static_origins(
     service: Service, origins: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
@@ -243,7 +243,7 @@ def static_origins(
 # ---------------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def microphone_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the fake microphone hears (Chromium loops it): a tone, as a WAV file at an absolute path."""
     path = tmp_path_factory.mktemp("microphone") / "microphone.wav"
@@ -251,8 +251,10 @@ def microphone_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path.resolve()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(microphone_wav: Path) -> Iterator[Any]:
+    """Package-scoped on purpose: while Playwright's sync API is open, this thread counts as running its event loop,
+    which would break every later test that runs one (Mangum, edge-tts)."""
     executable = chromium_path()
     try:
         from playwright.sync_api import Error as PlaywrightError

@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.conftest import ELEVENLABS_VOICE, Service, Studio
 from tests.fakes.clone_support import make_sample
-from tests.fakes.edge_fake import FAKE_VOICE_LIST
+from tests.fakes.edge_fake import VOICE_LIST
 
 pytestmark = pytest.mark.slow
 # The loopback fakes speak 1.0 s of tone; resampling may move the end by a few milliseconds.
@@ -63,7 +63,7 @@ def test_audition_plays_each_provider(studio: Studio, service: Service, provider
     upstreams = service.upstreams
     if provider == "edge":
         # The list is Edge's live one (from the fake), and the chosen voice is what Edge was asked for
-        assert {voice["ShortName"] for voice in FAKE_VOICE_LIST} <= set(voices)
+        assert {voice["ShortName"] for voice in VOICE_LIST} <= set(voices)
         assert upstreams.edge.calls[-1].voice is not None and "XiaoxiaoNeural" in upstreams.edge.calls[-1].voice
     if provider == "dashscope":
         assert upstreams.qwen.calls[-1].session["voice"] == "Cherry"

@@ -27,7 +27,7 @@ SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
 VOICE_IN_SSML = re.compile(r"<voice name='([^']*)'>")
 VoiceListMode = Literal["ok", "http_403", "stall"]
 # What Edge's voice list returns per voice (a few of its ~400), in the fields edge-tts's `list_voices` passes on.
-FAKE_VOICE_LIST = [
+VOICE_LIST = [
     {
         "Name": f"Microsoft Server Speech Text to Speech Voice ({locale}, {name})",
         "ShortName": f"{locale}-{name}",
@@ -76,8 +76,8 @@ class EdgeFake:
         return application
 
     @property
-    def voices_url(self) -> str:
-        """OPENTALKING_EDGE_VOICES_URL: edge-tts appends `&Sec-MS-GEC=...`, so the query is already open."""
+    def voice_list_url(self) -> str:
+        """OPENTALKING_EDGE_VOICE_LIST_URL: edge-tts appends `&Sec-MS-GEC=...`, so the query is already open."""
         assert self.server is not None
         return f"{self.server.base_url}/edge/voices/list?trustedclienttoken=fake-token"
 
@@ -88,7 +88,7 @@ class EdgeFake:
         if self.voice_list_mode == "stall":
             assert self.server is not None
             await self.server.stall()
-        return web.json_response(FAKE_VOICE_LIST)
+        return web.json_response(VOICE_LIST)
 
     @property
     def url(self) -> str:

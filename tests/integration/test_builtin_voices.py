@@ -12,7 +12,7 @@ import pytest
 from functions.list_tts_voices.app import lambda_handler
 from tests.apigw import header, json_body
 from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.edge_fake import FAKE_VOICE_LIST, EdgeFake
+from tests.fakes.edge_fake import VOICE_LIST, EdgeFake
 from tests.fakes.preview_checks import post_preview, read_wav
 from tests.fakes.tts_loopback import LoopbackServer, closed_port
 from voice_service.adapters.tts import edge_voices
@@ -23,7 +23,7 @@ from voice_service.services.preview import PREVIEW_PROVIDERS
 def edge(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdgeFake]:
     fake = EdgeFake()
     fake.server = LoopbackServer(fake.app).start()
-    monkeypatch.setenv("OPENTALKING_EDGE_VOICES_URL", fake.voices_url)
+    monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", fake.voice_list_url)
     monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fake.url)
     edge_voices._cache.clear()
     try:
@@ -79,7 +79,7 @@ def test_edge_voices_come_from_the_live_list(edge: EdgeFake, lambda_context: Fak
     entry = by_provider(body)["edge"]
 
     assert entry["source"] == "live" and entry["note"] is None
-    assert {voice["id"] for voice in entry["voices"]} == {voice["ShortName"] for voice in FAKE_VOICE_LIST}
+    assert {voice["id"] for voice in entry["voices"]} == {voice["ShortName"] for voice in VOICE_LIST}
     assert {"id": "zh-CN-XiaoxiaoNeural", "name": "Xiaoxiao", "locale": "zh-CN", "gender": "Female"} in entry["voices"]
     # A region variant keeps its region in the name
     assert {
@@ -123,7 +123,7 @@ def test_edge_falls_back_to_a_fixed_selection_with_the_reason(
 def test_an_unreachable_edge_list_is_retried_after_a_minute_not_on_every_request(
     lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OPENTALKING_EDGE_VOICES_URL", f"http://127.0.0.1:{closed_port()}/list?trustedclienttoken=x")
+    monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", f"http://127.0.0.1:{closed_port()}/list?trustedclienttoken=x")
     edge_voices._cache.clear()
     try:
         _, body = listing("list_tts_voices_all", lambda_context)

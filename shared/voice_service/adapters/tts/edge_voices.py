@@ -63,7 +63,7 @@ class EdgeVoiceDirectory:
         with _cache.lock:
             if time.monotonic() >= _cache.next_fetch:
                 try:
-                    _cache.voices, _cache.failure = _fetch_live_list(settings.voices_url), None
+                    _cache.voices, _cache.failure = _fetch_live_list(settings.voice_list_url), None
                     _cache.next_fetch = time.monotonic() + LIVE_LIST_TTL_SECONDS
                 except Exception as exc:  # every failure means "use the fallback", with its reason
                     _cache.voices, _cache.failure = (), _failure_reason(exc)
@@ -80,13 +80,13 @@ class EdgeVoiceDirectory:
         )
 
 
-def _fetch_live_list(voices_url: str | None) -> tuple[BuiltinVoice, ...]:
+def _fetch_live_list(voice_list_url: str | None) -> tuple[BuiltinVoice, ...]:
     import edge_tts
     import edge_tts.constants
     import edge_tts.voices
 
     # The library reads this module global on each call (it appends its own query parameters).
-    edge_tts.voices.VOICE_LIST = voices_url or edge_tts.constants.VOICE_LIST
+    edge_tts.voices.VOICE_LIST = voice_list_url or edge_tts.constants.VOICE_LIST
     # Routes run in worker threads without an event loop; the list gets its own, under a hard deadline.
     raw = asyncio.run(asyncio.wait_for(edge_tts.list_voices(), LIST_TIMEOUT_SECONDS))
     voices = {
