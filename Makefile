@@ -29,9 +29,10 @@ venv: $(VENV)/.installed ## Create .venv/ with every dependency (done automatica
 run: $(VENV)/.installed ## Serve the whole API on http://127.0.0.1:$(PORT) with an embedded S3 and a local catalog
 	$(PY) -m scripts.run_local --port $(PORT)
 
-lint: $(VENV)/.installed ## ruff, cfn-lint and sam validate --lint
+lint: $(VENV)/.installed ## ruff, mypy (strict on shared/ and functions/), cfn-lint and sam validate --lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(MAKE) --no-print-directory validate
 
 test: $(VENV)/.installed ## Install what is needed and run the whole suite offline

@@ -1,40 +1,69 @@
 """Every function's routes in one app: what `make run` serves and what the HTTP-level tests and fuzzers call.
 
 Each Lambda serves only its own router; here they share one process, the same error mapping and the same CORS.
+Importing this module imports every function's composition root, so each one's settings are validated here too.
 The voice studio (web/) is served at /studio/ from the same origin, so it needs no CORS here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.convertors import StringConvertor, register_url_convertor
 
-from functions.clone_voice.app import router as clone_voice_router
-from functions.create_upload.app import router as create_upload_router
-from functions.delete_voice.app import router as delete_voice_router
-from functions.list_tts_voices.app import router as list_tts_voices_router
-from functions.list_voices.app import router as list_voices_router
-from functions.preview.app import router as preview_router
+from functions.clone_voice import app as clone_voice
+from functions.create_upload import app as create_upload
+from functions.delete_voice import app as delete_voice
+from functions.list_tts_voices import app as list_tts_voices
+from functions.list_voices import app as list_voices
+from functions.preview import app as preview
 from voice_service.http.app import create_app
 
-# Order does not matter: `/voices/{entry_id}` never matches `/voices/clone` or `/voices/uploads` (see delete_voice).
-ROUTERS = (
-    preview_router,
-    list_tts_voices_router,
-    list_voices_router,
-    delete_voice_router,
-    clone_voice_router,
-    create_upload_router,
-)
+FUNCTIONS: tuple[ModuleType, ...] = (preview, list_tts_voices, list_voices, delete_voice, clone_voice, create_upload)
 STUDIO_DIR = Path(__file__).resolve().parent.parent / "web"
 STUDIO_PATH = "/studio"
 
 
+class _EntryIdSegment(StringConvertor):
+    """One path segment, except the fixed siblings `/voices/clone` and `/voices/uploads`.
+
+    API Gateway gives those paths resources of their own, so `DELETE /voices/clone` never reaches the delete
+    function; this app shares one router table and must not read `clone` as an entry id either (it answers 405).
+    """
+
+    regex = r"(?!(?:clone|uploads)$)[^/]+"
+
+
+register_url_convertor("voice_entry_id", _EntryIdSegment())
+
+
+def _local_delete_router() -> APIRouter:
+    """The delete function's routes with the entry id restricted as above (local routing only)."""
+    router = APIRouter()
+    for route in delete_voice.router.routes:
+        assert isinstance(route, APIRoute)
+        router.add_api_route(
+            route.path.replace("{entry_id}", "{entry_id:voice_entry_id}"),
+            route.endpoint,
+            methods=sorted(route.methods or ()),
+            response_model=route.response_model,
+            summary=route.summary,
+            responses=route.responses,
+        )
+    return router
+
+
 def create_local_app(*, serve_studio: bool = True) -> FastAPI:
-    app = create_app(*ROUTERS)
+    routers = [module.router for module in FUNCTIONS if module is not delete_voice] + [_local_delete_router()]
+    # Every function reads the same CORS variable; the preview function also documents its text limit.
+    app = create_app(
+        *routers, cors_origins=preview.SETTINGS.api.cors_allow_origins, openapi_patches=(preview.document_text_limit,)
+    )
     if serve_studio:
         app.mount(STUDIO_PATH, StaticFiles(directory=STUDIO_DIR, html=True), name="studio")
         app.add_api_route("/", lambda: RedirectResponse(f"{STUDIO_PATH}/"), include_in_schema=False)

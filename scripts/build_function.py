@@ -22,8 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_PACKAGE = REPO_ROOT / "shared"
+SHARED_PACKAGE = Path(__file__).resolve().parent.parent / "shared"  # run as a plain script by the SAM build
 PYTHON_VERSION = "3.12"
 # In the python3.12 runtime already; shipping them again would add ~25 MB per function for nothing.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})

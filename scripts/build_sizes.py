@@ -13,6 +13,8 @@ from typing import Any
 
 from cfnlint.decode import cfn_yaml
 
+from scripts.sam_template import function_properties
+
 MB = 1_000_000
 # Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 250 MB unzipped for a
 # function and all its layers; Lambda's "MB" is MiB.
@@ -62,12 +64,11 @@ def built_functions(build_dir: Path) -> list[BuiltFunction]:
     """The functions of a `sam build` output directory, read from its built template."""
     template: dict[str, Any] = cfn_yaml.load(str(build_dir / "template.yaml"))
     resources = template["Resources"]
-    function_globals = template.get("Globals", {}).get("Function", {})
     functions = []
     for logical_id, resource in sorted(resources.items()):
         if resource["Type"] != "AWS::Serverless::Function":
             continue
-        properties = {**function_globals, **resource["Properties"]}
+        properties = function_properties(template, resource)
         layers = tuple(
             build_dir / str(resources[layer["Ref"]]["Properties"]["ContentUri"])
             for layer in properties.get("Layers", [])

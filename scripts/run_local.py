@@ -2,7 +2,8 @@
 
 S3 is AWS_ENDPOINT_URL_S3 when set; otherwise an embedded S3 (moto's server on loopback) is started and stopped
 with the service, and the samples bucket is created on it. The catalog is a SQLite file under ./.data/, so clones
-survive a restart.
+survive a restart. Every function's settings are validated first, as each Lambda's cold start does: an invalid one
+stops the start with the same sentence.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 DEFAULT_BUCKET = "opentalking-voice-samples-local"
 LOCAL_ENVIRONMENT = {
@@ -34,14 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
 
+    from voice_service.settings import SettingsError
+
+    try:
+        from functions.local_api import create_local_app
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
     s3_server = None
     if not os.environ.get("AWS_ENDPOINT_URL_S3"):
         s3_server = start_embedded_s3()
     ensure_bucket(os.environ["OPENTALKING_SAMPLES_BUCKET"])
 
     import uvicorn
-
-    from functions.local_api import create_local_app
 
     try:
         print(f"Serving the voice API on http://{args.host}:{args.port} (Ctrl+C stops it)", file=sys.stderr)
@@ -52,18 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start_embedded_s3():  # type: ignore[no-untyped-def]
+def start_embedded_s3() -> Any:
     """Start moto's S3 server on a free loopback port and point the process's S3 clients at it."""
-    from moto.server import ThreadedMotoServer
+    from testsupport.moto_s3 import start_moto_server
 
     # The embedded S3 accepts any credentials; set dummy ones only where none are configured.
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
-    print(f"Embedded S3 on http://{host}:{port}", file=sys.stderr)
+    server, port = start_moto_server()
+    os.environ["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{port}"
+    print(f"Embedded S3 on http://127.0.0.1:{port}", file=sys.stderr)
     return server
 
 

@@ -1,20 +1,14 @@
-"""Offline by default: fake AWS credentials, Powertools in test mode, fresh settings and adapters per test."""
+"""Offline by default: fake AWS credentials, Powertools in test mode, and every function wired to test settings."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from voice_service.adapters.factories import get_cloning_service, get_sample_bucket, get_voice_catalog
-from voice_service.settings import get_settings
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EVENTS_DIR = REPO_ROOT / "events"
+from testsupport.apigw import FakeLambdaContext
+from testsupport.wiring import FunctionWiring
 
 TEST_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -42,45 +36,27 @@ LEAKY_VARIABLES = (
 
 
 @pytest.fixture(autouse=True)
-def offline_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def offline_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the libraries read from the environment themselves (boto3, Powertools)."""
     for name in LEAKY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in TEST_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("OPENTALKING_SQLITE_PATH", str(tmp_path / "catalog" / "voices.sqlite3"))
-    reset_cached_state()
-    yield
-    reset_cached_state()
 
 
-def reset_cached_state() -> None:
-    """Forget settings and adapters built from an earlier test's environment."""
-    if get_voice_catalog.cache_info().currsize:
-        get_voice_catalog().close()
-    get_voice_catalog.cache_clear()
-    get_cloning_service.cache_clear()
-    get_sample_bucket.cache_clear()
-    get_settings.cache_clear()
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "voice-service-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:voice-service-test"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 25_000
+@pytest.fixture(autouse=True)
+def wiring(offline_environment: None, tmp_path: Path) -> Iterator[FunctionWiring]:
+    """Every function's settings for this test: the defaults, a private catalog file, and what the test sets."""
+    wired = FunctionWiring(
+        {
+            "AWS_DEFAULT_REGION": TEST_ENVIRONMENT["AWS_DEFAULT_REGION"],
+            "OPENTALKING_SQLITE_PATH": str(tmp_path / "catalog" / "voices.sqlite3"),
+        }
+    )
+    yield wired
+    wired.close()
 
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """An API Gateway REST proxy event from events/ (the same files `sam local invoke -e` uses)."""
-    return json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))

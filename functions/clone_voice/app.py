@@ -1,20 +1,65 @@
-"""POST /voices/clone: clone a voice from a sample sent inline (multipart `audio`) or uploaded first (`upload_id`)."""
+"""POST /voices/clone: clone a voice from a sample sent inline (multipart `audio`) or uploaded first (`upload_id`).
+
+Composition root of CloneVoiceFunction: its settings are read and validated at import (the cold start), and the
+cloning service with its adapters (catalog, ffmpeg, S3, DashScope) is built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
 
-from voice_service.adapters.factories import get_cloning_service
+from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_samples import STORE_SAMPLES_IAM_ACTIONS, TAKE_UPLOADS_IAM_ACTIONS
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.cloning import CloneForm, CloningService
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
+from voice_service.settings import CloneVoiceFunctionSettings, load_settings
 
+SETTINGS = load_settings(CloneVoiceFunctionSettings)
+IAM_ACTIONS: Final = TAKE_UPLOADS_IAM_ACTIONS | STORE_SAMPLES_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
+
+
+def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningService:
+    """The clone use case wired to the real catalog, ffmpeg, S3 and DashScope adapters."""
+    # Imported on first use, so the cold start pays for none of them.
+    from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
+    from voice_service.adapters.dashscope_sdk import DashScopeSdk
+    from voice_service.adapters.enrollment.cosyvoice import CosyVoiceEnrollment
+    from voice_service.adapters.enrollment.dashscope_qwen import QwenVoiceEnrollment
+    from voice_service.adapters.provider_keys import ProviderKeys
+    from voice_service.adapters.s3_samples import S3SampleBucket
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+
+    clone = settings.clone
+    bucket = S3SampleBucket.configured(settings.bucket)
+    dashscope = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
+    return CloningService(
+        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        converter=FfmpegSampleConverter(
+            ffmpeg_exe=clone.ffmpeg_exe,
+            max_seconds=clone.max_sample_seconds,
+            min_seconds=clone.min_sample_seconds,
+            timeout_seconds=clone.conversion_timeout_seconds,
+        ),
+        uploads=bucket,
+        samples=bucket,
+        qwen=QwenVoiceEnrollment(dashscope, timeout_seconds=clone.provider_timeout_seconds),
+        cosyvoice=CosyVoiceEnrollment(dashscope, timeout_seconds=clone.cosyvoice_timeout_seconds),
+        direct_max_bytes=clone.direct_upload_max_bytes,
+        deploy_wait_seconds=clone.cosyvoice_deploy_wait_seconds,
+        poll_interval_seconds=clone.cosyvoice_poll_interval_seconds,
+    )
+
+
+cloning_service = Dependency(build_cloning_service, SETTINGS)
+DEPENDENCIES = (cloning_service,)
 router = APIRouter()
 
 
@@ -45,7 +90,7 @@ FormText = Annotated[str | None, Form()]
     },
 )
 def clone_voice(
-    service: Annotated[CloningService, Depends(get_cloning_service)],
+    service: Annotated[CloningService, Depends(cloning_service)],
     provider: FormText = None,
     target_model: FormText = None,
     display_label: FormText = None,
@@ -70,5 +115,5 @@ def clone_voice(
     )
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

@@ -1,36 +1,41 @@
-"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog."""
+"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog.
+
+Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start), and its one
+collaborator, the catalog, is built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path
-from starlette.convertors import StringConvertor, register_url_convertor
 
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import voice_catalog
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
+from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
+
+SETTINGS = load_settings(DeleteVoiceFunctionSettings)
+IAM_ACTIONS: Final[frozenset[str]] = frozenset()  # EFS access comes with the mount, not from these
 
 
-class _EntryIdSegment(StringConvertor):
-    """One path segment, except the fixed siblings `/voices/clone` and `/voices/uploads`.
+def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
+    # Imported on first use: sqlite3 is not part of the cold start.
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
-    API Gateway gives those paths resources of their own, so `DELETE /voices/clone` never reaches this function;
-    the local app shares one router table and must not read `clone` as an entry id either.
-    """
-
-    regex = r"(?!(?:clone|uploads)$)[^/]+"
+    return SqliteVoiceCatalog.configured(settings.catalog)
 
 
-register_url_convertor("voice_entry_id", _EntryIdSegment())
+voice_catalog = Dependency(build_catalog, SETTINGS)
+DEPENDENCIES = (voice_catalog,)
 router = APIRouter()
 
 
 @router.delete(
-    "/voices/{entry_id:voice_entry_id}",
+    "/voices/{entry_id}",
     response_model=DeleteResult,
     summary="Delete a cloned voice",
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
@@ -47,5 +52,5 @@ async def delete_voice_entry(
     return DeleteResult()
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

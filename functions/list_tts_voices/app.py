@@ -1,23 +1,43 @@
-"""GET /tts/voices: each preview provider's built-in voices and models, for pickers (cloned voices: GET /voices)."""
+"""GET /tts/voices: each preview provider's built-in voices and models, for pickers (cloned voices: GET /voices).
+
+Composition root of ListTtsVoicesFunction: its settings are read and validated at import (the cold start), and the
+listing service with one voice directory per provider is built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from voice_service.adapters.tts.voice_directories import get_voice_directory
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES
-from voice_service.services.builtin_voices import list_builtin_voices
-from voice_service.services.preview import PREVIEW_PROVIDERS, PROVIDER_ALIASES
-from voice_service.settings import PreviewSettings, get_settings
+from voice_service.providers import PREVIEW_PROVIDERS, PROVIDER_ALIASES
+from voice_service.services.builtin_voices import BuiltinVoiceService
+from voice_service.settings import ListTtsVoicesFunctionSettings, load_settings
 
-router = APIRouter()
+SETTINGS = load_settings(ListTtsVoicesFunctionSettings)
+IAM_ACTIONS: Final[frozenset[str]] = frozenset()
 # Lists change rarely (Edge's a few times a year); let browsers keep one for a few minutes.
 CACHE_CONTROL = "public, max-age=300"
+
+
+def build_voice_service(settings: ListTtsVoicesFunctionSettings) -> BuiltinVoiceService:
+    from voice_service.adapters.tts.voice_directories import voice_directories
+
+    return BuiltinVoiceService(
+        voice_directories(settings),
+        default_provider=settings.preview.default_provider,
+        max_chars=settings.preview.max_chars,
+    )
+
+
+voice_service = Dependency(build_voice_service, SETTINGS)
+DEPENDENCIES = (voice_service,)
+router = APIRouter()
 
 
 class BuiltinVoiceItem(BaseModel):
@@ -53,6 +73,7 @@ class BuiltinVoicesBody(BaseModel):
     responses=ERROR_RESPONSES,
 )
 def get_builtin_voices(
+    service: Annotated[BuiltinVoiceService, Depends(voice_service)],
     provider: Annotated[
         str | None,
         Query(
@@ -61,11 +82,11 @@ def get_builtin_voices(
         ),
     ] = None,
 ) -> Response:
-    settings = get_settings(PreviewSettings)
-    listing = list_builtin_voices(get_voice_directory, settings.default_provider, provider)
+    # A sync route runs in a worker thread, where Edge's list gets an event loop of its own (edge-tts is async).
+    listing = service.list(provider)
     body = BuiltinVoicesBody(
         default_provider=listing.default_provider,
-        max_chars=settings.max_chars,
+        max_chars=listing.max_chars,
         providers=[
             ProviderVoicesItem(
                 provider=entry.provider,
@@ -73,7 +94,10 @@ def get_builtin_voices(
                 default_voice=entry.default_voice,
                 default_model=entry.default_model,
                 models=list(entry.models),
-                voices=[BuiltinVoiceItem(id=v.id, name=v.name, locale=v.locale, gender=v.gender) for v in entry.voices],
+                voices=[
+                    BuiltinVoiceItem(id=voice.id, name=voice.name, locale=voice.locale, gender=voice.gender)
+                    for voice in entry.voices
+                ],
                 note=entry.note,
             )
             for entry in listing.providers
@@ -82,5 +106,5 @@ def get_builtin_voices(
     return Response(body.model_dump_json(), media_type="application/json", headers={"Cache-Control": CACHE_CONTROL})
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

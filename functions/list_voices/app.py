@@ -1,18 +1,36 @@
-"""GET /voices: the cloned voices in the catalog, oldest first."""
+"""GET /voices: the cloned voices in the catalog, oldest first.
+
+Composition root of ListVoicesFunction: its settings are read and validated at import (the cold start), and its one
+collaborator, the catalog, is built from them on first use.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from voice_service.http.app import create_app
-from voice_service.http.dependencies import voice_catalog
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, VoiceList
-from voice_service.models import CLONE_PROVIDERS
+from voice_service.providers import CLONE_PROVIDERS
 from voice_service.services.catalog import VoiceCatalog, list_voices
+from voice_service.settings import ListVoicesFunctionSettings, load_settings
 
+SETTINGS = load_settings(ListVoicesFunctionSettings)
+IAM_ACTIONS: Final[frozenset[str]] = frozenset()  # EFS access comes with the mount, not from these
+
+
+def build_catalog(settings: ListVoicesFunctionSettings) -> VoiceCatalog:
+    # Imported on first use: sqlite3 is not part of the cold start.
+    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+
+    return SqliteVoiceCatalog.configured(settings.catalog)
+
+
+voice_catalog = Dependency(build_catalog, SETTINGS)
+DEPENDENCIES = (voice_catalog,)
 router = APIRouter()
 
 
@@ -33,5 +51,5 @@ async def get_voices(
     return Response(VoiceList.json_from_entries(list_voices(catalog, provider)), media_type="application/json")
 
 
-app = create_app(router)
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
 lambda_handler = make_lambda_handler(app)

@@ -1,65 +1,46 @@
-"""POST /tts/preview: a short WAV clip of the text in the chosen provider's voice, for auditioning voices."""
+"""POST /tts/preview: a short WAV clip of the text in the chosen provider's voice, for auditioning voices.
+
+Composition root of PreviewFunction: its settings are read and validated at import (the cold start), and the
+preview service with one synthesizer per provider is built from them on first use (each provider's SDK is imported
+only when that provider is first asked for).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any, Final
 
-from voice_service.adapters.tts.registry import get_synthesizer
+from fastapi import APIRouter, Depends, Response
+
+from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.http.app import create_app
+from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ErrorBody
-from voice_service.services.preview import (
-    MAX_MODEL_CHARS,
-    MAX_VOICE_CHARS,
-    PREVIEW_PROVIDERS,
-    PROVIDER_ALIASES,
-    PreviewDraft,
-    PreviewPolicy,
-    synthesize_preview,
-)
-from voice_service.settings import PreviewSettings, get_settings
+from voice_service.services.preview import PreviewForm, PreviewPolicy, PreviewService
+from voice_service.settings import PreviewFunctionSettings, load_settings
 
+SETTINGS = load_settings(PreviewFunctionSettings)
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
+
+
+def build_preview_service(settings: PreviewFunctionSettings) -> PreviewService:
+    from voice_service.adapters.tts.registry import synthesizer_factories
+
+    limits = settings.preview
+    policy = PreviewPolicy(
+        default_provider=limits.default_provider,
+        max_chars=limits.max_chars,
+        sample_rate=limits.sample_rate,
+        timeout_seconds=limits.timeout_seconds,
+    )
+    return PreviewService(policy, synthesizer_factories(settings))
+
+
+preview_service = Dependency(build_preview_service, SETTINGS)
+DEPENDENCIES = (preview_service,)
 router = APIRouter()
 
-
-class PreviewBody(BaseModel):
-    """The spec's fields plus the web client's spellings (`tts_provider`, `tts_model`); other fields are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    # Limits and names are documented for clients and fuzzers; the service itself checks them (with its own
-    # sentences, the configured limit, and any letter case of the provider names).
-    text: str = Field(
-        description="Text to synthesize (at most OPENTALKING_TTS_PREVIEW_MAX_CHARS characters, default 240).",
-        json_schema_extra={"minLength": 1, "maxLength": 240, "pattern": "\\S"},
-    )
-    voice: str | None = Field(
-        default=None,
-        description="Voice identifier; its format depends on the provider.",
-        json_schema_extra={"maxLength": MAX_VOICE_CHARS},
-    )
-    provider: str | None = Field(
-        default=None,
-        description="edge, dashscope, cosyvoice, elevenlabs or espeak; default OPENTALKING_TTS_PROVIDER.",
-        json_schema_extra={"enum": [*PREVIEW_PROVIDERS, *PROVIDER_ALIASES]},
-    )
-    model: str | None = Field(
-        default=None,
-        description="Provider-specific model identifier.",
-        json_schema_extra={"maxLength": MAX_MODEL_CHARS},
-    )
-    tts_provider: str | None = Field(
-        default=None,
-        description="The web client's name for `provider`.",
-        json_schema_extra={"enum": [*PREVIEW_PROVIDERS, *PROVIDER_ALIASES]},
-    )
-    tts_model: str | None = Field(
-        default=None, description="The web client's name for `model`.", json_schema_extra={"maxLength": MAX_MODEL_CHARS}
-    )
-
-
-PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {
+PREVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"audio/wav": {}}, "description": "16-bit mono PCM WAV at the session sample rate"},
     400: {"model": ErrorBody, "description": "Invalid request"},
     413: {"model": ErrorBody, "description": "The audio is too long to return"},
@@ -69,19 +50,17 @@ PREVIEW_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/tts/preview", response_class=Response, summary="Synthesize a voice preview", responses=PREVIEW_RESPONSES)
-def post_preview(body: PreviewBody) -> Response:
-    settings = get_settings(PreviewSettings)
-    policy = PreviewPolicy(
-        default_provider=settings.default_provider,
-        max_chars=settings.max_chars,
-        sample_rate=settings.sample_rate,
-        timeout_seconds=settings.timeout_seconds,
-    )
-    draft = PreviewDraft(**body.model_dump())
-    audio = synthesize_preview(draft, policy, get_synthesizer)
+def post_preview(form: PreviewForm, service: Annotated[PreviewService, Depends(preview_service)]) -> Response:
+    audio = service.synthesize(form)
     # Each preview is synthesized fresh: the same text may sound different after a voice or model change.
     return Response(content=audio.wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
 
 
-app = create_app(router)
+def document_text_limit(schema: dict[str, Any]) -> None:
+    """The OpenAPI document states the configured text limit (OPENTALKING_TTS_PREVIEW_MAX_CHARS)."""
+    form = schema["components"]["schemas"][PreviewForm.__name__]
+    form["properties"]["text"]["maxLength"] = SETTINGS.preview.max_chars
+
+
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins, openapi_patches=(document_text_limit,))
 lambda_handler = make_lambda_handler(app)

@@ -8,7 +8,9 @@ import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 from scripts.bench.common import Result, median_and_p95, ms
 
@@ -16,7 +18,7 @@ PROCESSES = 8
 CLONES_PER_PROCESS = 100
 
 
-def _writer(path: str, worker: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _writer(path: str, worker: int, queue: Queue[Any]) -> None:
     from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
     from voice_service.models import NewVoice
 

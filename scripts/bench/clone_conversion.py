@@ -22,8 +22,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scripts.bench.common import REPO_ROOT, Result, bench_env, median_and_p95, ms
+
+if TYPE_CHECKING:
+    from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 
 TARGET = 1.1
 MEMORY_TARGET = 3.0  # x the upload size
@@ -78,16 +82,16 @@ def _size(path: Path) -> str:
 
 
 def _max_seconds() -> float:
-    from voice_service.settings import CloneSettings, get_settings
+    from voice_service.settings import CloneSettings
 
-    return get_settings(CloneSettings).max_sample_seconds
+    return CloneSettings.from_environment().max_sample_seconds
 
 
-def _converter() -> object:
+def _converter() -> FfmpegSampleConverter:
     from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
-    from voice_service.settings import CloneSettings, get_settings
+    from voice_service.settings import CloneSettings
 
-    settings = get_settings(CloneSettings)
+    settings = CloneSettings.from_environment()
     return FfmpegSampleConverter(
         ffmpeg_exe=settings.ffmpeg_exe,
         max_seconds=settings.max_sample_seconds,
@@ -159,7 +163,7 @@ def measure_memory(mode: str, source: Path) -> dict[str, float]:
         baseline = _rss_kib("VmRSS")
         with ChildPeakSampler() as ffmpeg:
             if mode == "adapter":
-                output_bytes = len(converter.to_clone_wav(data).wav)  # type: ignore[attr-defined]
+                output_bytes = len(converter.to_clone_wav(data).wav)
             elif mode == "raw":
                 subprocess.run(raw_command(source, target), check=True)
                 output_bytes = target.stat().st_size
@@ -196,13 +200,13 @@ def run() -> list[Result]:
             data = source.read_bytes()
             target = Path(scratch) / "raw-out.wav"
             command = raw_command(source, target)
-            converter.to_clone_wav(data)  # type: ignore[attr-defined]
+            converter.to_clone_wav(data)
             subprocess.run(command, check=True)
             adapter_samples: list[float] = []
             raw_samples: list[float] = []
             for _ in range(RUNS):
                 start = time.perf_counter()
-                converter.to_clone_wav(data)  # type: ignore[attr-defined]
+                converter.to_clone_wav(data)
                 adapter_samples.append(time.perf_counter() - start)
                 start = time.perf_counter()
                 subprocess.run(command, check=True)

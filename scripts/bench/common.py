@@ -8,9 +8,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 BENCH_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "voice-service-bench",

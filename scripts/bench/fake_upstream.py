@@ -1,4 +1,4 @@
-"""Serve one provider's loopback fake (tests/fakes) from its own process, as a real upstream would be.
+"""Serve one provider's loopback fake (testsupport/fakes) from its own process, as a real upstream would be.
 
 `python -m scripts.bench.fake_upstream PROVIDER SECONDS` prints one JSON line with the fake's URLs and serves until
 its stdin closes. In-process fakes would share the GIL with the code being measured and distort both sides.
@@ -18,26 +18,26 @@ from scripts.bench.common import REPO_ROOT, bench_env
 
 def _build(provider: str) -> tuple[Any, dict[str, str]]:
     if provider == "edge":
-        from tests.fakes.edge_fake import EdgeFake
+        from testsupport.fakes.edge_fake import EdgeFake
 
         return EdgeFake(), {}
     if provider == "elevenlabs":
-        from tests.fakes.elevenlabs_fake import API_KEY, ElevenLabsFake
+        from testsupport.fakes.elevenlabs_fake import API_KEY, ElevenLabsFake
 
         return ElevenLabsFake(), {"api_key": API_KEY}
     if provider == "dashscope":
-        from tests.fakes.dashscope_qwen_fake import API_KEY, QwenRealtimeFake
+        from testsupport.fakes.dashscope_qwen_fake import API_KEY, QwenRealtimeFake
 
         return QwenRealtimeFake(), {"api_key": API_KEY}
     if provider == "cosyvoice":
-        from tests.fakes.dashscope_cosyvoice_fake import API_KEY, CosyVoiceFake
+        from testsupport.fakes.dashscope_cosyvoice_fake import API_KEY, CosyVoiceFake
 
         return CosyVoiceFake(), {"api_key": API_KEY}
     raise SystemExit(f"no fake for {provider!r}")
 
 
 def serve(provider: str, seconds: float) -> None:
-    from tests.fakes.tts_loopback import LoopbackServer
+    from testsupport.fakes.tts_loopback import LoopbackServer
 
     fake, extra = _build(provider)
     fake.audio_seconds = seconds

@@ -1,6 +1,6 @@
 """Benchmark 3: POST /tts/preview through lambda_handler against the provider SDK's own time, per loopback fake.
 
-Each provider's fake (tests/fakes) answers instantly with a cached tone as long as a 200-character text spoken at
+Each provider's fake (testsupport/fakes) answers instantly with a cached tone as long as a 200-character text spoken at
 about 16 characters a second. The handler path is the whole Lambda invocation (Powertools, Mangum, routing,
 validation, the adapter's SDK calls, decoding, resampling, the WAV, base64); the baseline makes the same SDK calls
 the adapter makes, against the same fake, and only collects the audio. Runs alternate so noise hits both alike.
@@ -79,7 +79,7 @@ def _qwen_sdk(url: str, api_key: str) -> Callable[[], bytes]:
     import dashscope
     from dashscope.audio.qwen_tts_realtime import AudioFormat, QwenTtsRealtime, QwenTtsRealtimeCallback
 
-    class Collector(QwenTtsRealtimeCallback):  # type: ignore[misc]
+    class Collector(QwenTtsRealtimeCallback):
         def __init__(self) -> None:
             self.chunks: list[bytes] = []
             self.finished = threading.Event()
@@ -145,7 +145,7 @@ def _espeak_library() -> Callable[[], bytes]:
 
 def _handler_call(provider: str, voice: str | None) -> Callable[[], int]:
     from functions.preview.app import lambda_handler
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     event = load_event("preview_web_client")
     body: dict[str, str] = {"text": TEXT, "provider": provider}
@@ -202,11 +202,16 @@ def _interleaved(first: Callable[[], object], second: Callable[[], object]) -> t
     return first_samples, second_samples
 
 
-def _set_environment(**variables: str) -> None:
-    from voice_service.settings import get_settings
+_wiring: list[Any] = []
 
-    os.environ.update(variables)
-    get_settings.cache_clear()
+
+def _set_environment(**variables: str) -> None:
+    """Point the preview function at these settings (dependency overrides, as the tests do)."""
+    from testsupport.wiring import FunctionWiring
+
+    if not _wiring:
+        _wiring.append(FunctionWiring(dict(os.environ)))
+    _wiring[0].set(**variables)
 
 
 def run() -> list[Result]:

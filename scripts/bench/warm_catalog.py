@@ -33,16 +33,14 @@ def _seed(path: Path, count: int) -> None:
 
 def run() -> list[Result]:
     warnings.simplefilter("ignore")  # Powertools warns on every invocation that adds no metric
-    from tests.conftest import FakeLambdaContext, load_event
+    from testsupport.apigw import FakeLambdaContext, load_event
 
     with tempfile.TemporaryDirectory() as scratch:
         list_path = Path(scratch) / "list.sqlite3"
         _seed(list_path, ENTRIES)
+        # Each function reads its settings when imported, as at a Lambda cold start.
         os.environ["OPENTALKING_SQLITE_PATH"] = str(list_path)
-        from functions.delete_voice.app import lambda_handler as delete_handler
         from functions.list_voices.app import lambda_handler as list_handler
-        from voice_service.adapters.factories import get_voice_catalog
-        from voice_service.settings import get_settings
 
         context = FakeLambdaContext()
         list_event = load_event("list_voices_all")
@@ -63,8 +61,8 @@ def run() -> list[Result]:
         _seed(delete_path, INVOCATIONS)
         _seed(floor_path, INVOCATIONS)
         os.environ["OPENTALKING_SQLITE_PATH"] = str(delete_path)
-        get_settings.cache_clear()
-        get_voice_catalog.cache_clear()
+        from functions.delete_voice.app import lambda_handler as delete_handler
+
         template = load_event("delete_voice_first")
         events = []
         for entry_id in range(1, INVOCATIONS + 1):

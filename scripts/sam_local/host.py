@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Any
 
 # Debian packages that provide the container runtime and the image build; each is checked by one executable.
 REQUIRED_PACKAGES = {"podman": "podman", "runc": "runc", "debootstrap": "debootstrap", "iptables": "iptables"}
@@ -39,7 +40,7 @@ def unsupported_reason() -> str | None:
     return None
 
 
-def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run a command, raising HostSetupError with its output when it fails."""
     result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
     if result.returncode != 0:

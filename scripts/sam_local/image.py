@@ -15,12 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from scripts import REPO_ROOT
 from scripts.sam_local.host import HostSetupError, run
 
 IMAGE = "localhost/lambda-python:3.12-x86_64"
 INPUTS_LABEL = "org.opentalking.sam-local.inputs"
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parent.parent
+
 BOOTSTRAP = HERE / "bootstrap"
 RUNTIME_REQUIREMENTS = HERE / "runtime-requirements.txt"
 DEV_REQUIREMENTS = REPO_ROOT / "requirements-dev.txt"

@@ -14,11 +14,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts import REPO_ROOT
 from scripts.sam_local import host, image
 from scripts.sam_local.podman import PodmanService
 from scripts.sam_local.stack import SamLocalApi, sam_build, sam_environment
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 REPO_TEMPLATE = REPO_ROOT / "template.yaml"
 REPO_BUILT_TEMPLATE = REPO_ROOT / ".aws-sam" / "build-x86_64" / "template.yaml"
 # SAM_LOCAL_TEMPLATE serves another template (e.g. a trimmed copy) the same way.
@@ -173,12 +173,10 @@ def s3_for_containers(*buckets: str) -> Iterator[HostS3]:
     virtual-host bucket name ("host") unless the endpoint is declared custom; virtual-host requests
     (BUCKET.host.containers.internal) are what moto expects anyway.
     """
-    from moto.server import ThreadedMotoServer
+    from testsupport.moto_s3 import start_moto_server
 
-    server = ThreadedMotoServer(ip_address="0.0.0.0", port=0, verbose=False)
-    server.start()
+    server, port = start_moto_server("0.0.0.0")
     try:
-        port = server.get_host_and_port()[1]
         s3 = HostS3(f"http://127.0.0.1:{port}", f"http://{HOST_FROM_CONTAINERS}:{port}")
         previous = os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS")
         os.environ["MOTO_S3_CUSTOM_ENDPOINTS"] = s3.container_endpoint

@@ -10,9 +10,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from scripts import REPO_ROOT
 from scripts.sam_local.host import HostSetupError, HostUnsupportedError, run
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 SAM_VENV = REPO_ROOT / ".venv-sam"
 # The same pinned SAM CLI and virtual environment as `make sam` (mk/cloud.mk).
 SAM_REQUIREMENTS = REPO_ROOT / "mk" / "sam-requirements.txt"

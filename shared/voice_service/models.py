@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal, NamedTuple
+from typing import Final, NamedTuple
 
-CloneProvider = Literal["cosyvoice", "dashscope"]
-CLONE_PROVIDERS: Final[tuple[CloneProvider, ...]] = ("cosyvoice", "dashscope")
+from voice_service.providers import CloneProvider
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +34,7 @@ class VoiceEntry(NamedTuple):
     target_model: str
     source: str
     created_at: datetime
+
+
+# What GET /voices shows of an entry: every field but `created_at` (the spec's seven, in the spec's order).
+LISTED_FIELDS: Final = VoiceEntry._fields[:-1]

@@ -1,8 +1,10 @@
-"""Settings models, read from the environment once per process and validated on first use.
+"""Settings: one model per function, read from the environment and validated when the function's module is imported.
 
-Each function composes the mixins it needs; `get_settings(Model)` caches one instance per model, and tests call
-`get_settings.cache_clear()` after changing the environment. Each field names its environment variable in
-`validation_alias`; pydantic does the parsing and validation.
+A function's model (`PreviewFunctionSettings`, ...) is made of sections (`CorsSettings`, `CatalogSettings`, ...);
+each section field names its environment variable in `validation_alias`, and pydantic parses and validates it.
+`load_settings(Model)` runs at the Lambda cold start (and when `make run` starts): an invalid or missing value
+raises `SettingsError`, one sentence naming the variable and the rule, so the function fails its init instead of
+answering 500 at the first request. Tests build a model from a mapping (`Model.from_environment({...})`).
 
 pydantic-settings would do the same reading, but importing it costs ~12 ms of every cold start (7% of the
 framework floor), and these models need nothing from it beyond "look the alias up in os.environ".
@@ -11,32 +13,54 @@ framework floor), and these models need nothing from it beyond "look the alias u
 from __future__ import annotations
 
 import os
-from functools import cache
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
 DEFAULT_SQLITE_PATH = Path(".data") / "voices.sqlite3"
 
 
+class SettingsError(Exception):
+    """A setting is invalid or missing; the message is one sentence naming the variable and the rule."""
+
+
 class EnvSettings(BaseModel):
-    """Base of every settings model: `from_environment()` reads each field's alias from os.environ."""
+    """A section of settings: `from_environment()` reads each field's alias from the environment (or a mapping)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     @classmethod
-    def from_environment(cls) -> Self:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        source = os.environ if environ is None else environ
         values: dict[str, str] = {}
         for name, field in cls.model_fields.items():
-            for variable in _variable_names(name, field.validation_alias):
-                if variable in os.environ:
-                    values[variable] = os.environ[variable]
+            for variable in variable_names(name, field):
+                if variable in source:
+                    values[variable] = source[variable]
                     break  # the first name present wins, as AliasChoices orders them
         return cls.model_validate(values)
 
+    @classmethod
+    def variables(cls) -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
+        """Each field as (the variable names that can set it, the field)."""
+        for name, field in cls.model_fields.items():
+            yield tuple(variable_names(name, field)), field
 
-def _variable_names(name: str, alias: object) -> list[str]:
+
+def variable_names(name: str, field: FieldInfo) -> list[str]:
+    alias = field.validation_alias
     if isinstance(alias, str):
         return [alias]
     if isinstance(alias, AliasChoices):
@@ -72,23 +96,6 @@ class CatalogSettings(_Base):
     )
 
 
-class ApiSettings(CorsSettings):
-    """Settings every function's HTTP app reads."""
-
-
-class CatalogApiSettings(ApiSettings, CatalogSettings):
-    """Settings of the list and delete functions."""
-
-
-SettingsT = TypeVar("SettingsT", bound=EnvSettings)
-
-
-@cache
-def get_settings(model: type[SettingsT]) -> SettingsT:
-    """Return the cached settings instance of `model`, validated from the environment on first use."""
-    return model.from_environment()
-
-
 class ProviderKeySettings(_Base):
     """Provider API keys: from the environment locally, from one Secrets Manager secret in the cloud.
 
@@ -115,7 +122,7 @@ class DashScopeEndpointSettings(_Base):
     )
 
 
-class PreviewSettings(ApiSettings):
+class PreviewSettings(_Base):
     """POST /tts/preview: default provider, text limit, output sample rate and the per-request deadline."""
 
     default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")
@@ -231,7 +238,9 @@ class CloneSettings(_Base):
         worst = self.worst_case_seconds()
         if worst > CLONE_TIME_BUDGET_SECONDS:
             raise ValueError(
-                f"the clone time budgets add up to {worst:.1f} s in the worst case, over the "
+                "the clone time budgets (OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS, "
+                "OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS, OPENTALKING_COSYVOICE_TIMEOUT_SECONDS, "
+                f"OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS) add up to {worst:.1f} s in the worst case, over the "
                 f"{CLONE_TIME_BUDGET_SECONDS} s a request may take behind API Gateway"
             )
         return self
@@ -243,9 +252,116 @@ class CloneSettings(_Base):
         return self.conversion_timeout_seconds + max(self.provider_timeout_seconds, cosyvoice)
 
 
-class UploadApiSettings(ApiSettings, SampleBucketSettings):
-    """Settings of the create-upload function."""
+class FunctionSettings(BaseModel):
+    """All the settings one function reads: a field per section, each section read from the environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Read and validate every section; raises SettingsError naming the first bad variable and its rule."""
+        sections: dict[str, EnvSettings] = {}
+        for name, section in cls.sections().items():
+            try:
+                sections[name] = section.from_environment(environ)
+            except ValidationError as exc:
+                raise SettingsError(describe_invalid_setting(exc)) from None
+        return cls.model_validate(sections)
+
+    @classmethod
+    def sections(cls) -> dict[str, type[EnvSettings]]:
+        found: dict[str, type[EnvSettings]] = {}
+        for name, field in cls.model_fields.items():
+            section = field.annotation
+            assert isinstance(section, type) and issubclass(section, EnvSettings), f"{cls.__name__}.{name}"
+            found[name] = section
+        return found
+
+    @classmethod
+    def variables(cls) -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
+        """Every variable the function reads, as (the names that can set it, the field)."""
+        for section in cls.sections().values():
+            yield from section.variables()
 
 
-class CloneApiSettings(ApiSettings, CatalogSettings, SampleBucketSettings, CloneSettings):
-    """Settings of the clone function."""
+FunctionSettingsT = TypeVar("FunctionSettingsT", bound=FunctionSettings)
+
+
+def load_settings(model: type[FunctionSettingsT]) -> FunctionSettingsT:
+    """The function's settings from os.environ, validated now (at import: the Lambda cold start).
+
+    Raises:
+        SettingsError: a variable is invalid or a required one is missing; the message names it and the rule.
+    """
+    return model.from_environment()
+
+
+def describe_invalid_setting(error: ValidationError) -> str:
+    """One sentence for the first problem: the variable, what it must be, never its value (it may be a key)."""
+    problem: Any = error.errors(include_url=False, include_input=False)[0]
+    location = [str(part) for part in problem.get("loc", ())]
+    message = str(problem.get("msg", "is invalid")).removeprefix("Value error, ").rstrip(".")
+    if not location:
+        return f"Invalid settings: {message}."
+    variable = location[0]
+    if problem.get("type") == "missing":
+        return f"Invalid setting {variable}: it is required and not set."
+    return f"Invalid setting {variable}: {message[0].lower()}{message[1:]}."
+
+
+class ListVoicesFunctionSettings(FunctionSettings):
+    """GET /voices."""
+
+    api: CorsSettings
+    catalog: CatalogSettings
+
+
+class DeleteVoiceFunctionSettings(FunctionSettings):
+    """DELETE /voices/{entry_id}."""
+
+    api: CorsSettings
+    catalog: CatalogSettings
+
+
+class CreateUploadFunctionSettings(FunctionSettings):
+    """POST /voices/uploads."""
+
+    api: CorsSettings
+    bucket: SampleBucketSettings
+
+
+class CloneVoiceFunctionSettings(FunctionSettings):
+    """POST /voices/clone."""
+
+    api: CorsSettings
+    catalog: CatalogSettings
+    bucket: SampleBucketSettings
+    clone: CloneSettings
+    keys: ProviderKeySettings
+    dashscope: DashScopeEndpointSettings
+
+
+class PreviewFunctionSettings(FunctionSettings):
+    """POST /tts/preview."""
+
+    api: CorsSettings
+    preview: PreviewSettings
+    keys: ProviderKeySettings
+    dashscope: DashScopeEndpointSettings
+    edge: EdgeTtsSettings
+    qwen: QwenTtsSettings
+    cosyvoice: CosyVoiceTtsSettings
+    elevenlabs: ElevenLabsTtsSettings
+    espeak: EspeakTtsSettings
+
+
+class ListTtsVoicesFunctionSettings(FunctionSettings):
+    """GET /tts/voices: the preview's default provider and limit, and each provider's voice defaults."""
+
+    api: CorsSettings
+    preview: PreviewSettings
+    edge: EdgeTtsSettings
+    qwen: QwenTtsSettings
+    cosyvoice: CosyVoiceTtsSettings
+    elevenlabs: ElevenLabsTtsSettings
+    espeak: EspeakTtsSettings

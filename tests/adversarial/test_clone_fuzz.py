@@ -16,21 +16,20 @@ from pathlib import Path
 import pytest
 
 from functions.clone_voice.app import lambda_handler
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext
-from tests.fakes.audio_mutations import Mutation, mutations, reference_lines
-from tests.fakes.clone_support import (
+from testsupport.apigw import FakeLambdaContext, json_body
+from testsupport.fakes.audio_mutations import Mutation, mutations, reference_lines
+from testsupport.fakes.clone_support import (
     RecordingServer,
     apigw_event,
     bucket_keys,
     make_sample,
-    running_moto_server,
     s3_client,
     use_fresh_bucket,
 )
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
+from testsupport.moto_s3 import running_moto_server
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
-from voice_service.adapters.factories import get_voice_catalog
 from voice_service.errors import InvalidRequestError
 from voice_service.models import NewVoice
 
@@ -128,25 +127,27 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def world(
-    s3_endpoint: str, canary: Canary, monkeypatch: pytest.MonkeyPatch
+    s3_endpoint: str, canary: Canary, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
 ) -> Iterator[tuple[FakeDashScopeEnrollment, str]]:
     """A bucket with one object, a catalog with one voice and a DashScope enrollment fake that accepts clones."""
-    bucket = use_fresh_bucket(monkeypatch, s3_endpoint)
-    monkeypatch.setenv("OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS", str(CONVERSION_TIMEOUT_SECONDS))
+    bucket = use_fresh_bucket(monkeypatch, wiring, s3_endpoint)
     # A generous conversion bound on this shared machine; the provider budgets shrink so that the total still fits
     # the 27 s a clone may take (the settings refuse more).
-    monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "1")
-    monkeypatch.setenv("OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS", "1")
+    wiring.set(
+        OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS=str(CONVERSION_TIMEOUT_SECONDS),
+        OPENTALKING_COSYVOICE_TIMEOUT_SECONDS="1",
+        OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS="1",
+    )
     with FakeDashScopeEnrollment() as fake:
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", fake.base_url)
-        monkeypatch.setenv("DASHSCOPE_API_KEY", fake.api_key)
+        wiring.set(DASHSCOPE_HTTP_BASE_URL=fake.base_url, DASHSCOPE_API_KEY=fake.api_key)
         s3_client(s3_endpoint).put_object(Bucket=bucket, Key="samples/keep-me.wav", Body=b"unrelated")
-        get_voice_catalog().add_entry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
+        wiring.catalog().add_entry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
         yield fake, bucket
 
 
 @pytest.mark.parametrize("base", BASES)
 def test_mutated_uploads_through_the_handler_are_never_5xx_and_refusals_write_nothing(
+    wiring: FunctionWiring,
     base: str,
     world: tuple[FakeDashScopeEnrollment, str],
     s3_endpoint: str,
@@ -158,7 +159,7 @@ def test_mutated_uploads_through_the_handler_are_never_5xx_and_refusals_write_no
     cases = [case for case in cases_for(base, canary, recorder) if "#" not in case.name or case.name.endswith(" #0")]
     bucket_before = bucket_keys(s3_endpoint, bucket)
     for case in cases:
-        catalog_before = get_voice_catalog().list_entries()
+        catalog_before = wiring.catalog().list_entries()
         requests_before = len(fake.requests)
         event = apigw_event(
             "POST",
@@ -173,10 +174,10 @@ def test_mutated_uploads_through_the_handler_are_never_5xx_and_refusals_write_no
             # THEN a refusal is a sentence, nothing reached DashScope and nothing was stored
             assert isinstance(detail, str) and detail.endswith("."), case.name
             assert len(fake.requests) == requests_before, case.name
-            assert get_voice_catalog().list_entries() == catalog_before, case.name
+            assert wiring.catalog().list_entries() == catalog_before, case.name
         else:
             # A mutation that still decodes is a clone like any other: one new voice from a clean sample
-            assert len(get_voice_catalog().list_entries()) == len(catalog_before) + 1, case.name
+            assert len(wiring.catalog().list_entries()) == len(catalog_before) + 1, case.name
             assert is_clone_wav(fake.fetched_samples[-1]), case.name
             assert canary.fingerprint not in fake.fetched_samples[-1], case.name
     # AND the bucket (Qwen clones never use it) is untouched, and nothing was fetched from the network

@@ -14,17 +14,20 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from functions.local_api import create_local_app
-from tests.fakes.clone_support import running_moto_server, use_fresh_bucket
-from tests.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
-from tests.fakes.dashscope_qwen_fake import QwenRealtimeFake
-from tests.fakes.edge_fake import EdgeFake
-from tests.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
-from tests.fakes.elevenlabs_fake import ElevenLabsFake
-from tests.fakes.tts_loopback import LoopbackServer
+from testsupport.fakes.clone_support import use_fresh_bucket
+from testsupport.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.dashscope_qwen_fake import QwenRealtimeFake
+from testsupport.fakes.edge_fake import EdgeFake
+from testsupport.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
+from testsupport.fakes.elevenlabs_fake import ElevenLabsFake
+from testsupport.fakes.tts_loopback import LoopbackServer
+from testsupport.moto_s3 import running_moto_server
+from testsupport.wiring import FunctionWiring
 
 DASHSCOPE_KEY = "sk-fuzz-0123456789"
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_local_app())
+LOCAL_APP = create_local_app()
+schema = schemathesis.openapi.from_asgi("/openapi.json", LOCAL_APP)
 # The service is deliberately more lenient than its documented enums (names in any letter case, a blank filter
 # meaning "no filter"), and some rules span fields (two spellings of the provider must agree), which JSON Schema
 # cannot state: whether a request is accepted is asserted by the endpoint tests, not here. Every other check runs.
@@ -39,23 +42,25 @@ def provider_fakes() -> Iterator[dict[str, str]]:
     edge, elevenlabs = EdgeFake(), ElevenLabsFake()
     qwen, cosyvoice = QwenRealtimeFake(api_key=DASHSCOPE_KEY), CosyVoiceFake(api_key=DASHSCOPE_KEY)
     fakes = (edge, qwen, cosyvoice, elevenlabs)
+    servers = []
     for fake in fakes:
         fake.server = LoopbackServer(fake.app).start()
+        servers.append(fake.server)
     try:
         yield {
             "OPENTALKING_EDGE_TTS_URL": edge.url,
             "OPENTALKING_EDGE_VOICE_LIST_URL": edge.voice_list_url,
             "OPENTALKING_QWEN_TTS_WS_URL": qwen.url,
             "DASHSCOPE_WEBSOCKET_BASE_URL": cosyvoice.url,
-            "OPENTALKING_TTS_ELEVENLABS_BASE_URL": elevenlabs.server.base_url,  # type: ignore[union-attr]
+            "OPENTALKING_TTS_ELEVENLABS_BASE_URL": servers[-1].base_url,
             "OPENTALKING_TTS_ELEVENLABS_VOICE_ID": "21m00Tcm4TlvDq8ikWAM",
             "DASHSCOPE_API_KEY": DASHSCOPE_KEY,
             "OPENTALKING_TTS_ELEVENLABS_API_KEY": ELEVENLABS_KEY,
             "OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS": "5",
         }
     finally:
-        for fake in fakes:
-            fake.server.stop()  # type: ignore[union-attr]
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +80,16 @@ def upstreams_are_loopback_fakes(
     enrollment: FakeDashScopeEnrollment,
     s3_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
+    wiring: FunctionWiring,
 ) -> None:
-    for name, value in provider_fakes.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", enrollment.base_url)
-    monkeypatch.setenv("OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS", "2")
-    monkeypatch.setenv("OPENTALKING_COSYVOICE_TIMEOUT_SECONDS", "2")
-    use_fresh_bucket(monkeypatch, s3_endpoint)
+    wiring.attach(LOCAL_APP)
+    wiring.set(
+        **provider_fakes,
+        DASHSCOPE_HTTP_BASE_URL=enrollment.base_url,
+        OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS="2",
+        OPENTALKING_COSYVOICE_TIMEOUT_SECONDS="2",
+    )
+    use_fresh_bucket(monkeypatch, wiring, s3_endpoint)
 
 
 @schema.parametrize()

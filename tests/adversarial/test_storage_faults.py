@@ -15,14 +15,13 @@ import pytest
 
 from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.list_voices.app import lambda_handler as list_handler
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext, load_event
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, json_body, load_event
+from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice
 
 
-def seed_one() -> Path:
-    catalog = get_voice_catalog()
+def seed_one(wiring: FunctionWiring) -> Path:
+    catalog = wiring.catalog()
     catalog.add_entry(NewVoice("dashscope", "v1", "Alice", "m"), datetime.now(UTC))
     return catalog.path
 
@@ -49,9 +48,9 @@ def read_only_directory(directory: Path) -> Iterator[None]:
             directory.chmod(mode)
 
 
-def test_read_only_catalog_directory(lambda_context: FakeLambdaContext) -> None:
+def test_read_only_catalog_directory(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
     # GIVEN a catalog with one entry whose directory turns read-only
-    path = seed_one()
+    path = seed_one(wiring)
     with read_only_directory(path.parent):
         # WHEN a write is attempted THEN a clear 500, and the row is still there
         response = delete_handler(load_event("delete_voice_first"), lambda_context)
@@ -65,10 +64,10 @@ def test_read_only_catalog_directory(lambda_context: FakeLambdaContext) -> None:
 
 
 def test_catalog_locked_longer_than_the_busy_timeout(
-    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
 ) -> None:
-    monkeypatch.setenv("OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS", "0.2")
-    path = seed_one()
+    wiring.set(OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS="0.2")
+    path = seed_one(wiring)
     other_container = sqlite3.connect(path, isolation_level=None)
     other_container.execute("BEGIN EXCLUSIVE")
     try:
@@ -78,5 +77,5 @@ def test_catalog_locked_longer_than_the_busy_timeout(
     finally:
         other_container.execute("ROLLBACK")
         other_container.close()
-    assert len(get_voice_catalog().list_entries()) == 1
+    assert len(wiring.catalog().list_entries()) == 1
     assert delete_handler(load_event("delete_voice_first"), lambda_context)["statusCode"] == 200

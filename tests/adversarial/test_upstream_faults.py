@@ -13,30 +13,38 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import dashscope_cosyvoice_fake, dashscope_qwen_fake, edge_fake, elevenlabs_fake
-from tests.fakes.preview_checks import post_preview
-from tests.fakes.tts_loopback import GarbageServer, LoopbackServer
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.fakes import dashscope_cosyvoice_fake, dashscope_qwen_fake, edge_fake, elevenlabs_fake
+from testsupport.fakes.preview_checks import post_preview
+from testsupport.fakes.tts_loopback import GarbageServer, LoopbackServer
+from testsupport.wiring import FunctionWiring
 
 # Short enough that a fault which makes a client wait (rather than fail) still ends the test quickly.
 DEADLINE_SECONDS = "3"
 KEYS = (dashscope_qwen_fake.API_KEY, dashscope_cosyvoice_fake.API_KEY, elevenlabs_fake.API_KEY)
 
 
-def _point_at(provider: str, monkeypatch: pytest.MonkeyPatch, base_url: str, ws_base_url: str) -> None:
+def _point_at(
+    provider: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, base_url: str, ws_base_url: str
+) -> None:
     """Configure `provider` for an endpoint at these base URLs (with the paths its fake serves)."""
     if provider == "edge":
-        monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", f"{ws_base_url}/edge/v1?TrustedClientToken=fake-token")
+        wiring.set(OPENTALKING_EDGE_TTS_URL=f"{ws_base_url}/edge/v1?TrustedClientToken=fake-token")
     elif provider == "dashscope":
-        monkeypatch.setenv("OPENTALKING_QWEN_TTS_WS_URL", f"{ws_base_url}/api-ws/v1/realtime")
-        monkeypatch.setenv("DASHSCOPE_API_KEY", dashscope_qwen_fake.API_KEY)
+        wiring.set(
+            OPENTALKING_QWEN_TTS_WS_URL=f"{ws_base_url}/api-ws/v1/realtime",
+            DASHSCOPE_API_KEY=dashscope_qwen_fake.API_KEY,
+        )
     elif provider == "cosyvoice":
-        monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", f"{ws_base_url}/api-ws/v1/inference")
-        monkeypatch.setenv("DASHSCOPE_API_KEY", dashscope_cosyvoice_fake.API_KEY)
+        wiring.set(
+            DASHSCOPE_WEBSOCKET_BASE_URL=f"{ws_base_url}/api-ws/v1/inference",
+            DASHSCOPE_API_KEY=dashscope_cosyvoice_fake.API_KEY,
+        )
     else:
-        monkeypatch.setenv("OPENTALKING_TTS_ELEVENLABS_BASE_URL", base_url)
-        monkeypatch.setenv("OPENTALKING_TTS_ELEVENLABS_API_KEY", elevenlabs_fake.API_KEY)
-        monkeypatch.setenv("OPENTALKING_TTS_ELEVENLABS_VOICE_ID", "DefaultVoice01")
+        wiring.set(
+            OPENTALKING_TTS_ELEVENLABS_BASE_URL=base_url,
+            OPENTALKING_TTS_ELEVENLABS_API_KEY=elevenlabs_fake.API_KEY,
+            OPENTALKING_TTS_ELEVENLABS_VOICE_ID="DefaultVoice01",
+        )
 
 
 FAKES: dict[str, Callable[[], Any]] = {
@@ -48,16 +56,18 @@ FAKES: dict[str, Callable[[], Any]] = {
 
 
 @pytest.fixture(autouse=True)
-def short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS", DEADLINE_SECONDS)
+def short_deadline(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS=DEADLINE_SECONDS)
 
 
 @pytest.fixture
-def running_fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def running_fake(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> Iterator[Any]:
     provider, mode = request.param
     fake = FAKES[provider](mode=mode)
     fake.server = LoopbackServer(fake.app).start()
-    _point_at(provider, monkeypatch, fake.server.base_url, fake.server.ws_base_url)
+    _point_at(provider, monkeypatch, wiring, fake.server.base_url, fake.server.ws_base_url)
     yield fake
     fake.server.stop()
 
@@ -85,15 +95,17 @@ def assert_bad_gateway(provider: str, body: dict[str, Any], reason: str) -> None
     indirect=["running_fake"],
     ids=lambda value: "-".join(value) if isinstance(value, tuple) else "",
 )
-def test_faults_inside_a_provider_session_are_502_and_write_nothing(running_fake: Any, reason: str) -> None:
+def test_faults_inside_a_provider_session_are_502_and_write_nothing(
+    wiring: FunctionWiring, running_fake: Any, reason: str
+) -> None:
     # GIVEN a catalog as it was before the preview
     provider = next(name for name, fake_class in FAKES.items() if isinstance(running_fake, fake_class))
-    catalog_before = get_voice_catalog().list_entries()
+    catalog_before = wiring.catalog().list_entries()
     # WHEN the provider's server misbehaves mid-session, THEN the preview is a 502 naming it
     assert_bad_gateway(provider, {"text": "Hello there, this is a preview.", "provider": provider}, reason)
     # AND the fake was really reached, and nothing was stored
     assert running_fake.calls
-    assert get_voice_catalog().list_entries() == catalog_before
+    assert wiring.catalog().list_entries() == catalog_before
 
 
 @pytest.mark.parametrize(
@@ -106,9 +118,9 @@ def test_faults_inside_a_provider_session_are_502_and_write_nothing(running_fake
     ],
 )
 def test_an_endpoint_that_does_not_speak_http_is_502(
-    provider: str, reason: str, monkeypatch: pytest.MonkeyPatch
+    provider: str, reason: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
 ) -> None:
     with GarbageServer() as garbage:
-        _point_at(provider, monkeypatch, f"http://127.0.0.1:{garbage.port}", f"ws://127.0.0.1:{garbage.port}")
+        _point_at(provider, monkeypatch, wiring, f"http://127.0.0.1:{garbage.port}", f"ws://127.0.0.1:{garbage.port}")
         assert_bad_gateway(provider, {"text": "Hello there.", "provider": provider}, reason)
     assert garbage.connections >= 1

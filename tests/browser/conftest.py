@@ -30,15 +30,17 @@ import boto3
 import httpx
 import pytest
 
-from tests.conftest import LEAKY_VARIABLES, REPO_ROOT
-from tests.fakes.clone_support import make_sample, running_moto_server
-from tests.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
-from tests.fakes.dashscope_qwen_fake import QwenRealtimeFake
-from tests.fakes.edge_fake import EdgeFake
-from tests.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
-from tests.fakes.elevenlabs_fake import ElevenLabsFake
-from tests.fakes.tts_loopback import LoopbackServer
+from scripts import REPO_ROOT
+from tests.conftest import LEAKY_VARIABLES
+from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.dashscope_qwen_fake import QwenRealtimeFake
+from testsupport.fakes.edge_fake import EdgeFake
+from testsupport.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
+from testsupport.fakes.elevenlabs_fake import ElevenLabsFake
+from testsupport.fakes.tts_loopback import LoopbackServer
+from testsupport.moto_s3 import running_moto_server
 
 ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 NOT_RUN = "browser suite not run on this machine"

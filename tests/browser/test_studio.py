@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ELEVENLABS_VOICE, Service, Studio
-from tests.fakes.clone_support import make_sample
-from tests.fakes.edge_fake import VOICE_LIST
+from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.edge_fake import VOICE_LIST
 
 pytestmark = pytest.mark.slow
 # The loopback fakes speak 1.0 s of tone; resampling may move the end by a few milliseconds.

@@ -29,7 +29,7 @@ from scripts.sam_local.runner import (
     s3_for_containers,
 )
 from scripts.sam_local.stack import ensure_sam_cli
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 
 ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 NOT_RUN = "sam local end-to-end suite not run on this machine"

@@ -15,8 +15,8 @@ import pytest
 
 from scripts.sam_local.host import missing_forward_drop, podman_subnets
 from tests.e2e_sam_local.conftest import SamLocalStack
-from tests.fakes.clone_support import bucket_keys, make_sample
-from tests.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, is_clone_wav
+from testsupport.fakes.clone_support import bucket_keys, make_sample
+from testsupport.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, is_clone_wav
 
 # The first test also waits for the stack to build and start (minutes on a fresh machine, seconds when cached).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]

@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.clone_support import ENCODINGS, HOSTILE_REFERENCE_CASES, RecordingServer, hostile_inputs, make_sample
-from tests.fakes.dashscope_enrollment_fake import describe_wav
+from testsupport.fakes.clone_support import (
+    ENCODINGS,
+    HOSTILE_REFERENCE_CASES,
+    RecordingServer,
+    hostile_inputs,
+    make_sample,
+)
+from testsupport.fakes.dashscope_enrollment_fake import describe_wav
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError
 

@@ -10,21 +10,20 @@ from typing import Any
 import pytest
 
 from functions.list_tts_voices.app import lambda_handler
-from tests.apigw import header, json_body
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.edge_fake import VOICE_LIST, EdgeFake
-from tests.fakes.preview_checks import post_preview, read_wav
-from tests.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.apigw import FakeLambdaContext, header, json_body, load_event
+from testsupport.fakes.edge_fake import VOICE_LIST, EdgeFake
+from testsupport.fakes.preview_checks import post_preview, read_wav
+from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.tts import edge_voices
-from voice_service.services.preview import PREVIEW_PROVIDERS
+from voice_service.providers import PREVIEW_PROVIDERS
 
 
 @pytest.fixture
-def edge(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdgeFake]:
+def edge(wiring: FunctionWiring) -> Iterator[EdgeFake]:
     fake = EdgeFake()
     fake.server = LoopbackServer(fake.app).start()
-    monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", fake.voice_list_url)
-    monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fake.url)
+    wiring.set(OPENTALKING_EDGE_VOICE_LIST_URL=fake.voice_list_url, OPENTALKING_EDGE_TTS_URL=fake.url)
     edge_voices._cache.clear()
     try:
         yield fake
@@ -44,12 +43,14 @@ def by_provider(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_lists_every_preview_provider_with_the_preview_defaults(
-    edge: EdgeFake, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    edge: EdgeFake, lambda_context: FakeLambdaContext, wiring: FunctionWiring
 ) -> None:
     # GIVEN a deployment with its own limit and defaults
-    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_MAX_CHARS", "120")
-    monkeypatch.setenv("OPENTALKING_TTS_PROVIDER", "Qwen")
-    monkeypatch.setenv("OPENTALKING_TTS_COSYVOICE_VOICE", "longwan_v2")
+    wiring.set(
+        OPENTALKING_TTS_PREVIEW_MAX_CHARS="120",
+        OPENTALKING_TTS_PROVIDER="Qwen",
+        OPENTALKING_TTS_COSYVOICE_VOICE="longwan_v2",
+    )
 
     # WHEN the browser asks for the voice lists
     response, body = listing("list_tts_voices_all", lambda_context)
@@ -121,9 +122,9 @@ def test_edge_falls_back_to_a_fixed_selection_with_the_reason(
 
 
 def test_an_unreachable_edge_list_is_retried_after_a_minute_not_on_every_request(
-    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+    lambda_context: FakeLambdaContext, wiring: FunctionWiring
 ) -> None:
-    monkeypatch.setenv("OPENTALKING_EDGE_VOICE_LIST_URL", f"http://127.0.0.1:{closed_port()}/list?trustedclienttoken=x")
+    wiring.set(OPENTALKING_EDGE_VOICE_LIST_URL=f"http://127.0.0.1:{closed_port()}/list?trustedclienttoken=x")
     edge_voices._cache.clear()
     try:
         _, body = listing("list_tts_voices_all", lambda_context)
@@ -133,9 +134,7 @@ def test_an_unreachable_edge_list_is_retried_after_a_minute_not_on_every_request
         edge_voices._cache.clear()
 
 
-def test_espeak_lists_its_installed_voices_and_each_one_speaks(
-    lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_espeak_lists_its_installed_voices_and_each_one_speaks(lambda_context: FakeLambdaContext) -> None:
     # WHEN only eSpeak NG's voices are asked for (the filter takes any letter case)
     _, body = listing("list_tts_voices_espeak", lambda_context)
 

@@ -6,7 +6,9 @@ import multiprocessing
 import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.errors import StorageBusyError
@@ -16,7 +18,7 @@ WORKERS = 6
 INSERTS_PER_WORKER = 40
 
 
-def _worker(path: str, worker: int, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _worker(path: str, worker: int, results: Queue[Any]) -> None:
     catalog = SqliteVoiceCatalog(Path(path), busy_timeout_seconds=20)
     kept: list[tuple[int, str]] = []
     deleted: list[int] = []

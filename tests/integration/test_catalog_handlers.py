@@ -9,20 +9,20 @@ import pytest
 
 from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.list_voices.app import lambda_handler as list_handler
-from tests.apigw import header
-from tests.apigw import json_body as body
-from tests.conftest import FakeLambdaContext, load_event
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, header, load_event
+from testsupport.apigw import json_body as body
+from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice
+from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
 SPEC_FIELDS = {"id", "user_id", "provider", "voice_id", "display_label", "target_model", "source"}
 
 
-def seed(*providers: str) -> None:
-    catalog = get_voice_catalog()
+def seed(wiring: FunctionWiring, *providers: CloneProvider) -> None:
+    catalog = wiring.catalog()
     for index, provider in enumerate(providers):
-        catalog.add_entry(NewVoice(provider, f"voice-{index}", f"Label {index}", "model"), NOW)  # type: ignore[arg-type]
+        catalog.add_entry(NewVoice(provider, f"voice-{index}", f"Label {index}", "model"), NOW)
 
 
 def test_list_empty_catalog(lambda_context: FakeLambdaContext) -> None:
@@ -32,16 +32,16 @@ def test_list_empty_catalog(lambda_context: FakeLambdaContext) -> None:
     assert body(response) == {"items": []}
 
 
-def test_list_returns_spec_fields_oldest_first(lambda_context: FakeLambdaContext) -> None:
-    seed("dashscope", "cosyvoice", "dashscope")
+def test_list_returns_spec_fields_oldest_first(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
+    seed(wiring, "dashscope", "cosyvoice", "dashscope")
     items = body(list_handler(load_event("list_voices_all"), lambda_context))["items"]
     assert [item["voice_id"] for item in items] == ["voice-0", "voice-1", "voice-2"]
     assert all(set(item) == SPEC_FIELDS for item in items)
     assert all(item["user_id"] is None and item["source"] == "clone" for item in items)
 
 
-def test_list_filter_by_provider(lambda_context: FakeLambdaContext) -> None:
-    seed("dashscope", "cosyvoice", "dashscope")
+def test_list_filter_by_provider(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
+    seed(wiring, "dashscope", "cosyvoice", "dashscope")
     items = body(list_handler(load_event("list_voices_dashscope"), lambda_context))["items"]
     assert [item["provider"] for item in items] == ["dashscope", "dashscope"]
 
@@ -70,15 +70,15 @@ def test_preflight_is_answered_for_allowed_origin(lambda_context: FakeLambdaCont
     assert header(response, "access-control-allow-origin") == "http://localhost:5173"
 
 
-def test_delete_existing_then_missing(lambda_context: FakeLambdaContext) -> None:
-    seed("dashscope")
+def test_delete_existing_then_missing(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
+    seed(wiring, "dashscope")
     first = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert first["statusCode"] == 200
     assert body(first) == {"deleted": True}
     again = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert again["statusCode"] == 404
     assert body(again) == {"detail": "No cloned voice has id 1."}
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
 
 
 def test_delete_missing_is_404(lambda_context: FakeLambdaContext) -> None:
@@ -88,23 +88,25 @@ def test_delete_missing_is_404(lambda_context: FakeLambdaContext) -> None:
 
 
 @pytest.mark.parametrize("bad_id", ["abc", "-1", "0", "1.5", "99999999999999999999999", "%20"])
-def test_malformed_ids_are_400_and_delete_nothing(bad_id: str, lambda_context: FakeLambdaContext) -> None:
-    seed("dashscope")
+def test_malformed_ids_are_400_and_delete_nothing(
+    wiring: FunctionWiring, bad_id: str, lambda_context: FakeLambdaContext
+) -> None:
+    seed(wiring, "dashscope")
     event = load_event("delete_voice_bad_id")
     event["path"] = f"/voices/{bad_id}"
     event["pathParameters"] = {"entry_id": bad_id}
     response = delete_handler(event, lambda_context)
     assert response["statusCode"] == 400
     assert isinstance(body(response)["detail"], str)
-    assert len(get_voice_catalog().list_entries()) == 1
+    assert len(wiring.catalog().list_entries()) == 1
 
 
 def test_corrupt_catalog_is_a_clear_500_and_left_untouched(
-    lambda_context: FakeLambdaContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lambda_context: FakeLambdaContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
 ) -> None:
     path = tmp_path / "corrupt.sqlite3"
     path.write_bytes(b"\x00garbage" * 512)
-    monkeypatch.setenv("OPENTALKING_SQLITE_PATH", str(path))
+    wiring.set(OPENTALKING_SQLITE_PATH=str(path))
     for handler, event in ((list_handler, "list_voices_all"), (delete_handler, "delete_voice_first")):
         response = handler(load_event(event), lambda_context)
         assert response["statusCode"] == 500

@@ -7,12 +7,14 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterator
+from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.fakes.clone_support import make_sample
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
 WORKERS = 4
@@ -20,12 +22,13 @@ CLONES_PER_WORKER = 3
 LABEL = "Shared label"
 
 
-def _worker(environment: dict[str, str], sample: bytes, results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _worker(environment: dict[str, str], sample: bytes, results: Queue[Any]) -> None:
     os.environ.update(environment)
-    from voice_service.adapters.factories import get_cloning_service
+    from functions.clone_voice.app import build_cloning_service
     from voice_service.services.cloning import CloneForm
+    from voice_service.settings import CloneVoiceFunctionSettings
 
-    service = get_cloning_service()
+    service = build_cloning_service(CloneVoiceFunctionSettings.from_environment(environment))
     form = CloneForm("dashscope", "qwen3-tts-vc-realtime-2026-01-15", LABEL)
     labels = [service.clone(form, sample).entry.display_label for _ in range(CLONES_PER_WORKER)]
     results.put(labels)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.create_upload.app import lambda_handler as upload_handler
-from tests.apigw import header, json_body
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.clone_support import bucket_keys
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, header, json_body, load_event
+from testsupport.fakes.clone_support import bucket_keys
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
+from testsupport.wiring import FunctionWiring
 
 
-def test_web_client_dashscope_clone_event(fake: FakeDashScopeEnrollment, bucket: str) -> None:
+def test_web_client_dashscope_clone_event(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str) -> None:
     event = load_event("clone_dashscope_webm")
     assert event["isBase64Encoded"] is True
     response = clone_handler(event, FakeLambdaContext())
@@ -20,7 +19,7 @@ def test_web_client_dashscope_clone_event(fake: FakeDashScopeEnrollment, bucket:
     body = json_body(response)
     assert body["ok"] is True and body["provider"] == "dashscope" and body["display_label"] == "我的复刻音色"
     assert fake.problems == [] and is_clone_wav(fake.fetched_samples[0])
-    assert [entry.id for entry in get_voice_catalog().list_entries()] == [body["entry_id"]]
+    assert [entry.id for entry in wiring.catalog().list_entries()] == [body["entry_id"]]
 
 
 def test_safari_fragmented_mp4_cosyvoice_clone_event(
@@ -40,11 +39,11 @@ def test_missing_audio_event_is_400(fake: FakeDashScopeEnrollment, bucket: str) 
     assert fake.requests == []
 
 
-def test_unknown_provider_event_is_400(fake: FakeDashScopeEnrollment, bucket: str) -> None:
+def test_unknown_provider_event_is_400(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str) -> None:
     response = clone_handler(load_event("clone_bad_provider"), FakeLambdaContext())
     assert response["statusCode"] == 400
     assert json_body(response)["detail"] == "Unknown clone provider 'edge': use cosyvoice or dashscope."
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
 
 
 def test_upload_create_event(bucket: str) -> None:

@@ -10,21 +10,20 @@ from pathlib import Path
 import pytest
 
 from functions.clone_voice.app import lambda_handler
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext
-from tests.fakes.clone_support import (
+from testsupport.apigw import FakeLambdaContext, json_body
+from testsupport.fakes.clone_support import (
     HOSTILE_REFERENCE_CASES,
     RecordingServer,
     apigw_event,
     bucket_keys,
     hostile_inputs,
     make_sample,
-    running_moto_server,
     s3_client,
     use_fresh_bucket,
 )
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.moto_s3 import running_moto_server
+from testsupport.wiring import FunctionWiring
 from voice_service.models import NewVoice
 
 MIB = 1024 * 1024
@@ -39,19 +38,18 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def world(
-    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, tmp_path: Path
 ) -> Iterator[tuple[FakeDashScopeEnrollment, RecordingServer, str]]:
     """A bucket with one unrelated object, a catalog with one voice, a secret file next to the process, a fake
     DashScope and a loopback server that records any fetch."""
-    bucket = use_fresh_bucket(monkeypatch, s3_endpoint)
+    bucket = use_fresh_bucket(monkeypatch, wiring, s3_endpoint)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "secret.wav").write_bytes(make_sample("wav"))
     recorder = RecordingServer()
     with FakeDashScopeEnrollment() as fake:
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", fake.base_url)
-        monkeypatch.setenv("DASHSCOPE_API_KEY", fake.api_key)
+        wiring.set(DASHSCOPE_HTTP_BASE_URL=fake.base_url, DASHSCOPE_API_KEY=fake.api_key)
         s3_client(s3_endpoint).put_object(Bucket=bucket, Key="samples/keep-me.wav", Body=b"unrelated")
-        get_voice_catalog().add_entry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
+        wiring.catalog().add_entry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
         yield fake, recorder, bucket
     recorder.stop()
 
@@ -93,12 +91,12 @@ CASE_NAMES = (
 
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_hostile_upload_is_refused_and_changes_nothing(
-    world: tuple[FakeDashScopeEnrollment, RecordingServer, str], s3_endpoint: str, case: str
+    wiring: FunctionWiring, world: tuple[FakeDashScopeEnrollment, RecordingServer, str], s3_endpoint: str, case: str
 ) -> None:
     # CosyVoice is the provider that would write to the bucket; the checks run before the provider matters.
     fake, recorder, bucket = world
     content, expected_status, phrase = corpus(recorder.url)[case]
-    catalog_before = get_voice_catalog().list_entries()
+    catalog_before = wiring.catalog().list_entries()
     bucket_before = bucket_keys(s3_endpoint, bucket)
     event = apigw_event(
         "POST",
@@ -111,5 +109,5 @@ def test_hostile_upload_is_refused_and_changes_nothing(
     assert phrase in json_body(response)["detail"]
     assert fake.requests == []
     assert recorder.hits == []
-    assert get_voice_catalog().list_entries() == catalog_before
+    assert wiring.catalog().list_entries() == catalog_before
     assert bucket_keys(s3_endpoint, bucket) == bucket_before

@@ -8,10 +8,9 @@ import socket
 import pytest
 
 from functions.clone_voice.app import lambda_handler
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext
-from tests.fakes.clone_support import apigw_event, bucket_keys, make_sample
-from tests.fakes.dashscope_enrollment_fake import (
+from testsupport.apigw import FakeLambdaContext, json_body
+from testsupport.fakes.clone_support import apigw_event, bucket_keys, make_sample
+from testsupport.fakes.dashscope_enrollment_fake import (
     COSYVOICE_MODEL,
     ERROR_JSON,
     QWEN_MODEL,
@@ -20,7 +19,7 @@ from tests.fakes.dashscope_enrollment_fake import (
     FakeDashScopeEnrollment,
     is_clone_wav,
 )
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.wiring import FunctionWiring
 
 RESPONSE_FIELDS = {"ok", "entry_id", "voice_id", "display_label", "provider", "target_model", "message"}
 QWEN_TARGET = "qwen3-tts-vc-realtime-2026-01-15"
@@ -44,7 +43,7 @@ def post_clone(provider: str, sample: bytes, **fields: str) -> tuple[int, dict[s
     return response["statusCode"], json_body(response)
 
 
-def test_dashscope_clone_end_to_end(fake: FakeDashScopeEnrollment, bucket: str) -> None:
+def test_dashscope_clone_end_to_end(wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str) -> None:
     # Given a Chrome MediaRecorder-style webm/opus recording
     status, body = post_clone("dashscope", make_sample("webm-opus"), preferred_name="alice_01")
     # Then the fake saw a valid Qwen enrollment with a 24 kHz mono 16-bit WAV inline
@@ -59,13 +58,15 @@ def test_dashscope_clone_end_to_end(fake: FakeDashScopeEnrollment, bucket: str) 
     assert body["ok"] is True
     assert body["voice_id"] == fake.created_voices[0]
     assert (body["provider"], body["target_model"], body["display_label"]) == ("dashscope", QWEN_TARGET, "我的复刻音色")
-    [entry] = get_voice_catalog().list_entries()
+    [entry] = wiring.catalog().list_entries()
     assert (entry.id, entry.voice_id) == (body["entry_id"], body["voice_id"])
     # And the inline path never touched the bucket
     assert bucket_keys(_endpoint(), bucket) == []
 
 
-def test_cosyvoice_clone_end_to_end(fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str) -> None:
+def test_cosyvoice_clone_end_to_end(
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str
+) -> None:
     fake.deploy_statuses = ["DEPLOYING", "DEPLOYING", "OK"]
     status, body = post_clone("cosyvoice", make_sample("m4a"), prefix="bob7")
     # The fake fetched the sample through its presigned SigV4 URL from moto's HTTP server and found a clone WAV
@@ -80,13 +81,17 @@ def test_cosyvoice_clone_end_to_end(fake: FakeDashScopeEnrollment, bucket: str, 
     assert body["voice_id"] == f"{COSY_TARGET}-bob7-0001"
     # The voice deployed within the wait budget, so the sample is gone already
     assert bucket_keys(s3_endpoint, bucket) == []
-    assert [entry.voice_id for entry in get_voice_catalog().list_entries()] == [body["voice_id"]]
+    assert [entry.voice_id for entry in wiring.catalog().list_entries()] == [body["voice_id"]]
 
 
 def test_cosyvoice_sample_stays_while_the_voice_is_still_deploying(
-    fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+    fake: FakeDashScopeEnrollment,
+    bucket: str,
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    wiring: FunctionWiring,
 ) -> None:
-    monkeypatch.setenv("OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS", "0.2")
+    wiring.set(OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS="0.2")
     fake.deploy_statuses = ["DEPLOYING"]
     status, body = post_clone("cosyvoice", make_sample("mp3"))
     assert status == 200
@@ -118,12 +123,13 @@ def test_upstream_failures_are_502_with_nothing_written_and_no_sample_left(
     bucket: str,
     s3_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
+    wiring: FunctionWiring,
     provider: str,
     mode: str,
     reason: str,
 ) -> None:
     if mode == "refused":
-        monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", closed_port_url())
+        wiring.set(DASHSCOPE_HTTP_BASE_URL=closed_port_url())
     else:
         fake.mode = mode
     status, body = post_clone(provider, make_sample("flac"))
@@ -132,14 +138,14 @@ def test_upstream_failures_are_502_with_nothing_written_and_no_sample_left(
     assert detail.startswith(f"The {provider} provider failed: ")
     assert re.search(reason, detail), detail
     assert "Traceback" not in detail and fake.api_key not in detail
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
     assert bucket_keys(s3_endpoint, bucket) == []
 
 
 def test_missing_key_is_503_naming_the_setting(
-    fake: FakeDashScopeEnrollment, bucket: str, monkeypatch: pytest.MonkeyPatch
+    fake: FakeDashScopeEnrollment, bucket: str, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
 ) -> None:
-    monkeypatch.delenv("DASHSCOPE_API_KEY")
+    wiring.unset("DASHSCOPE_API_KEY")
     status, body = post_clone("cosyvoice", make_sample("flac"))
     assert status == 503
     assert body["detail"] == "The dashscope provider is not configured: set DASHSCOPE_API_KEY."

@@ -6,18 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.dashscope_cosyvoice_fake import API_KEY, AUDIO_SECONDS, CosyVoiceFake
-from tests.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
-from tests.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.fakes.dashscope_cosyvoice_fake import API_KEY, AUDIO_SECONDS, CosyVoiceFake, CosyVoiceMode
+from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
+from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.wiring import FunctionWiring
 
 
 @pytest.fixture
-def cosyvoice(monkeypatch: pytest.MonkeyPatch) -> Iterator[CosyVoiceFake]:
+def cosyvoice(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> Iterator[CosyVoiceFake]:
     fake = CosyVoiceFake()
     fake.server = LoopbackServer(fake.app).start()
     # Set after `import dashscope` may have happened in an earlier test: the adapter applies it on every call.
-    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", fake.url)
-    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY)
+    wiring.set(DASHSCOPE_WEBSOCKET_BASE_URL=fake.url, DASHSCOPE_API_KEY=API_KEY)
     yield fake
     fake.server.stop()
 
@@ -33,8 +33,10 @@ def test_pcm_at_the_session_rate_with_default_model_and_voice(cosyvoice: CosyVoi
     assert call.actions == ["run-task", "continue-task", "finish-task"]
 
 
-def test_cloned_voice_and_its_model_at_24k(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "24000")
+def test_cloned_voice_and_its_model_at_24k(
+    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.set(OPENTALKING_TTS_SAMPLE_RATE="24000")
     body = {
         "text": "你好，我正在测试音色。",
         "tts_provider": "CosyVoice",
@@ -47,8 +49,10 @@ def test_cloned_voice_and_its_model_at_24k(cosyvoice: CosyVoiceFake, monkeypatch
     assert call.text == "你好，我正在测试音色。"
 
 
-def test_a_rate_without_pcm_format_is_resampled(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "32000")
+def test_a_rate_without_pcm_format_is_resampled(
+    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.set(OPENTALKING_TTS_SAMPLE_RATE="32000")
     assert_preview_wav(post_preview({"text": "hi", "provider": "cosyvoice"}), 32000, AUDIO_SECONDS)
     assert cosyvoice.calls[-1].parameters["sample_rate"] == 24000
 
@@ -63,48 +67,49 @@ def test_a_rate_without_pcm_format_is_resampled(cosyvoice: CosyVoiceFake, monkey
         ("no_audio", "it returned no audio."),
     ],
 )
-def test_upstream_failures_are_502(cosyvoice: CosyVoiceFake, mode: str, reason: str) -> None:
-    cosyvoice.mode = mode  # type: ignore[assignment]
+def test_upstream_failures_are_502(cosyvoice: CosyVoiceFake, mode: CosyVoiceMode, reason: str) -> None:
+    cosyvoice.mode = mode
     response = post_preview({"text": "hi", "provider": "cosyvoice"})
     assert_error(response, 502, f"The cosyvoice provider failed: {reason}")
     assert API_KEY not in response.text
 
 
-def test_stall_past_the_deadline_is_502(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS", "0.5")
+def test_stall_past_the_deadline_is_502(
+    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.set(OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS="0.5")
     cosyvoice.mode = "stall"
     response = post_preview({"text": "hi", "provider": "cosyvoice"})
     assert_error(response, 502, "The cosyvoice provider failed: it did not finish within 0.5 seconds.")
 
 
-def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", f"ws://127.0.0.1:{closed_port()}/api-ws/v1/inference")
-    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY)
+def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(
+        DASHSCOPE_WEBSOCKET_BASE_URL=f"ws://127.0.0.1:{closed_port()}/api-ws/v1/inference", DASHSCOPE_API_KEY=API_KEY
+    )
     response = post_preview({"text": "hi", "provider": "cosyvoice"})
     assert_error(response, 502, "The cosyvoice provider failed: the server could not be reached.")
 
 
-def test_missing_key_is_503_naming_the_setting(cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DASHSCOPE_API_KEY")
+def test_missing_key_is_503_naming_the_setting(
+    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.unset("DASHSCOPE_API_KEY")
     response = post_preview({"text": "hi", "provider": "cosyvoice"})
     assert_error(response, 503, "The cosyvoice provider is not configured: set DASHSCOPE_API_KEY.")
     assert cosyvoice.calls == []
 
 
 def test_endpoint_variable_changed_after_import_takes_effect(
-    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch
+    cosyvoice: CosyVoiceFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
 ) -> None:
     # GIVEN the SDK already imported (it reads DASHSCOPE_* only at import)
     import dashscope  # noqa: F401
 
-    from voice_service.settings import get_settings
-
     # WHEN the variable then points at a closed port, and later back at the fake
-    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", f"ws://127.0.0.1:{closed_port()}/api-ws/v1/inference")
-    get_settings.cache_clear()
+    wiring.set(DASHSCOPE_WEBSOCKET_BASE_URL=f"ws://127.0.0.1:{closed_port()}/api-ws/v1/inference")
     refused = post_preview({"text": "hi", "provider": "cosyvoice"})
-    monkeypatch.setenv("DASHSCOPE_WEBSOCKET_BASE_URL", cosyvoice.url)
-    get_settings.cache_clear()
+    wiring.set(DASHSCOPE_WEBSOCKET_BASE_URL=cosyvoice.url)
     served = post_preview({"text": "hi", "provider": "cosyvoice"})
     # THEN each request went where the variable said at that time
     assert_error(refused, 502, "The cosyvoice provider failed: the server could not be reached.")

@@ -6,17 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.dashscope_qwen_fake import API_KEY, AUDIO_SECONDS, QwenRealtimeFake
-from tests.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
-from tests.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.fakes.dashscope_qwen_fake import API_KEY, AUDIO_SECONDS, QwenMode, QwenRealtimeFake
+from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
+from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.wiring import FunctionWiring
 
 
 @pytest.fixture
-def qwen(monkeypatch: pytest.MonkeyPatch) -> Iterator[QwenRealtimeFake]:
+def qwen(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> Iterator[QwenRealtimeFake]:
     fake = QwenRealtimeFake()
     fake.server = LoopbackServer(fake.app).start()
-    monkeypatch.setenv("OPENTALKING_QWEN_TTS_WS_URL", fake.url)
-    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY)
+    wiring.set(OPENTALKING_QWEN_TTS_WS_URL=fake.url, DASHSCOPE_API_KEY=API_KEY)
     yield fake
     fake.server.stop()
 
@@ -33,10 +33,10 @@ def test_default_model_and_voice_give_a_16k_wav(qwen: QwenRealtimeFake) -> None:
 
 @pytest.mark.parametrize("alias", ["bailian", "QWEN", " qwen_tts "])
 def test_web_client_alias_with_a_cloned_voice_and_its_model(
-    qwen: QwenRealtimeFake, monkeypatch: pytest.MonkeyPatch, alias: str
+    qwen: QwenRealtimeFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, alias: str
 ) -> None:
     # GIVEN a voice cloned for a qwen3-tts-vc model, and a 24 kHz session
-    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "24000")
+    wiring.set(OPENTALKING_TTS_SAMPLE_RATE="24000")
     body = {
         "text": "你好，我正在测试音色。",
         "tts_provider": alias,
@@ -62,29 +62,34 @@ def test_web_client_alias_with_a_cloned_voice_and_its_model(
         ("no_audio", "it returned no audio."),
     ],
 )
-def test_upstream_failures_are_502(qwen: QwenRealtimeFake, mode: str, reason: str) -> None:
-    qwen.mode = mode  # type: ignore[assignment]
+def test_upstream_failures_are_502(qwen: QwenRealtimeFake, mode: QwenMode, reason: str) -> None:
+    qwen.mode = mode
     response = post_preview({"text": "hi", "provider": "dashscope"})
     assert_error(response, 502, f"The dashscope provider failed: {reason}")
     assert API_KEY not in response.text
 
 
-def test_stall_past_the_deadline_is_502(qwen: QwenRealtimeFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS", "0.5")
+def test_stall_past_the_deadline_is_502(
+    qwen: QwenRealtimeFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.set(OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS="0.5")
     qwen.mode = "stall"
     response = post_preview({"text": "hi", "provider": "dashscope"})
     assert_error(response, 502, "The dashscope provider failed: it did not finish within 0.5 seconds.")
 
 
-def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_QWEN_TTS_WS_URL", f"ws://127.0.0.1:{closed_port()}/api-ws/v1/realtime")
-    monkeypatch.setenv("DASHSCOPE_API_KEY", API_KEY)
+def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(
+        OPENTALKING_QWEN_TTS_WS_URL=f"ws://127.0.0.1:{closed_port()}/api-ws/v1/realtime", DASHSCOPE_API_KEY=API_KEY
+    )
     response = post_preview({"text": "hi", "provider": "qwen"})
     assert_error(response, 502, "The dashscope provider failed: the server could not be reached.")
 
 
-def test_missing_key_is_503_naming_the_setting(qwen: QwenRealtimeFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DASHSCOPE_API_KEY")
+def test_missing_key_is_503_naming_the_setting(
+    qwen: QwenRealtimeFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.unset("DASHSCOPE_API_KEY")
     response = post_preview({"text": "hi", "provider": "dashscope"})
     assert_error(response, 503, "The dashscope provider is not configured: set DASHSCOPE_API_KEY.")
     assert qwen.calls == []

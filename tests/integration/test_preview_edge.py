@@ -6,16 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.edge_fake import AUDIO_SECONDS, SEC_MS_GEC, EdgeFake
-from tests.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
-from tests.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.fakes.edge_fake import AUDIO_SECONDS, SEC_MS_GEC, EdgeFake, EdgeMode
+from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
+from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
+from testsupport.wiring import FunctionWiring
 
 
 @pytest.fixture
-def edge(monkeypatch: pytest.MonkeyPatch) -> Iterator[EdgeFake]:
+def edge(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> Iterator[EdgeFake]:
     fake = EdgeFake()
     fake.server = LoopbackServer(fake.app).start()
-    monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", fake.url)
+    wiring.set(OPENTALKING_EDGE_TTS_URL=fake.url)
     yield fake
     fake.server.stop()
     from edge_tts.drm import DRM
@@ -40,8 +41,10 @@ def test_spec_example_returns_16k_wav_of_the_sent_audio(edge: EdgeFake) -> None:
     assert call.ssml is not None and "Hello, this is a voice preview." in call.ssml
 
 
-def test_web_client_request_uses_default_voice_and_24k_rate(edge: EdgeFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "24000")
+def test_web_client_request_uses_default_voice_and_24k_rate(
+    edge: EdgeFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.set(OPENTALKING_TTS_SAMPLE_RATE="24000")
     response = post_preview({"text": "你好，我正在测试音色。", "tts_provider": "edge"})
     assert_preview_wav(response, 24000, AUDIO_SECONDS)
     assert edge.calls[-1].voice == "Microsoft Server Speech Text to Speech Voice (zh-CN, XiaoxiaoNeural)"
@@ -63,20 +66,22 @@ def test_default_provider_is_edge(edge: EdgeFake) -> None:
         ("not_mp3", "it returned audio that is not valid MP3."),
     ],
 )
-def test_upstream_failures_are_502_naming_the_reason(edge: EdgeFake, mode: str, reason: str) -> None:
-    edge.mode = mode  # type: ignore[assignment]
+def test_upstream_failures_are_502_naming_the_reason(edge: EdgeFake, mode: EdgeMode, reason: str) -> None:
+    edge.mode = mode
     assert_error(post_preview({"text": "hello", "provider": "edge"}), 502, f"The edge provider failed: {reason}")
 
 
-def test_stall_past_the_deadline_is_502(edge: EdgeFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS", "0.5")
+def test_stall_past_the_deadline_is_502(
+    edge: EdgeFake, monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.set(OPENTALKING_TTS_PREVIEW_TIMEOUT_SECONDS="0.5")
     edge.mode = "stall"
     response = post_preview({"text": "hello", "provider": "edge"})
     assert_error(response, 502, "The edge provider failed: it did not finish within 0.5 seconds.")
 
 
-def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_EDGE_TTS_URL", f"ws://127.0.0.1:{closed_port()}/edge/v1?TrustedClientToken=x")
+def test_refused_connection_is_502(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(OPENTALKING_EDGE_TTS_URL=f"ws://127.0.0.1:{closed_port()}/edge/v1?TrustedClientToken=x")
     response = post_preview({"text": "hello", "provider": "edge"})
     assert_error(response, 502, "The edge provider failed: the server could not be reached.")
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from functions.preview.app import lambda_handler
-from tests.apigw import binary_body, header, json_body
-from tests.conftest import FakeLambdaContext, load_event
-from tests.fakes.preview_checks import assert_error, post_preview, read_wav
+from testsupport.apigw import FakeLambdaContext, binary_body, header, json_body, load_event
+from testsupport.fakes.preview_checks import assert_error, post_preview, read_wav
+from testsupport.wiring import FunctionWiring
 from voice_service.adapters.tts import espeak
 
 
@@ -49,15 +49,15 @@ def test_malformed_json_event_is_400_with_cors(lambda_context: FakeLambdaContext
     assert header(response, "access-control-allow-origin") == "http://localhost:5173"
 
 
-def test_session_rate_24k_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_SAMPLE_RATE", "24000")
+def test_session_rate_24k_is_honoured(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(OPENTALKING_TTS_SAMPLE_RATE="24000")
     response = post_preview({"text": "Testing the sample rate.", "provider": "espeak"})
     assert response.status_code == 200
     assert read_wav(response.content).sample_rate == 24000
 
 
-def test_default_voice_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_ESPEAK_VOICE", "xx-missing")
+def test_default_voice_is_configurable(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(OPENTALKING_TTS_ESPEAK_VOICE="xx-missing")
     response = post_preview({"text": "hello", "provider": "espeak"})
     assert_error(response, 400, "Unknown espeak voice 'xx-missing': use an eSpeak NG voice name such as en-us or cmn.")
 
@@ -112,7 +112,7 @@ def test_bad_requests_are_400_sentences(body: object, raw: str | None, detail: s
     assert_error(post_preview(body, raw=raw), 400, detail)
 
 
-def test_text_limit_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENTALKING_TTS_PREVIEW_MAX_CHARS", "5")
+def test_text_limit_is_configurable(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
+    wiring.set(OPENTALKING_TTS_PREVIEW_MAX_CHARS="5")
     response = post_preview({"text": "你好，世界！", "provider": "espeak", "voice": "cmn"})
     assert_error(response, 400, "The text is 6 characters long; a preview takes at most 5 characters.")

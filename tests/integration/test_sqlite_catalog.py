@@ -13,17 +13,18 @@ from voice_service.adapters import sqlite_catalog
 from voice_service.adapters.sqlite_catalog import SCHEMA_VERSION, SqliteVoiceCatalog
 from voice_service.errors import StorageBusyError, StorageError
 from voice_service.models import NewVoice
+from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, 456000, tzinfo=UTC)
 
 
 def voice(
     label: str = "Alice",
-    provider: str = "dashscope",
+    provider: CloneProvider = "dashscope",
     model: str = "qwen3-tts-vc-realtime-2026-01-15",
     voice_id: str = "v1",
 ) -> NewVoice:
-    return NewVoice(provider, voice_id, label, model)  # type: ignore[arg-type]
+    return NewVoice(provider, voice_id, label, model)
 
 
 @pytest.fixture

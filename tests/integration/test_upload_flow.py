@@ -10,17 +10,17 @@ import re
 import struct
 import wave
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import requests
 
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.create_upload.app import lambda_handler as upload_handler
-from tests.apigw import json_body
-from tests.conftest import FakeLambdaContext
-from tests.fakes.clone_support import apigw_event, bucket_keys, make_sample
-from tests.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
-from voice_service.adapters.factories import get_voice_catalog
+from testsupport.apigw import FakeLambdaContext, json_body
+from testsupport.fakes.clone_support import apigw_event, bucket_keys, make_sample
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment, is_clone_wav
+from testsupport.wiring import FunctionWiring
 
 MIB = 1024 * 1024
 
@@ -31,8 +31,8 @@ def new_upload() -> dict[str, object]:
     return dict(json_body(response))
 
 
-def upload(ticket: dict[str, object], content: bytes) -> None:
-    fields = dict(ticket["fields"])  # type: ignore[call-overload]
+def upload(ticket: dict[str, Any], content: bytes) -> None:
+    fields = dict(ticket["fields"])
     response = requests.post(
         str(ticket["url"]), data=fields, files={str(ticket["file_field"]): ("sample.wav", content)}, timeout=30
     )
@@ -76,7 +76,7 @@ def test_presigned_post_policy_enforces_size_key_and_expiry(bucket: str) -> None
     # The ticket names a fresh 32-hex id, the bucket's URL and the form fields, SigV4-signed
     upload_id = str(ticket["upload_id"])
     assert re.fullmatch(r"[0-9a-f]{32}", upload_id)
-    fields = dict(ticket["fields"])  # type: ignore[call-overload]
+    fields = dict(ticket["fields"])
     assert fields["key"] == f"uploads/{upload_id}"
     assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
     assert (ticket["min_bytes"], ticket["max_bytes"], ticket["expires_in"]) == (256, 12 * MIB, 300)
@@ -94,7 +94,9 @@ def test_each_upload_gets_its_own_id(bucket: str) -> None:
     assert new_upload()["upload_id"] != new_upload()["upload_id"]
 
 
-def test_upload_then_clone_by_id_end_to_end(fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str) -> None:
+def test_upload_then_clone_by_id_end_to_end(
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str
+) -> None:
     # Given a sample uploaded by the browser straight to S3 with the presigned POST
     ticket = new_upload()
     upload(ticket, make_sample("ogg-opus"))
@@ -104,7 +106,7 @@ def test_upload_then_clone_by_id_end_to_end(fake: FakeDashScopeEnrollment, bucke
     # Then the provider got the converted WAV, the voice is cataloged and the upload is gone
     assert status == 200, body
     assert fake.problems == [] and len(fake.fetched_samples) == 1
-    assert [entry.voice_id for entry in get_voice_catalog().list_entries()] == [body["voice_id"]]
+    assert [entry.voice_id for entry in wiring.catalog().list_entries()] == [body["voice_id"]]
     assert bucket_keys(s3_endpoint, bucket) == []
     # And the id cannot be used twice
     assert clone_by_id(str(ticket["upload_id"]))[0] == 404
@@ -127,7 +129,7 @@ def test_exactly_12_mib_is_accepted_and_cut_to_60_seconds(
 
 @pytest.mark.slow
 def test_12_mib_plus_one_byte_is_refused_and_deleted(
-    fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str
+    wiring: FunctionWiring, fake: FakeDashScopeEnrollment, bucket: str, s3_endpoint: str
 ) -> None:
     # moto does not enforce the policy's size range (real S3 would refuse the POST), so the service checks again
     ticket = new_upload()
@@ -136,7 +138,7 @@ def test_12_mib_plus_one_byte_is_refused_and_deleted(
     assert status == 400
     assert body["detail"] == "The audio is larger than 12 MiB (12582912 bytes): send a shorter sample."
     assert fake.requests == []
-    assert get_voice_catalog().list_entries() == []
+    assert wiring.catalog().list_entries() == []
     assert bucket_keys(s3_endpoint, bucket) == []
 
 
@@ -152,8 +154,10 @@ def test_malformed_upload_id_is_400_without_a_lookup(fake: FakeDashScopeEnrollme
     assert body["detail"] == "upload_id must be the 32-hex-digit id returned by POST /voices/uploads."
 
 
-def test_uploads_without_a_bucket_say_which_setting_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENTALKING_SAMPLES_BUCKET", raising=False)
+def test_uploads_without_a_bucket_say_which_setting_is_missing(
+    monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring
+) -> None:
+    wiring.unset("OPENTALKING_SAMPLES_BUCKET")
     response = upload_handler(apigw_event("POST", "/voices/uploads"), FakeLambdaContext())
     assert response["statusCode"] == 503
     assert (

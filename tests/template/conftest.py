@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from scripts import REPO_ROOT
 from scripts.build_sizes import BuiltFunction, built_functions, report
-from tests.conftest import REPO_ROOT
 
 ARCHITECTURES = ("x86_64", "arm64")
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"

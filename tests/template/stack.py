@@ -9,7 +9,8 @@ from typing import Any
 
 from cfnlint.decode import cfn_yaml
 
-from tests.conftest import REPO_ROOT
+from scripts import REPO_ROOT
+from scripts.sam_template import function_properties
 
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 PREFLIGHT = "OPTIONS"
@@ -129,16 +130,10 @@ class Stack:
 
     @cached_property
     def functions(self) -> dict[str, FunctionSpec]:
-        function_globals = dict(self.template.get("Globals", {}).get("Function", {}))
-        specs = {}
-        for name, resource in self.of_type("AWS::Serverless::Function").items():
-            properties = {**function_globals, **resource.get("Properties", {})}
-            # SAM merges environment maps key by key (the function's value wins).
-            global_variables = function_globals.get("Environment", {}).get("Variables", {})
-            own_variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
-            properties["Environment"] = {"Variables": {**global_variables, **own_variables}}
-            specs[name] = FunctionSpec(name, properties, resource)
-        return specs
+        return {
+            name: FunctionSpec(name, function_properties(self.template, resource), resource)
+            for name, resource in self.of_type("AWS::Serverless::Function").items()
+        }
 
     @property
     def api(self) -> dict[str, Any]:

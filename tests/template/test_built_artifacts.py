@@ -20,9 +20,9 @@ import pytest
 import s3transfer
 
 from scripts.build_sizes import MB, UNZIPPED_LIMIT_BYTES, BuiltFunction
-from tests.conftest import load_event
 from tests.template.conftest import ARCHITECTURES, Build
 from tests.template.stack import FunctionSpec, Stack, load_template
+from testsupport.apigw import load_event
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 

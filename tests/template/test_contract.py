@@ -6,11 +6,11 @@ import pytest
 
 from tests.template.code_facts import (
     app_routes,
-    aws_actions_called_by,
+    declared_iam_actions,
+    declared_settings,
     load_app,
     media_types_in_code,
     openapi_media_types,
-    settings_read_by,
     travels_as_text,
     variables_read_by,
 )
@@ -140,13 +140,14 @@ def test_ffmpeg_comes_from_the_layer_where_the_code_runs_it(function: FunctionSp
 
 
 @by_function
-def test_iam_allows_every_aws_call_the_adapters_make(function: FunctionSpec) -> None:
-    # GIVEN the AWS operations reachable from the function's routes (boto3 calls and Powertools helpers)
-    needed = aws_actions_called_by(function.app_module)
+def test_iam_allows_exactly_the_aws_actions_the_adapters_declare(function: FunctionSpec) -> None:
+    # GIVEN the AWS actions the function's adapters declare (its composition root's IAM_ACTIONS)
+    declared = declared_iam_actions(function.app_module)
 
-    # THEN its policies allow each one by action name
-    missing = {action: calls for action, calls in needed.items() if action not in function.allowed_actions}
-    assert not missing, f"{function.logical_id} lacks IAM actions for {missing}"
+    # THEN its policies allow each one (none missing: AccessDenied at run time) and nothing else (least privilege);
+    # EFS access follows from the mount and is checked above
+    granted = {action for action in function.allowed_actions if not action.startswith("elasticfilesystem:")}
+    assert declared == granted, f"{function.logical_id}: declared {sorted(declared)}, granted {sorted(granted)}"
 
 
 @by_function
@@ -167,7 +168,8 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     # GIVEN every media type the functions declare in OpenAPI or use in their code
     used: set[str] = set()
     for function in FUNCTIONS:
-        used |= openapi_media_types(load_app(function.app_module)) | media_types_in_code(function.app_module)
+        used |= openapi_media_types(load_app(function.app_module))
+    used |= media_types_in_code()
     binary = {media_type for media_type in used if not travels_as_text(media_type)}
 
     # THEN API Gateway passes each binary one through base64 (else its bytes are mangled into U+FFFD) ...
@@ -179,7 +181,10 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     assert {entry for entry in STACK.binary_media_types if "*" not in entry} <= binary
 
 
-def test_the_code_graph_finds_each_functions_settings() -> None:
-    # Guards the analysis itself: if it stopped resolving imports, the checks above would pass vacuously
-    for function in FUNCTIONS:
-        assert "ApiSettings" in settings_read_by(function.app_module), function.logical_id
+def test_each_function_declares_its_own_settings_model() -> None:
+    # Guards the checks above: every function names a model, and the models differ where the functions do
+    models = {function.logical_id: declared_settings(function.app_module) for function in FUNCTIONS}
+    assert len(set(models.values())) == len(FUNCTIONS), models
+    for logical_id, model in models.items():
+        assert model.__name__ == f"{logical_id.removesuffix('Function')}FunctionSettings", logical_id
+        assert ("OPENTALKING_CORS_ALLOW_ORIGINS",) in dict(model.variables()), logical_id

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVENTS_DIR, REPO_ROOT
+from scripts import REPO_ROOT
 from tests.template.stack import PREFLIGHT, Route, Stack, load_template
+from testsupport.apigw import EVENTS_DIR
 
 STACK = Stack(load_template())
 EVENT_FILES = sorted(

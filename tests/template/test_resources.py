@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from scripts import REPO_ROOT
 from tests.template.stack import TEMPLATE_PATH, Stack, as_list, load_template
 
 STACK = Stack(load_template())

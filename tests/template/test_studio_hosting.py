@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scripts import REPO_ROOT
 from tests.template.stack import Stack, load_template
 
 STACK = Stack(load_template())
@@ -124,8 +125,6 @@ class TestStudioDistribution:
 
     def test_the_page_calls_nothing_the_policy_refuses(self) -> None:
         # The page loads only its own files: no inline script or style, no other host
-        from tests.conftest import REPO_ROOT
-
         html = (REPO_ROOT / "web" / "index.html").read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline scripts are refused by script-src"
         assert "style=" not in html and "<style" not in html, "inline styles are refused by style-src"

@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from voice_service.errors import InvalidRequestError, VoiceNotFoundError
 from voice_service.models import NewVoice
+from voice_service.providers import catalog_filter as parse_provider_filter
 from voice_service.services.catalog import (
     MAX_ENTRY_ID,
     deduplicated_label,
     delete_voice,
     list_voices,
-    parse_provider_filter,
 )
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, 456789, tzinfo=UTC)

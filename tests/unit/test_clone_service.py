@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes.catalog import InMemoryVoiceCatalog
+from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from voice_service.errors import (
     InvalidRequestError,
     PayloadTooLargeError,

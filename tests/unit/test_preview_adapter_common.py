@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from voice_service.adapters.tts import common
+from voice_service.adapters.upstream_text import MAX_QUOTED_CHARS, quote_upstream, remember_secret
 from voice_service.errors import UpstreamError
 
 
@@ -57,6 +58,22 @@ def test_too_much_upstream_audio_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_quoted_upstream_messages_hide_secrets_and_stay_short() -> None:
-    assert common.quote_upstream("Invalid key sk-123.\n", "sk-123") == "Invalid key ***"
-    assert len(common.quote_upstream("x" * 1000)) == common.MAX_QUOTED_CHARS
-    assert common.quote_upstream("   ") == "no message"
+    remember_secret("sk-123")
+    assert quote_upstream("Invalid key sk-123.\n") == "Invalid key ***"
+    assert len(quote_upstream("x" * 1000)) == MAX_QUOTED_CHARS
+    assert quote_upstream("   ") == "no message"
+
+
+def test_every_configured_key_is_masked_wherever_it_is_quoted() -> None:
+    # GIVEN the keys of a deployment, as the composition root hands them to ProviderKeys
+    from voice_service.adapters.provider_keys import ProviderKeys
+    from voice_service.settings import ProviderKeySettings
+
+    ProviderKeys(
+        ProviderKeySettings.from_environment(
+            {"DASHSCOPE_API_KEY": "sk-dash-0001", "OPENTALKING_TTS_ELEVENLABS_API_KEY": "el-key-0002"}
+        )
+    )
+    # WHEN any adapter quotes upstream text that echoes them THEN neither key is shown
+    quoted = quote_upstream("bad key sk-dash-0001 (also tried el-key-0002)")
+    assert quoted == "bad key *** (also tried ***)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.fakes.tts_loopback import TONE_HZ, tone_mp3, tone_pcm16
+from testsupport.fakes.tts_loopback import TONE_HZ, tone_mp3, tone_pcm16
 from voice_service.adapters.audio_pcm import AudioDecodeError, decode_to_pcm16, resample_pcm16
 
 

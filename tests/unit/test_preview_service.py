@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
+from voice_service.providers import PREVIEW_PROVIDERS
 from voice_service.services.preview import (
-    PREVIEW_PROVIDERS,
-    PreviewDraft,
+    PreviewForm,
     PreviewPolicy,
     synthesize_preview,
     validate_preview,
@@ -34,22 +34,22 @@ class RecordingSynthesizer:
 
 
 def test_spec_fields_are_used_as_given() -> None:
-    request = validate_preview(PreviewDraft(text=" Hello ", voice="v1", provider="ElevenLabs", model="m1"), POLICY)
+    request = validate_preview(PreviewForm(text=" Hello ", voice="v1", provider="ElevenLabs", model="m1"), POLICY)
     assert (request.text, request.provider, request.voice, request.model) == ("Hello", "elevenlabs", "v1", "m1")
 
 
 def test_web_client_spellings_are_accepted() -> None:
-    request = validate_preview(PreviewDraft(text="你好", tts_provider="cosyvoice", tts_model="cosyvoice-v2"), POLICY)
+    request = validate_preview(PreviewForm(text="你好", tts_provider="cosyvoice", tts_model="cosyvoice-v2"), POLICY)
     assert (request.provider, request.model) == ("cosyvoice", "cosyvoice-v2")
 
 
 @pytest.mark.parametrize("alias", ["bailian", "qwen", "qwen_tts", " QWEN ", "DashScope"])
 def test_dashscope_aliases(alias: str) -> None:
-    assert validate_preview(PreviewDraft(text="hi", provider=alias), POLICY).provider == "dashscope"
+    assert validate_preview(PreviewForm(text="hi", provider=alias), POLICY).provider == "dashscope"
 
 
 def test_both_spellings_agreeing_is_fine_even_through_an_alias() -> None:
-    request = validate_preview(PreviewDraft(text="hi", provider="qwen", tts_provider="dashscope"), POLICY)
+    request = validate_preview(PreviewForm(text="hi", provider="qwen", tts_provider="dashscope"), POLICY)
     assert request.provider == "dashscope"
 
 
@@ -57,24 +57,24 @@ def test_both_spellings_agreeing_is_fine_even_through_an_alias() -> None:
     ("draft", "detail"),
     [
         (
-            PreviewDraft(text="hi", provider="edge", tts_provider="espeak"),
+            PreviewForm(text="hi", provider="edge", tts_provider="espeak"),
             "The fields 'provider' and 'tts_provider' disagree ('edge' vs 'espeak'); send only one of them.",
         ),
         (
-            PreviewDraft(text="hi", model="a", tts_model="b"),
+            PreviewForm(text="hi", model="a", tts_model="b"),
             "The fields 'model' and 'tts_model' disagree ('a' vs 'b'); send only one of them.",
         ),
         (
-            PreviewDraft(text="hi", provider="azure"),
+            PreviewForm(text="hi", provider="azure"),
             "Unknown provider 'azure': use one of edge, dashscope, cosyvoice, elevenlabs, espeak.",
         ),
-        (PreviewDraft(text=" \n\t "), "The text is empty; send a few words to preview."),
+        (PreviewForm(text=" \n\t "), "The text is empty; send a few words to preview."),
         # Found by the OpenAPI fuzzer: Edge answered a lone control character with no audio (a 502).
-        (PreviewDraft(text="\x12\x00\u200b"), "The text is empty; send a few words to preview."),
-        (PreviewDraft(text="hi", voice="v" * 201), "The voice is too long; use at most 200 characters."),
+        (PreviewForm(text="\x12\x00\u200b"), "The text is empty; send a few words to preview."),
+        (PreviewForm(text="hi", voice="v" * 201), "The voice is too long; use at most 200 characters."),
     ],
 )
-def test_invalid_requests_are_400_sentences(draft: PreviewDraft, detail: str) -> None:
+def test_invalid_requests_are_400_sentences(draft: PreviewForm, detail: str) -> None:
     with pytest.raises(InvalidRequestError) as raised:
         validate_preview(draft, POLICY)
     assert raised.value.message == detail
@@ -83,26 +83,26 @@ def test_invalid_requests_are_400_sentences(draft: PreviewDraft, detail: str) ->
 def test_unknown_provider_is_never_replaced_by_the_default() -> None:
     synthesizer = RecordingSynthesizer()
     with pytest.raises(InvalidRequestError):
-        synthesize_preview(PreviewDraft(text="hi", tts_provider="openai"), POLICY, lambda _: synthesizer)
+        synthesize_preview(PreviewForm(text="hi", tts_provider="openai"), POLICY, lambda _: synthesizer)
     assert synthesizer.calls == []
 
 
 def test_text_limit_counts_characters_not_bytes() -> None:
     # 240 Chinese characters are 720 UTF-8 bytes: still within the limit.
-    assert validate_preview(PreviewDraft(text="音" * 240), POLICY).text == "音" * 240
+    assert validate_preview(PreviewForm(text="音" * 240), POLICY).text == "音" * 240
     with pytest.raises(InvalidRequestError, match="241 characters long; a preview takes at most 240"):
-        validate_preview(PreviewDraft(text="音" * 241), POLICY)
+        validate_preview(PreviewForm(text="音" * 241), POLICY)
 
 
 def test_default_provider_comes_from_the_policy() -> None:
     policy = PreviewPolicy(default_provider="Bailian", max_chars=10, sample_rate=16000, timeout_seconds=1)
-    assert validate_preview(PreviewDraft(text="hi"), policy).provider == "dashscope"
+    assert validate_preview(PreviewForm(text="hi"), policy).provider == "dashscope"
 
 
 def test_a_misconfigured_default_provider_names_the_setting() -> None:
     policy = PreviewPolicy(default_provider="azure", max_chars=10, sample_rate=16000, timeout_seconds=1)
     with pytest.raises(InvalidRequestError, match="OPENTALKING_TTS_PROVIDER"):
-        validate_preview(PreviewDraft(text="hi"), policy)
+        validate_preview(PreviewForm(text="hi"), policy)
 
 
 def test_synthesis_gets_the_session_rate_and_deadline_and_returns_a_wav() -> None:
@@ -115,7 +115,7 @@ def test_synthesis_gets_the_session_rate_and_deadline_and_returns_a_wav() -> Non
         return synthesizer
 
     # WHEN a preview is made
-    audio = synthesize_preview(PreviewDraft(text=" hi ", voice=" "), POLICY, synthesizer_for)
+    audio = synthesize_preview(PreviewForm(text=" hi ", voice=" "), POLICY, synthesizer_for)
     # THEN the default provider was asked with the stripped text, no voice, the session rate and the deadline
     assert asked == ["edge"]
     assert synthesizer.calls == [("hi", None, None, 16000, 20)]
@@ -129,7 +129,7 @@ def test_synthesis_gets_the_session_rate_and_deadline_and_returns_a_wav() -> Non
 @pytest.mark.parametrize("pcm", [b"", b"\x00"])
 def test_no_audio_is_an_upstream_error(pcm: bytes) -> None:
     with pytest.raises(UpstreamError) as raised:
-        synthesize_preview(PreviewDraft(text="hi", provider="espeak"), POLICY, lambda _: RecordingSynthesizer(pcm))
+        synthesize_preview(PreviewForm(text="hi", provider="espeak"), POLICY, lambda _: RecordingSynthesizer(pcm))
     assert raised.value.message == "The espeak provider failed: it returned no audio."
 
 
@@ -141,9 +141,13 @@ def test_wav_header_sizes_match_the_payload() -> None:
 
 
 def test_every_provider_has_an_adapter() -> None:
-    from voice_service.adapters.tts.registry import SYNTHESIZER_FACTORIES
+    from voice_service.adapters.tts.registry import synthesizer_factories
+    from voice_service.settings import PreviewFunctionSettings
 
-    assert tuple(SYNTHESIZER_FACTORIES) == PREVIEW_PROVIDERS
+    factories = synthesizer_factories(PreviewFunctionSettings.from_environment({}))
+    assert tuple(factories) == PREVIEW_PROVIDERS
+    # Each factory builds its adapter from the settings, without any network
+    assert all(callable(factories[name]().synthesize) for name in PREVIEW_PROVIDERS)
 
 
 def test_audio_too_long_for_a_lambda_response_is_413() -> None:
@@ -152,4 +156,4 @@ def test_audio_too_long_for_a_lambda_response_is_413() -> None:
     synthesizer = RecordingSynthesizer(pcm=b"\x00\x01" * 48000 * 50)
     # WHEN / THEN
     with pytest.raises(PayloadTooLargeError, match="50 seconds long, too long to return at 48000 Hz"):
-        synthesize_preview(PreviewDraft(text="hi"), policy, lambda _: synthesizer)
+        synthesize_preview(PreviewForm(text="hi"), policy, lambda _: synthesizer)

@@ -6,8 +6,8 @@ import inspect
 import re
 
 import voice_service.settings as settings_module
-from tests.conftest import REPO_ROOT
-from voice_service.settings import EnvSettings, _variable_names
+from scripts import REPO_ROOT
+from voice_service.settings import EnvSettings, variable_names
 
 
 def documented_variables() -> set[str]:
@@ -20,7 +20,7 @@ def variables_read_by_code() -> set[str]:
     for _, model in inspect.getmembers(settings_module, inspect.isclass):
         if issubclass(model, EnvSettings) and model is not EnvSettings:
             for field_name, field in model.model_fields.items():
-                names.update(_variable_names(field_name, field.validation_alias))
+                names.update(variable_names(field_name, field))
     return names
 
 

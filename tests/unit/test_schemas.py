@@ -45,3 +45,16 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
         "target_model": "qwen3-tts-vc-realtime",
         "source": "clone",
     }
+
+
+def test_the_preview_openapi_limits_are_the_enforced_ones() -> None:
+    # GIVEN the preview function's OpenAPI document and the settings its composition root validated
+    from functions.preview import app as preview
+    from voice_service.services.preview import MAX_MODEL_CHARS, MAX_VOICE_CHARS
+
+    form = preview.app.openapi()["components"]["schemas"]["PreviewForm"]["properties"]
+
+    # THEN each documented limit is the one the service checks: the text limit is the setting, not a copy of it
+    assert form["text"]["maxLength"] == preview.SETTINGS.preview.max_chars
+    assert form["voice"]["maxLength"] == MAX_VOICE_CHARS
+    assert form["model"]["maxLength"] == form["tts_model"]["maxLength"] == MAX_MODEL_CHARS

@@ -13,11 +13,17 @@ from typing import Any, Final
 from voice_service.errors import ProviderNotConfiguredError, StorageError
 from voice_service.observability import logger
 from voice_service.services.uploads import UploadTicket
+from voice_service.settings import SampleBucketSettings
 
 UPLOAD_PREFIX: Final = "uploads/"
 SAMPLE_PREFIX: Final = "samples/"
 BUCKET_SETTING: Final = "OPENTALKING_SAMPLES_BUCKET"
 NOT_FOUND_CODES: Final = frozenset({"404", "NoSuchKey", "NotFound"})
+# The IAM actions each use of the bucket needs (declared here, next to the calls; the template grants exactly these,
+# each on its own prefix). A presigned POST carries the issuing function's permission to PutObject.
+ISSUE_UPLOADS_IAM_ACTIONS: Final = frozenset({"s3:PutObject"})  # new_upload
+TAKE_UPLOADS_IAM_ACTIONS: Final = frozenset({"s3:GetObject", "s3:DeleteObject"})  # upload_size, read/delete_upload
+STORE_SAMPLES_IAM_ACTIONS: Final = frozenset({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"})  # *_sample
 
 
 class S3SampleBucket:
@@ -37,6 +43,16 @@ class S3SampleBucket:
         self._sample_url_ttl = sample_url_ttl_seconds
         self._upload_url_ttl = upload_url_ttl_seconds
         self._client = client
+
+    @classmethod
+    def configured(cls, settings: SampleBucketSettings) -> S3SampleBucket:
+        """The bucket of `settings` (without a name, using it raises ProviderNotConfiguredError)."""
+        return cls(
+            settings.samples_bucket,
+            region=settings.samples_bucket_region,
+            sample_url_ttl_seconds=settings.sample_url_ttl_seconds,
+            upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
+        )
 
     @property
     def bucket(self) -> str:
@@ -85,7 +101,7 @@ class S3SampleBucket:
             finally:
                 body.close()
 
-        return self._call("read the upload", read)
+        return bytes(self._call("read the upload", read))
 
     def delete_upload(self, upload_id: str) -> None:
         self._delete_quietly(upload_key(upload_id))

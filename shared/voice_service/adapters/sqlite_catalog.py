@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.providers import CloneProvider
 from voice_service.services.catalog import deduplicated_label
+from voice_service.settings import CatalogSettings
 
 # Each entry is the SQL that takes the schema from version N to N+1 (PRAGMA user_version). Append; never edit.
 MIGRATIONS: tuple[str, ...] = (
@@ -38,7 +40,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = "id, user_id, provider, voice_id, display_label, target_model, source, created_at"
+_COLUMNS = ", ".join(VoiceEntry._fields)  # the row order `_entry_from_row` reads
 # A same-millisecond burst of identical labels needs at most this many distinct stamps.
 _MAX_LABEL_ATTEMPTS = 1000
 
@@ -53,6 +55,10 @@ class SqliteVoiceCatalog:
         self._file_identity: tuple[int, int] | None = None
         # FastAPI runs sync routes in a thread pool; one connection is shared, so access is serialised.
         self._lock = threading.Lock()
+
+    @classmethod
+    def configured(cls, settings: CatalogSettings) -> SqliteVoiceCatalog:
+        return cls(settings.sqlite_path, busy_timeout_seconds=settings.sqlite_busy_timeout_seconds)
 
     @property
     def path(self) -> Path:
@@ -241,5 +247,4 @@ def _parse_timestamp(text: str) -> datetime:
 
 def _entry_from_row(row: tuple[Any, ...]) -> VoiceEntry:
     # Columns are declared TEXT/INTEGER NOT NULL (user_id nullable), so the values already have the right types.
-    entry_id, user_id, provider, voice_id, label, model, source, created_at = row
-    return VoiceEntry(entry_id, user_id, provider, voice_id, label, model, source, _parse_timestamp(created_at))
+    return VoiceEntry._make((*row[:-1], _parse_timestamp(row[-1])))

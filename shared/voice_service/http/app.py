@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from voice_service.http.errors import UnexpectedErrorMiddleware, register_error_handlers
-from voice_service.settings import ApiSettings, get_settings
 
 API_TITLE = "OpenTalking TTS and Voices API"
 API_VERSION = "1.0.0"
@@ -16,37 +16,20 @@ API_VERSION = "1.0.0"
 PREFLIGHT_MAX_AGE = 600
 
 
-def create_app(*routers: APIRouter, cors_origins: tuple[str, ...] | None = None) -> FastAPI:
-    """An app serving `routers`, with `{"detail": ...}` errors and CORS from the allow-list.
-
-    `cors_origins` defaults to OPENTALKING_CORS_ALLOW_ORIGINS (read once, when the app is built).
-    """
-    app = FastAPI(title=API_TITLE, version=API_VERSION, docs_url="/docs", redoc_url=None)
-    for router in routers:
-        app.include_router(router)
-    register_error_handlers(app)
-    _document_validation_errors_as_400(app)
-    origins = cors_origins if cors_origins is not None else get_settings(ApiSettings).cors_allow_origins
-    # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500.
-    app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(origins),
-        allow_credentials=False,
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization"],
-        max_age=PREFLIGHT_MAX_AGE,
-    )
-    return app
+OpenApiPatch = Callable[[dict[str, Any]], None]
 
 
-def _document_validation_errors_as_400(app: FastAPI) -> None:
-    """Make the OpenAPI document say what the app does: validation failures are 400 `ErrorBody`, never 422."""
-    build_default = app.openapi
+class VoiceApi(FastAPI):
+    """A FastAPI app whose OpenAPI document says what the app does: validation failures are 400 `ErrorBody`, never
+    422, and the limits that come from settings are the configured ones (`openapi_patches`)."""
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build_default()
+    def __init__(self, openapi_patches: Sequence[OpenApiPatch]) -> None:
+        super().__init__(title=API_TITLE, version=API_VERSION, docs_url="/docs", redoc_url=None)
+        self._openapi_patches = tuple(openapi_patches)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
             for path_item in schema.get("paths", {}).values():
                 for operation in path_item.values():
                     responses = operation.get("responses", {})
@@ -57,7 +40,31 @@ def _document_validation_errors_as_400(app: FastAPI) -> None:
                         }
             for unused in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(unused, None)
-            app.openapi_schema = schema
-        return app.openapi_schema
+            for patch in self._openapi_patches:
+                patch(schema)
+            self.openapi_schema = schema
+        return self.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+
+def create_app(
+    *routers: APIRouter, cors_origins: tuple[str, ...], openapi_patches: Sequence[OpenApiPatch] = ()
+) -> FastAPI:
+    """An app serving `routers`, with `{"detail": ...}` errors and CORS from the allow-list `cors_origins`.
+
+    `openapi_patches` complete the generated OpenAPI document with what only settings know (e.g. a text limit).
+    """
+    app = VoiceApi(openapi_patches)
+    for router in routers:
+        app.include_router(router)
+    register_error_handlers(app)
+    # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(cors_origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization"],
+        max_age=PREFLIGHT_MAX_AGE,
+    )
+    return app

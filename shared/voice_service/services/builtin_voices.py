@@ -7,11 +7,12 @@ an account. Cloned voices are not listed here: they are the catalog's (`GET /voi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from voice_service.services.preview import PREVIEW_PROVIDERS, normalize_provider
+from voice_service.providers import PREVIEW_PROVIDERS, preview_provider
+from voice_service.text import blank_to_none
 
 # live: fetched from the provider just now (or cached from a recent fetch); installed: what the engine ships;
 # configured: the deployment's defaults only; fallback: a fixed list because the live one could not be fetched.
@@ -53,18 +54,29 @@ class VoiceDirectory(Protocol):
 class BuiltinVoiceListing:
     providers: tuple[ProviderVoices, ...]
     default_provider: str
+    max_chars: int
 
 
-def list_builtin_voices(
-    directory_of: Callable[[str], VoiceDirectory], default_provider: str, provider: str | None = None
-) -> BuiltinVoiceListing:
-    """Every preview provider's voices (or one provider's, by any accepted name), in the documented order.
+class BuiltinVoiceService:
+    """Lists the preview providers' voices, with the preview's default provider and text limit."""
 
-    Raises:
-        InvalidRequestError: `provider` is not a preview provider.
-    """
-    wanted = PREVIEW_PROVIDERS if provider is None or not provider.strip() else (normalize_provider(provider),)
-    return BuiltinVoiceListing(
-        providers=tuple(directory_of(name).list_voices() for name in wanted),
-        default_provider=normalize_provider(default_provider, "OPENTALKING_TTS_PROVIDER"),
-    )
+    def __init__(
+        self, directories: Mapping[str, Callable[[], VoiceDirectory]], default_provider: str, max_chars: int
+    ) -> None:
+        assert tuple(directories) == PREVIEW_PROVIDERS, "every preview provider needs a voice directory"
+        self._directories = directories
+        self._default_provider = preview_provider(default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
+        self._max_chars = max_chars
+
+    def list(self, provider: str | None = None) -> BuiltinVoiceListing:
+        """Every preview provider's voices (or one provider's, by any accepted name), in the documented order.
+
+        Raises:
+            InvalidRequestError: `provider` is not a preview provider.
+        """
+        wanted = PREVIEW_PROVIDERS if blank_to_none(provider) is None else (preview_provider(str(provider)),)
+        return BuiltinVoiceListing(
+            providers=tuple(self._directories[name]().list_voices() for name in wanted),
+            default_provider=self._default_provider,
+            max_chars=self._max_chars,
+        )

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from voice_service.errors import InvalidRequestError, VoiceNotFoundError
-from voice_service.models import CLONE_PROVIDERS, CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.providers import CloneProvider, catalog_filter
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
 MAX_ENTRY_ID = 2**63 - 1
@@ -28,24 +29,13 @@ class VoiceCatalog(Protocol):
         ...
 
 
-def parse_provider_filter(raw: str | None) -> CloneProvider | None:
-    """Normalise the `?provider=` filter. Empty means no filter; an unknown name is an InvalidRequestError."""
-    if raw is None or not raw.strip():
-        return None
-    name = raw.strip().lower()
-    for provider in CLONE_PROVIDERS:
-        if name == provider:
-            return provider
-    raise InvalidRequestError(f"Unknown provider filter {raw.strip()!r}: use one of {', '.join(CLONE_PROVIDERS)}.")
-
-
 def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[VoiceEntry]:
     """Return the cloned voices, oldest first.
 
     Raises:
         InvalidRequestError: the provider filter names no cloning provider.
     """
-    return catalog.list_entries(parse_provider_filter(provider_filter))
+    return catalog.list_entries(catalog_filter(provider_filter))
 
 
 def delete_voice(catalog: VoiceCatalog, entry_id: int) -> None:

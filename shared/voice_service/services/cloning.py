@@ -18,23 +18,17 @@ from voice_service.errors import (
     UploadNotFoundError,
     UpstreamError,
 )
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
 from voice_service.observability import logger, record_provider_metric
+from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
 from voice_service.services.uploads import MAX_SAMPLE_BYTES, MIN_SAMPLE_BYTES, UploadStore, parse_upload_id
+from voice_service.text import blank_to_none
 
 # CosyVoice: the SDK says "digits and lowercase letters, less than 10", the docs "alphanumeric, max 10": both hold.
 PREFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,9}")
 # Qwen enrollment: letters, digits and underscores, at most 16.
 PREFERRED_NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9_]{1,16}")
-# Contract rule 2: the original server's aliases for DashScope Qwen.
-PROVIDER_ALIASES: Final[dict[str, CloneProvider]] = {
-    "cosyvoice": "cosyvoice",
-    "dashscope": "dashscope",
-    "bailian": "dashscope",
-    "qwen": "dashscope",
-    "qwen_tts": "dashscope",
-}
 # CosyVoice voice states (query_voice): still building from the sample, usable, or failed.
 DEPLOYING: Final = "DEPLOYING"
 DEPLOYED: Final = "OK"
@@ -286,27 +280,22 @@ def check_sample_size(size: int) -> None:
 
 def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Callable[[], str]) -> CloneRequest:
     """Check every field of the form (contract rule 8); generate the provider-side name when omitted."""
-    provider_name = _given(form.provider)
-    if provider_name is None:
-        raise InvalidRequestError("The field 'provider' is required: use cosyvoice or dashscope.")
-    provider = PROVIDER_ALIASES.get(provider_name.lower())
-    if provider is None:
-        raise InvalidRequestError(f"Unknown clone provider {provider_name!r}: use cosyvoice or dashscope.")
-    target_model = _given(form.target_model)
+    provider = clone_provider(form.provider)
+    target_model = blank_to_none(form.target_model)
     if target_model is None:
         raise InvalidRequestError("The field 'target_model' is required and must not be empty.")
-    display_label = _given(form.display_label)
+    display_label = blank_to_none(form.display_label)
     if display_label is None:
         raise InvalidRequestError("The field 'display_label' is required and must not be empty.")
     if provider == "cosyvoice":
-        voice_name = _given(form.prefix) or generate_name()
+        voice_name = blank_to_none(form.prefix) or generate_name()
         if not PREFIX_PATTERN.fullmatch(voice_name):
             raise InvalidRequestError("The CosyVoice prefix must be 1 to 9 lowercase letters or digits.")
     else:
-        voice_name = _given(form.preferred_name) or generate_name()
+        voice_name = blank_to_none(form.preferred_name) or generate_name()
         if not PREFERRED_NAME_PATTERN.fullmatch(voice_name):
             raise InvalidRequestError("The DashScope preferred_name must be 1 to 16 letters, digits or underscores.")
-    upload_id = _given(form.upload_id)
+    upload_id = blank_to_none(form.upload_id)
     if has_audio and upload_id is not None:
         raise InvalidRequestError("Send either the audio file or an upload_id, not both.")
     if not has_audio and upload_id is None:
@@ -321,10 +310,3 @@ def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Call
         voice_name=voice_name,
         upload_id=parse_upload_id(upload_id) if upload_id is not None else None,
     )
-
-
-def _given(value: str | None) -> str | None:
-    if value is None:
-        return None
-    stripped = value.strip()
-    return stripped or None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import io
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
-from voice_service.observability import MetricUnit, record_provider_metric
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-PREVIEW_PROVIDERS: Final[tuple[str, ...]] = ("edge", "dashscope", "cosyvoice", "elevenlabs", "espeak")
-# The original server's names for DashScope Qwen TTS, still sent by older clients.
-PROVIDER_ALIASES: Final[dict[str, str]] = {"bailian": "dashscope", "qwen": "dashscope", "qwen_tts": "dashscope"}
+from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
+from voice_service.observability import record_provider_metric
+from voice_service.providers import PREVIEW_PROVIDERS, PROVIDER_ALIASES, preview_provider
+from voice_service.text import blank_to_none
+
 MAX_VOICE_CHARS: Final = 200
 MAX_MODEL_CHARS: Final = 100
 PCM_SAMPLE_WIDTH: Final = 2  # bytes: 16-bit little-endian
@@ -37,16 +39,47 @@ class SpeechSynthesizer(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class PreviewDraft:
-    """The request as received: both spellings of provider and model (spec and web client)."""
+PROVIDER_NAMES_ACCEPTED: Final[list[JsonValue]] = [*PREVIEW_PROVIDERS, *PROVIDER_ALIASES]
 
-    text: str
-    voice: str | None = None
-    provider: str | None = None
-    model: str | None = None
-    tts_provider: str | None = None
-    tts_model: str | None = None
+
+class PreviewForm(BaseModel):
+    """The request body as received: the spec's fields plus the web client's spellings (`tts_provider`,
+    `tts_model`); other fields are ignored.
+
+    The limits and names below are documented for clients and fuzzers (the text limit is a setting, added to the
+    OpenAPI document by the preview function); `validate_preview` enforces them with its own sentences, the
+    configured limit, and any letter case of the provider names.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    text: str = Field(
+        description="Text to synthesize (at most OPENTALKING_TTS_PREVIEW_MAX_CHARS characters).",
+        json_schema_extra={"minLength": 1, "pattern": "\\S"},
+    )
+    voice: str | None = Field(
+        default=None,
+        description="Voice identifier; its format depends on the provider.",
+        json_schema_extra={"maxLength": MAX_VOICE_CHARS},
+    )
+    provider: str | None = Field(
+        default=None,
+        description="edge, dashscope, cosyvoice, elevenlabs or espeak; default OPENTALKING_TTS_PROVIDER.",
+        json_schema_extra={"enum": PROVIDER_NAMES_ACCEPTED},
+    )
+    model: str | None = Field(
+        default=None,
+        description="Provider-specific model identifier.",
+        json_schema_extra={"maxLength": MAX_MODEL_CHARS},
+    )
+    tts_provider: str | None = Field(
+        default=None,
+        description="The web client's name for `provider`.",
+        json_schema_extra={"enum": PROVIDER_NAMES_ACCEPTED},
+    )
+    tts_model: str | None = Field(
+        default=None, description="The web client's name for `model`.", json_schema_extra={"maxLength": MAX_MODEL_CHARS}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,22 +110,25 @@ class PreviewAudio:
     duration_seconds: float
 
 
-def normalize_provider(raw: str, origin: str = "provider") -> str:
-    """The canonical provider name for `raw` (case-insensitive, aliases accepted); unknown names are a 400."""
-    name = raw.strip().lower()
-    name = PROVIDER_ALIASES.get(name, name)
-    if name not in PREVIEW_PROVIDERS:
-        raise InvalidRequestError(f"Unknown {origin} {raw.strip()!r}: use one of {', '.join(PREVIEW_PROVIDERS)}.")
-    return name
+@dataclass(frozen=True, slots=True)
+class PreviewService:
+    """The preview use case wired to one deployment's policy and its providers' synthesizers."""
+
+    policy: PreviewPolicy
+    synthesizers: Mapping[str, Callable[[], SpeechSynthesizer]]
+
+    def synthesize(self, form: PreviewForm) -> PreviewAudio:
+        """See `synthesize_preview`."""
+        return synthesize_preview(form, self.policy, lambda provider: self.synthesizers[provider]())
 
 
-def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewRequest:
-    """Apply the contract's rules to `draft`.
+def validate_preview(form: PreviewForm, policy: PreviewPolicy) -> PreviewRequest:
+    """Apply the contract's rules to `form`.
 
     Raises:
         InvalidRequestError: empty or too long text, unknown provider, conflicting spellings, oversized fields.
     """
-    text = draft.text.strip()
+    text = form.text.strip()
     # Control and format characters alone are nothing to speak (Edge drops them and answers with no audio).
     if not any(character.isprintable() and not character.isspace() for character in text):
         raise InvalidRequestError("The text is empty; send a few words to preview.")
@@ -100,9 +136,9 @@ def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewReque
         raise InvalidRequestError(
             f"The text is {len(text)} characters long; a preview takes at most {policy.max_chars} characters."
         )
-    provider = _resolve_provider(draft, policy)
-    model = _one_spelling("model", draft.model, "tts_model", draft.tts_model)
-    voice = _blank_to_none(draft.voice)
+    provider = _resolve_provider(form, policy)
+    model = _one_spelling("model", form.model, "tts_model", form.tts_model)
+    voice = blank_to_none(form.voice)
     if voice is not None and len(voice) > MAX_VOICE_CHARS:
         raise InvalidRequestError(f"The voice is too long; use at most {MAX_VOICE_CHARS} characters.")
     if model is not None and len(model) > MAX_MODEL_CHARS:
@@ -111,9 +147,9 @@ def validate_preview(draft: PreviewDraft, policy: PreviewPolicy) -> PreviewReque
 
 
 def synthesize_preview(
-    draft: PreviewDraft, policy: PreviewPolicy, synthesizer_for: Callable[[str], SpeechSynthesizer]
+    form: PreviewForm, policy: PreviewPolicy, synthesizer_for: Callable[[str], SpeechSynthesizer]
 ) -> PreviewAudio:
-    """Validate `draft`, synthesize it with its provider and wrap the audio in a WAV file at the session rate.
+    """Validate `form`, synthesize it with its provider and wrap the audio in a WAV file at the session rate.
 
     Raises:
         InvalidRequestError: see `validate_preview`; also a voice or model the provider rejects before any call.
@@ -121,7 +157,7 @@ def synthesize_preview(
         ProviderNotConfiguredError: the provider lacks its key or a required setting.
         PayloadTooLargeError: the audio would not fit in a Lambda response.
     """
-    request = validate_preview(draft, policy)
+    request = validate_preview(form, policy)
     synthesizer = synthesizer_for(request.provider)
     pcm = synthesizer.synthesize(request.text, request.voice, request.model, policy.sample_rate, policy.timeout_seconds)
     frames = len(pcm) // PCM_SAMPLE_WIDTH
@@ -150,11 +186,11 @@ def wav_from_pcm16(pcm: bytes, sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def _resolve_provider(draft: PreviewDraft, policy: PreviewPolicy) -> str:
-    given = [value for value in (_blank_to_none(draft.provider), _blank_to_none(draft.tts_provider)) if value]
+def _resolve_provider(form: PreviewForm, policy: PreviewPolicy) -> str:
+    given = [value for value in (blank_to_none(form.provider), blank_to_none(form.tts_provider)) if value]
     if not given:
-        return normalize_provider(policy.default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
-    names = [normalize_provider(value) for value in given]
+        return preview_provider(policy.default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
+    names = [preview_provider(value) for value in given]
     if len(set(names)) > 1:
         raise _conflict("provider", "tts_provider", given[0], given[1])
     return names[0]
@@ -162,7 +198,7 @@ def _resolve_provider(draft: PreviewDraft, policy: PreviewPolicy) -> str:
 
 def _one_spelling(name: str, value: str | None, alias: str, alias_value: str | None) -> str | None:
     """The one value given under `name` or `alias`; both given and different is a 400."""
-    first, second = _blank_to_none(value), _blank_to_none(alias_value)
+    first, second = blank_to_none(value), blank_to_none(alias_value)
     if first is not None and second is not None and first != second:
         raise _conflict(name, alias, first, second)
     return first if first is not None else second
@@ -172,10 +208,3 @@ def _conflict(name: str, alias: str, first: str, second: str) -> InvalidRequestE
     return InvalidRequestError(
         f"The fields {name!r} and {alias!r} disagree ({first!r} vs {second!r}); send only one of them."
     )
-
-
-def _blank_to_none(value: str | None) -> str | None:
-    if value is None:
-        return None
-    stripped = value.strip()
-    return stripped or None

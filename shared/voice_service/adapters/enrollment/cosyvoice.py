@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from voice_service.adapters.dashscope_sdk import configured_dashscope
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.enrollment.customization import call_customization, upstream_error_from
-from voice_service.adapters.provider_keys import dashscope_api_key
 from voice_service.errors import UpstreamError
 
 PROVIDER: Final = "cosyvoice"
@@ -21,11 +20,12 @@ class CosyVoiceEnrollment:
     4 x timeout + 6 s; keep OPENTALKING_COSYVOICE_TIMEOUT_SECONDS small enough for API Gateway's 29 s.
     """
 
-    def __init__(self, *, timeout_seconds: int) -> None:
+    def __init__(self, sdk: DashScopeSdk, *, timeout_seconds: int) -> None:
+        self._sdk = sdk
         self._timeout_seconds = timeout_seconds
 
     def ensure_configured(self) -> None:
-        dashscope_api_key()
+        self._sdk.ensure_configured()
 
     def create_voice(self, *, target_model: str, prefix: str, sample_url: str) -> str:
         voice_id = self._call(
@@ -39,7 +39,11 @@ class CosyVoiceEnrollment:
         # Not VoiceEnrollmentService.query_voice: its retry loop (up to 4 x timeout + 6 s) would overrun the
         # bounded wait in the cloning service. The same request, tried once and briefly.
         output = call_customization(
-            PROVIDER, ENROLLMENT_MODEL, {"action": "query_voice", "voice_id": voice_id}, STATUS_TIMEOUT_SECONDS
+            self._sdk,
+            PROVIDER,
+            ENROLLMENT_MODEL,
+            {"action": "query_voice", "voice_id": voice_id},
+            STATUS_TIMEOUT_SECONDS,
         )
         status = output.get("status")
         if not isinstance(status, str):
@@ -47,7 +51,7 @@ class CosyVoiceEnrollment:
         return status
 
     def _call(self, operation: Any) -> Any:
-        dashscope = configured_dashscope()
+        dashscope = self._sdk.configured()
         from dashscope.audio.tts_v2 import VoiceEnrollmentService
 
         service = VoiceEnrollmentService(api_key=dashscope.api_key, request_timeout=self._timeout_seconds)

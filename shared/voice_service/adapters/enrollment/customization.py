@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
-from voice_service.adapters.dashscope_sdk import configured_dashscope
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import UpstreamError
 
-# Upstream messages are shown to the caller; keep them to a sentence.
-MAX_REASON_CHARS: Final = 300
 
-
-def call_customization(provider: str, model: str, task_input: dict[str, Any], timeout_seconds: int) -> dict[str, Any]:
+def call_customization(
+    sdk: DashScopeSdk, provider: str, model: str, task_input: dict[str, Any], timeout_seconds: int
+) -> dict[str, Any]:
     """POST one customization request with the SDK's generic 1.x HTTP path (one try) and return its `output`.
 
-    The base URL and key come from `configured_dashscope()` (DASHSCOPE_HTTP_BASE_URL, DASHSCOPE_API_KEY).
+    The base URL and key come from `sdk` (DASHSCOPE_HTTP_BASE_URL, DASHSCOPE_API_KEY).
     """
-    configured_dashscope()
+    sdk.configured()
     from dashscope.client.base_api import BaseApi
     from dashscope.common.constants import ApiProtocol, HTTPMethod
 
@@ -57,5 +57,4 @@ def upstream_error_from(provider: str, exc: BaseException) -> UpstreamError:
 
 
 def _sentence(text: str) -> str:
-    text = " ".join(text.split())[:MAX_REASON_CHARS]
-    return text if text.endswith(".") else f"{text}."
+    return f"{quote_upstream(text)}."

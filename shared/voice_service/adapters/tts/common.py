@@ -1,8 +1,10 @@
-"""What every TTS adapter needs: a hard deadline around blocking SDK calls and safe wording of upstream errors."""
+"""What every TTS adapter needs: a hard deadline around blocking SDK calls and bounded streams of upstream audio.
+
+Upstream text is quoted through `voice_service.adapters.upstream_text.quote_upstream`.
+"""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -10,8 +12,6 @@ from typing import Any, TypeVar
 from voice_service.errors import UpstreamError
 
 T = TypeVar("T")
-# Upstream messages are quoted to the caller; keep them short and on one line.
-MAX_QUOTED_CHARS = 200
 # Upstream audio is untrusted: a preview of 240 characters is about a minute; refuse to buffer far more than that.
 MAX_UPSTREAM_AUDIO_BYTES = 16 * 1024 * 1024
 TOO_MUCH_AUDIO = "it sent far more audio than a preview needs."
@@ -19,17 +19,6 @@ TOO_MUCH_AUDIO = "it sent far more audio than a preview needs."
 
 def deadline_reason(timeout: float) -> str:
     return f"it did not finish within {timeout:g} seconds."
-
-
-def quote_upstream(message: object, *secrets: str | None) -> str:
-    """An upstream message made safe to show: one line, no secrets, at most MAX_QUOTED_CHARS, no final period."""
-    text = re.sub(r"\s+", " ", str(message)).strip()
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    if len(text) > MAX_QUOTED_CHARS:
-        text = text[: MAX_QUOTED_CHARS - 1].rstrip() + "…"
-    return text.rstrip(".") or "no message"
 
 
 def run_with_deadline(provider: str, work: Callable[[], T], timeout: float) -> T:

@@ -11,16 +11,16 @@ from functools import cache
 from typing import Any
 
 from voice_service.adapters.audio_pcm import resample_pcm16
-from voice_service.adapters.dashscope_sdk import configured_dashscope
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.tts.common import (
     StreamOutcome,
     deadline_reason,
     drive_websocket_stream,
-    quote_upstream,
     websocket_failure_reason,
 )
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import ProviderNotConfiguredError
-from voice_service.settings import CosyVoiceTtsSettings, get_settings
+from voice_service.settings import CosyVoiceTtsSettings
 
 PROVIDER = "cosyvoice"
 # The SDK's AudioFormat has PCM members at these rates; any other session rate is resampled from 24 kHz.
@@ -31,10 +31,14 @@ FALLBACK_PCM_RATE = 24000
 class CosyVoiceSynthesizer:
     """Implements `SpeechSynthesizer`. A cloned CosyVoice voice works with the model it was cloned for."""
 
+    def __init__(self, settings: CosyVoiceTtsSettings, sdk: DashScopeSdk) -> None:
+        self._settings = settings
+        self._sdk = sdk
+
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
-        settings = get_settings(CosyVoiceTtsSettings)
+        settings = self._settings
         try:
-            dashscope = configured_dashscope()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
+            dashscope = self._sdk.configured()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
         except ProviderNotConfiguredError as exc:
             raise ProviderNotConfiguredError(PROVIDER, exc.setting) from exc
         synthesizer_class, audio_format = _sdk()
@@ -74,13 +78,13 @@ def _sdk() -> tuple[Any, Any]:
     from dashscope.audio.tts_v2 import AudioFormat, SpeechSynthesizer
     from websocket import WebSocketConnectionClosedException
 
-    class Synthesizer(SpeechSynthesizer):  # type: ignore[misc]
+    class Synthesizer(SpeechSynthesizer):
         def __init__(self, *, outcome: StreamOutcome, **kwargs: Any) -> None:
             self._outcome = outcome
             super().__init__(**kwargs)
 
         def on_error(self, ws: object, error: object) -> None:
-            super().on_error(ws, error)
+            super().on_error(ws, error)  # type: ignore[no-untyped-call]  # the dashscope SDK leaves it unannotated
             # Once the task ended, call() closes the socket while the receive thread may still answer the server's
             # close frame on it (EBADF): that is teardown, and call() itself reports the task's outcome.
             if self.complete_event.is_set():
@@ -89,7 +93,7 @@ def _sdk() -> tuple[Any, Any]:
                 self._outcome.fail(websocket_failure_reason(error))
 
         def on_close(self, ws: object, close_status_code: object, close_msg: object) -> None:
-            super().on_close(ws, close_status_code, close_msg)
+            super().on_close(ws, close_status_code, close_msg)  # type: ignore[no-untyped-call]  # unannotated in the SDK
             # task-finished and task-failed set complete_event before the socket closes; anything else is a drop.
             if not self.complete_event.is_set():
                 self._outcome.fail("the connection closed before the audio was complete.")

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from voice_service.adapters.audio_pcm import AudioDecodeError, decode_to_pcm16
-from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason, quote_upstream
+from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError, UpstreamError
-from voice_service.settings import EdgeTtsSettings, get_settings
+from voice_service.settings import EdgeTtsSettings
+
+if TYPE_CHECKING:
+    from edge_tts import Communicate
 
 PROVIDER = "edge"
 
@@ -19,14 +25,17 @@ PROVIDER = "edge"
 class EdgeSynthesizer:
     """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored."""
 
+    def __init__(self, settings: EdgeTtsSettings) -> None:
+        self._settings = settings
+
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
         import edge_tts
         import edge_tts.communicate
         import edge_tts.constants
 
-        settings = get_settings(EdgeTtsSettings)
+        settings = self._settings
         # The library reads this module global when it connects (it appends its own query parameters).
-        edge_tts.communicate.WSS_URL = settings.websocket_url or edge_tts.constants.WSS_URL
+        edge_tts.communicate.WSS_URL = settings.websocket_url or edge_tts.constants.WSS_URL  # type: ignore[attr-defined]  # edge-tts imports it without re-exporting
         voice_name = voice or settings.default_voice
         seconds = max(1, math.ceil(timeout))
         try:
@@ -42,27 +51,27 @@ class EdgeSynthesizer:
             raise UpstreamError(PROVIDER, "it returned audio that is not valid MP3.") from exc
 
 
-async def _collect_mp3(communicate: object) -> bytes:
+async def _collect_mp3(communicate: Communicate) -> bytes:
     mp3 = bytearray()
-    async for chunk in communicate.stream():  # type: ignore[attr-defined]
+    async for chunk in communicate.stream():
         if chunk["type"] == "audio":
             mp3 += chunk["data"]
             if len(mp3) > MAX_UPSTREAM_AUDIO_BYTES:
                 raise UpstreamError(PROVIDER, TOO_MUCH_AUDIO)
     # edge-tts ends the stream quietly when the socket closes before `turn.end`; it moves a turn's audio byte count
     # out of `chunk_audio_bytes` only on `turn.end`, so a count left there means the audio was cut short.
-    if communicate.state.get("chunk_audio_bytes"):  # type: ignore[attr-defined]
+    if communicate.state.get("chunk_audio_bytes"):
         raise UpstreamError(PROVIDER, "the connection closed before the audio was complete.")
     return bytes(mp3)
 
 
-def _run(collect: object, timeout: float) -> bytes:
+def _run(collect: Coroutine[Any, Any, bytes], timeout: float) -> bytes:
     """Drive the stream on a private event loop (routes run in worker threads), mapping every failure."""
     import aiohttp
     from edge_tts import exceptions
 
     try:
-        return asyncio.run(asyncio.wait_for(collect, timeout))  # type: ignore[arg-type]
+        return asyncio.run(asyncio.wait_for(collect, timeout))
     except TimeoutError as exc:
         raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
     except exceptions.NoAudioReceived as exc:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
-from voice_service.adapters.tts.common import quote_upstream
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.services.builtin_voices import BuiltinVoice, ProviderVoices
-from voice_service.settings import EdgeTtsSettings, get_settings
+from voice_service.settings import EdgeTtsSettings
 
 PROVIDER = "edge"
 # Edge's list changes a few times a year; an hour keeps warm containers from asking on every page load.
@@ -58,8 +59,11 @@ _cache = _LiveListCache()
 class EdgeVoiceDirectory:
     """Implements `VoiceDirectory` for Edge."""
 
+    def __init__(self, settings: EdgeTtsSettings) -> None:
+        self._settings = settings
+
     def list_voices(self) -> ProviderVoices:
-        settings = get_settings(EdgeTtsSettings)
+        settings = self._settings
         with _cache.lock:
             if time.monotonic() >= _cache.next_fetch:
                 try:
@@ -86,9 +90,10 @@ def _fetch_live_list(voice_list_url: str | None) -> tuple[BuiltinVoice, ...]:
     import edge_tts.voices
 
     # The library reads this module global on each call (it appends its own query parameters).
-    edge_tts.voices.VOICE_LIST = voice_list_url or edge_tts.constants.VOICE_LIST
-    # Routes run in worker threads without an event loop; the list gets its own, under a hard deadline.
-    raw = asyncio.run(asyncio.wait_for(edge_tts.list_voices(), LIST_TIMEOUT_SECONDS))
+    edge_tts.voices.VOICE_LIST = voice_list_url or edge_tts.constants.VOICE_LIST  # type: ignore[attr-defined]  # edge-tts imports it without re-exporting
+    # Routes run in worker threads without an event loop; the list gets its own, under a hard deadline. The JSON
+    # is the upstream's: read it as untyped data, whatever edge-tts declares.
+    raw: list[Any] = list(asyncio.run(asyncio.wait_for(edge_tts.list_voices(), LIST_TIMEOUT_SECONDS)))
     voices = {
         str(item["ShortName"]): BuiltinVoice(
             id=str(item["ShortName"]),
@@ -104,7 +109,7 @@ def _fetch_live_list(voice_list_url: str | None) -> tuple[BuiltinVoice, ...]:
     return tuple(sorted(voices.values(), key=lambda voice: (voice.locale or "", voice.id)))
 
 
-def _friendly_name(item: dict[str, object]) -> str:
+def _friendly_name(item: dict[str, Any]) -> str:
     """`zh-CN-XiaoxiaoNeural` → `Xiaoxiao`; region variants keep their region (`liaoning-Xiaobei`)."""
     short = str(item["ShortName"])
     locale = str(item.get("Locale") or "")

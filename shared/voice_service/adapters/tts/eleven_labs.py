@@ -7,10 +7,11 @@ import ssl
 from functools import cache
 
 from voice_service.adapters.audio_pcm import resample_pcm16
-from voice_service.adapters.provider_keys import elevenlabs_api_key
-from voice_service.adapters.tts.common import deadline_reason, join_limited, quote_upstream, run_with_deadline
+from voice_service.adapters.provider_keys import ProviderKeys
+from voice_service.adapters.tts.common import deadline_reason, join_limited, run_with_deadline
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
-from voice_service.settings import ElevenLabsTtsSettings, get_settings
+from voice_service.settings import ElevenLabsTtsSettings
 
 PROVIDER = "elevenlabs"
 VOICE_ID_SETTING = "OPENTALKING_TTS_ELEVENLABS_VOICE_ID"
@@ -25,9 +26,13 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 class ElevenLabsSynthesizer:
     """Implements `SpeechSynthesizer`."""
 
+    def __init__(self, settings: ElevenLabsTtsSettings, keys: ProviderKeys) -> None:
+        self._settings = settings
+        self._keys = keys
+
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
-        settings = get_settings(ElevenLabsTtsSettings)
-        api_key = elevenlabs_api_key()
+        settings = self._settings
+        api_key = self._keys.elevenlabs()
         voice_id = voice or settings.default_voice_id
         if not voice_id:
             raise ProviderNotConfiguredError(PROVIDER, f"{VOICE_ID_SETTING} (or send a voice)")
@@ -63,9 +68,7 @@ def _stream_pcm(
         chunks = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
         return join_limited(PROVIDER, chunks)
     except ApiError as exc:
-        raise UpstreamError(
-            PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc, api_key)})."
-        ) from exc
+        raise UpstreamError(PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc)}).") from exc
     except httpx.TimeoutException as exc:
         raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
     except httpx.ConnectError as exc:
@@ -86,7 +89,7 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _api_message(error: object, api_key: str) -> str:
+def _api_message(error: object) -> str:
     """The `detail.message` / `detail.status` of an ElevenLabs error body, or its raw text."""
     body = getattr(error, "body", None)
     detail = body.get("detail") if isinstance(body, dict) else None
@@ -96,4 +99,4 @@ def _api_message(error: object, api_key: str) -> str:
         message = detail[0].get("msg", detail[0])
     else:
         message = detail or body or "no message"
-    return quote_upstream(message, api_key)
+    return quote_upstream(message)

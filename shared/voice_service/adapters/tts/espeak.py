@@ -14,7 +14,7 @@ from functools import cache
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.errors import InvalidRequestError, ProviderUnavailableError, UpstreamError
 from voice_service.services.builtin_voices import BuiltinVoice, ProviderVoices
-from voice_service.settings import EspeakTtsSettings, get_settings
+from voice_service.settings import EspeakTtsSettings
 
 PROVIDER = "espeak"
 # espeak_ng.h constants.
@@ -120,8 +120,11 @@ def _unknown_voice(name: str) -> InvalidRequestError:
 class EspeakSynthesizer:
     """Implements `SpeechSynthesizer`; `model` is ignored (eSpeak NG has one synthesizer)."""
 
+    def __init__(self, settings: EspeakTtsSettings) -> None:
+        self._settings = settings
+
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
-        voice_name = voice or get_settings(EspeakTtsSettings).default_voice
+        voice_name = voice or self._settings.default_voice
         if not VOICE_NAME.match(voice_name):
             raise _unknown_voice(voice_name)
         engine = _engine()
@@ -141,8 +144,11 @@ class EspeakSynthesizer:
 class EspeakVoiceDirectory:
     """Implements `VoiceDirectory`: the voices of the installed eSpeak NG data (no network)."""
 
+    def __init__(self, settings: EspeakTtsSettings) -> None:
+        self._settings = settings
+
     def list_voices(self) -> ProviderVoices:
-        default = get_settings(EspeakTtsSettings).default_voice
+        default = self._settings.default_voice
         try:
             voices = _installed_voices()
         except ProviderUnavailableError as exc:

@@ -1,52 +1,56 @@
-"""Provider name → synthesizer; each provider's module (and its SDK) is imported only when it is used."""
+"""Provider name → synthesizer, built from the preview function's settings.
+
+Each provider's module (and its SDK) is imported only when that provider is first used, so a cold start pays for
+none of them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from voice_service.services.preview import PREVIEW_PROVIDERS, SpeechSynthesizer
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
+from voice_service.adapters.provider_keys import ProviderKeys
+from voice_service.providers import PREVIEW_PROVIDERS
+from voice_service.services.preview import SpeechSynthesizer
+from voice_service.settings import PreviewFunctionSettings
 
 
-def _edge() -> SpeechSynthesizer:
-    from voice_service.adapters.tts.edge import EdgeSynthesizer
+def synthesizer_factories(settings: PreviewFunctionSettings) -> dict[str, Callable[[], SpeechSynthesizer]]:
+    """One factory per preview provider, each constructing its adapter from `settings` when called."""
+    keys = ProviderKeys(settings.keys)
+    dashscope = DashScopeSdk(settings.dashscope, keys)
 
-    return EdgeSynthesizer()
+    def edge() -> SpeechSynthesizer:
+        from voice_service.adapters.tts.edge import EdgeSynthesizer
 
+        return EdgeSynthesizer(settings.edge)
 
-def _dashscope() -> SpeechSynthesizer:
-    from voice_service.adapters.tts.qwen_realtime import QwenRealtimeSynthesizer
+    def dashscope_qwen() -> SpeechSynthesizer:
+        from voice_service.adapters.tts.dashscope_qwen import QwenRealtimeSynthesizer
 
-    return QwenRealtimeSynthesizer()
+        return QwenRealtimeSynthesizer(settings.qwen, dashscope)
 
+    def cosyvoice() -> SpeechSynthesizer:
+        from voice_service.adapters.tts.cosyvoice import CosyVoiceSynthesizer
 
-def _cosyvoice() -> SpeechSynthesizer:
-    from voice_service.adapters.tts.cosyvoice import CosyVoiceSynthesizer
+        return CosyVoiceSynthesizer(settings.cosyvoice, dashscope)
 
-    return CosyVoiceSynthesizer()
+    def elevenlabs() -> SpeechSynthesizer:
+        from voice_service.adapters.tts.eleven_labs import ElevenLabsSynthesizer
 
+        return ElevenLabsSynthesizer(settings.elevenlabs, keys)
 
-def _elevenlabs() -> SpeechSynthesizer:
-    from voice_service.adapters.tts.eleven_labs import ElevenLabsSynthesizer
+    def espeak() -> SpeechSynthesizer:
+        from voice_service.adapters.tts.espeak import EspeakSynthesizer
 
-    return ElevenLabsSynthesizer()
+        return EspeakSynthesizer(settings.espeak)
 
-
-def _espeak() -> SpeechSynthesizer:
-    from voice_service.adapters.tts.espeak import EspeakSynthesizer
-
-    return EspeakSynthesizer()
-
-
-SYNTHESIZER_FACTORIES: dict[str, Callable[[], SpeechSynthesizer]] = {
-    "edge": _edge,
-    "dashscope": _dashscope,
-    "cosyvoice": _cosyvoice,
-    "elevenlabs": _elevenlabs,
-    "espeak": _espeak,
-}
-assert set(SYNTHESIZER_FACTORIES) == set(PREVIEW_PROVIDERS), "every preview provider needs an adapter"
-
-
-def get_synthesizer(provider: str) -> SpeechSynthesizer:
-    """The synthesizer of a canonical provider name (see `voice_service.services.preview.normalize_provider`)."""
-    return SYNTHESIZER_FACTORIES[provider]()
+    factories: dict[str, Callable[[], SpeechSynthesizer]] = {
+        "edge": edge,
+        "dashscope": dashscope_qwen,
+        "cosyvoice": cosyvoice,
+        "elevenlabs": elevenlabs,
+        "espeak": espeak,
+    }
+    assert tuple(factories) == PREVIEW_PROVIDERS, "every preview provider needs an adapter"
+    return factories

@@ -9,14 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from voice_service.providers import PREVIEW_PROVIDERS
 from voice_service.services.builtin_voices import BuiltinVoice, ProviderVoices, VoiceDirectory
-from voice_service.services.preview import PREVIEW_PROVIDERS
-from voice_service.settings import (
-    CosyVoiceTtsSettings,
-    ElevenLabsTtsSettings,
-    QwenTtsSettings,
-    get_settings,
-)
+from voice_service.settings import ListTtsVoicesFunctionSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,49 +42,38 @@ class ConfiguredVoiceDirectory:
         )
 
 
-def _edge() -> VoiceDirectory:
-    from voice_service.adapters.tts.edge_voices import EdgeVoiceDirectory
+def voice_directories(settings: ListTtsVoicesFunctionSettings) -> dict[str, Callable[[], VoiceDirectory]]:
+    """One factory per preview provider, in the documented order; Edge's and eSpeak NG's modules are imported only
+    when their voices are first asked for."""
 
-    return EdgeVoiceDirectory()
+    def edge() -> VoiceDirectory:
+        from voice_service.adapters.tts.edge_voices import EdgeVoiceDirectory
 
+        return EdgeVoiceDirectory(settings.edge)
 
-def _espeak() -> VoiceDirectory:
-    from voice_service.adapters.tts.espeak import EspeakVoiceDirectory
+    def espeak() -> VoiceDirectory:
+        from voice_service.adapters.tts.espeak import EspeakVoiceDirectory
 
-    return EspeakVoiceDirectory()
+        return EspeakVoiceDirectory(settings.espeak)
 
-
-def _dashscope() -> VoiceDirectory:
-    settings = get_settings(QwenTtsSettings)
-    return ConfiguredVoiceDirectory(
-        "dashscope", settings.default_voice, settings.default_model, "OPENTALKING_TTS_DASHSCOPE_VOICE"
-    )
-
-
-def _cosyvoice() -> VoiceDirectory:
-    settings = get_settings(CosyVoiceTtsSettings)
-    return ConfiguredVoiceDirectory(
-        "cosyvoice", settings.default_voice, settings.default_model, "OPENTALKING_TTS_COSYVOICE_VOICE"
-    )
-
-
-def _elevenlabs() -> VoiceDirectory:
-    settings = get_settings(ElevenLabsTtsSettings)
-    return ConfiguredVoiceDirectory(
-        "elevenlabs", settings.default_voice_id, settings.default_model, "OPENTALKING_TTS_ELEVENLABS_VOICE_ID"
-    )
-
-
-DIRECTORY_FACTORIES: dict[str, Callable[[], VoiceDirectory]] = {
-    "edge": _edge,
-    "dashscope": _dashscope,
-    "cosyvoice": _cosyvoice,
-    "elevenlabs": _elevenlabs,
-    "espeak": _espeak,
-}
-assert set(DIRECTORY_FACTORIES) == set(PREVIEW_PROVIDERS), "every preview provider needs a voice directory"
-
-
-def get_voice_directory(provider: str) -> VoiceDirectory:
-    """The voice directory of a canonical provider name."""
-    return DIRECTORY_FACTORIES[provider]()
+    qwen, cosyvoice, elevenlabs = settings.qwen, settings.cosyvoice, settings.elevenlabs
+    configured = {
+        "dashscope": ConfiguredVoiceDirectory(
+            "dashscope", qwen.default_voice, qwen.default_model, "OPENTALKING_TTS_DASHSCOPE_VOICE"
+        ),
+        "cosyvoice": ConfiguredVoiceDirectory(
+            "cosyvoice", cosyvoice.default_voice, cosyvoice.default_model, "OPENTALKING_TTS_COSYVOICE_VOICE"
+        ),
+        "elevenlabs": ConfiguredVoiceDirectory(
+            "elevenlabs", elevenlabs.default_voice_id, elevenlabs.default_model, "OPENTALKING_TTS_ELEVENLABS_VOICE_ID"
+        ),
+    }
+    factories: dict[str, Callable[[], VoiceDirectory]] = {
+        "edge": edge,
+        "dashscope": lambda: configured["dashscope"],
+        "cosyvoice": lambda: configured["cosyvoice"],
+        "elevenlabs": lambda: configured["elevenlabs"],
+        "espeak": espeak,
+    }
+    assert tuple(factories) == PREVIEW_PROVIDERS, "every preview provider needs a voice directory"
+    return factories

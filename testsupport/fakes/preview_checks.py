@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.preview.app import lambda_handler
-from tests.apigw import header
-from tests.conftest import FakeLambdaContext, load_event
+from testsupport.apigw import FakeLambdaContext, header, load_event
 
 # The fakes send 1.0 s of audio; resampling and MP3 padding may move the end by a few milliseconds.
 DURATION_TOLERANCE_SECONDS = 0.03

@@ -1,7 +1,8 @@
-"""Qwen voice cloning: model `qwen-voice-enrollment`, action `create`, the WAV inline as a data URI, over HTTP.
+"""The `dashscope` cloning provider, Qwen voice enrollment: model `qwen-voice-enrollment`, action `create`.
 
+The WAV travels inline as a data URI, over HTTP.
 The dashscope 1.x SDK has no class for it, so this goes through the SDK's generic `BaseApi.call` HTTP path (the same
-one `VoiceEnrollmentService` uses); the base URL follows DASHSCOPE_HTTP_BASE_URL via `configured_dashscope()`.
+one `VoiceEnrollmentService` uses); the base URL follows DASHSCOPE_HTTP_BASE_URL via `DashScopeSdk`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import base64
 from typing import Final
 
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.enrollment.customization import call_customization
-from voice_service.adapters.provider_keys import dashscope_api_key
 from voice_service.errors import UpstreamError
 
 PROVIDER: Final = "dashscope"
@@ -20,11 +21,12 @@ ENROLLMENT_MODEL: Final = "qwen-voice-enrollment"
 class QwenVoiceEnrollment:
     """Implements the QwenEnrollment port with the real dashscope SDK."""
 
-    def __init__(self, *, timeout_seconds: int) -> None:
+    def __init__(self, sdk: DashScopeSdk, *, timeout_seconds: int) -> None:
+        self._sdk = sdk
         self._timeout_seconds = timeout_seconds
 
     def ensure_configured(self) -> None:
-        dashscope_api_key()
+        self._sdk.ensure_configured()
 
     def create_voice(self, *, target_model: str, preferred_name: str, wav: bytes) -> str:
         request_input = {
@@ -33,7 +35,7 @@ class QwenVoiceEnrollment:
             "preferred_name": preferred_name,
             "audio": {"data": "data:audio/wav;base64," + base64.b64encode(wav).decode("ascii")},
         }
-        output = call_customization(PROVIDER, ENROLLMENT_MODEL, request_input, self._timeout_seconds)
+        output = call_customization(self._sdk, PROVIDER, ENROLLMENT_MODEL, request_input, self._timeout_seconds)
         voice = output.get("voice")
         if not isinstance(voice, str) or not voice:
             raise UpstreamError(PROVIDER, "the enrollment reply named no voice.")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
+from testsupport.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
 ElevenLabsMode = Literal[
     "ok", "http_401", "http_500_html", "http_422", "close_mid_stream", "stall", "no_audio", "garbage_chunks"

@@ -1,4 +1,6 @@
-"""DashScope Qwen realtime TTS through the `dashscope` SDK's QwenTtsRealtime: 24 kHz PCM events, resampled here.
+"""The `dashscope` preview provider: DashScope Qwen realtime TTS through the SDK's QwenTtsRealtime.
+
+24 kHz PCM events, resampled here.
 
 The SDK has no blocking call and never raises on server errors (they only reach the callback), so the session is
 driven from a helper thread while the request thread waits for the first terminal event, up to the deadline.
@@ -13,15 +15,15 @@ from functools import cache
 from typing import Any
 
 from voice_service.adapters.audio_pcm import resample_pcm16
-from voice_service.adapters.dashscope_sdk import configured_dashscope
+from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.tts.common import (
     StreamOutcome,
     drive_websocket_stream,
-    quote_upstream,
     websocket_failure_reason,
 )
+from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError
-from voice_service.settings import QwenTtsSettings, get_settings
+from voice_service.settings import QwenTtsSettings
 
 PROVIDER = "dashscope"
 QWEN_PCM_RATE = 24000
@@ -33,13 +35,17 @@ FAILED_RESPONSE_STATUSES = ("failed", "cancelled", "incomplete")
 class QwenRealtimeSynthesizer:
     """Implements `SpeechSynthesizer`. A cloned voice works with the model it was cloned for (its target_model)."""
 
+    def __init__(self, settings: QwenTtsSettings, sdk: DashScopeSdk) -> None:
+        self._settings = settings
+        self._sdk = sdk
+
     def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
-        settings = get_settings(QwenTtsSettings)
+        settings = self._settings
         model_name = model or settings.default_model
         if not MODEL_NAME.match(model_name):
             raise InvalidRequestError(f"Invalid dashscope model {model_name!r}: use e.g. qwen3-tts-flash-realtime.")
         voice_name = voice or settings.default_voice
-        configured_dashscope()  # sets the key (ProviderNotConfiguredError without one)
+        self._sdk.configured()  # sets the key (ProviderNotConfiguredError without one)
         session_class, callback_class, audio_format = _sdk()
         outcome = StreamOutcome(PROVIDER)
         session = session_class(
@@ -65,7 +71,7 @@ def _sdk() -> tuple[Any, Any, Any]:
     from dashscope.audio.qwen_tts_realtime import AudioFormat, QwenTtsRealtime, QwenTtsRealtimeCallback
     from websocket import WebSocketConnectionClosedException
 
-    class Session(QwenTtsRealtime):  # type: ignore[misc]
+    class Session(QwenTtsRealtime):
         def __init__(self, *, outcome: StreamOutcome, **kwargs: Any) -> None:
             self._outcome = outcome
             super().__init__(**kwargs)
@@ -76,7 +82,7 @@ def _sdk() -> tuple[Any, Any, Any]:
             if not isinstance(error, WebSocketConnectionClosedException):
                 self._outcome.fail(websocket_failure_reason(error))
 
-    class Callback(QwenTtsRealtimeCallback):  # type: ignore[misc]
+    class Callback(QwenTtsRealtimeCallback):
         def __init__(self, outcome: StreamOutcome) -> None:
             self._outcome = outcome
             self._response_done = False

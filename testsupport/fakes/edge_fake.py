@@ -8,7 +8,7 @@ from typing import Literal
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.tts_loopback import LoopbackServer, tone_mp3
+from testsupport.fakes.tts_loopback import LoopbackServer, tone_mp3
 
 EdgeMode = Literal[
     "ok",

@@ -6,9 +6,10 @@ import asyncio
 import io
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from functools import cache
+from typing import Any
 
 from aiohttp import web
 
@@ -55,8 +56,8 @@ class LoopbackServer:
         except TimeoutError:
             pass
 
-    def _call(self, coroutine: object) -> Future[None]:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)  # type: ignore[arg-type]
+    def _call(self, coroutine: Coroutine[Any, Any, None]) -> Future[None]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
     async def _start(self) -> None:
         self._release = asyncio.Event()

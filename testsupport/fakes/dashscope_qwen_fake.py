@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
+from testsupport.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
 QwenMode = Literal[
     "ok", "error_event", "http_401", "http_503", "close_mid_stream", "stall", "no_audio", "garbage_frames"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from voice_service.models import CloneProvider, NewVoice, VoiceEntry
+from voice_service.models import NewVoice, VoiceEntry
+from voice_service.providers import CloneProvider
 from voice_service.services.catalog import deduplicated_label
 
 

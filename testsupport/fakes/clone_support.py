@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from testsupport.wiring import FunctionWiring
 
 # ffmpeg output options per container the service accepts (the browser and file-picker formats).
 ENCODINGS: dict[str, list[str]] = {
@@ -66,24 +67,14 @@ def make_sample(encoding: str, seconds: float = 3.5, sample_rate: int = 44_100, 
     return subprocess.run(command, check=True, capture_output=True).stdout
 
 
-def running_moto_server() -> Iterator[str]:
-    """moto's S3 over real HTTP on loopback; yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def use_fresh_bucket(monkeypatch: pytest.MonkeyPatch, endpoint: str, region: str = "eu-west-1") -> str:
-    """Create a new bucket on `endpoint` and point the service at it (AWS_ENDPOINT_URL_S3, as `make run` does)."""
+def use_fresh_bucket(
+    monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, endpoint: str, region: str = "eu-west-1"
+) -> str:
+    """Create a new bucket on `endpoint` and point the functions at it (boto3 reads AWS_ENDPOINT_URL_S3 itself, as
+    in `make run`; the bucket name is a setting)."""
     bucket = f"samples-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
-    monkeypatch.setenv("OPENTALKING_SAMPLES_BUCKET", bucket)
+    wiring.set(OPENTALKING_SAMPLES_BUCKET=bucket)
     s3_client(endpoint, region).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     return bucket
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.tts_loopback import LoopbackServer, tone_pcm16
+from testsupport.fakes.tts_loopback import LoopbackServer, tone_pcm16
 
 CosyVoiceMode = Literal[
     "ok",
