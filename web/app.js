@@ -160,12 +160,14 @@ function renderVoiceChoices({ resetModel = false, keepVoice = null } = {}) {
   select.replaceChildren(...groups, new Option(t("customVoice"), CUSTOM_VOICE));
   const wanted = keepVoice ?? entry.default_voice;
   select.value = [...select.options].some((option) => option.value === wanted) ? wanted : select.options[0].value;
-  const models = new Set([...entry.models, ...state.clones.filter((c) => c.provider === entry.provider).map((c) => c.target_model)]);
+  const models = new Set([...(entry.models || []), ...state.clones.filter((c) => c.provider === entry.provider).map((c) => c.target_model)]);
   $("model-options").replaceChildren(...[...models].map((model) => new Option(model, model)));
   $("model").placeholder = entry.default_model ? "" : t("noModel");
   if (resetModel) $("model").value = entry.default_model || "";
-  const source = t(`source${entry.source[0].toUpperCase()}${entry.source.slice(1)}`);
-  $("voices-note").textContent = t("voicesNote", { provider: entry.provider, note: entry.note || source });
+  // Where the list came from (live, installed, configured, fallback) and why it may be short, when the service says.
+  const source = entry.source ? t(`source${entry.source[0].toUpperCase()}${entry.source.slice(1)}`) : "";
+  const note = entry.note || source;
+  $("voices-note").textContent = note ? t("voicesNote", { provider: entry.provider, note }) : "";
   onVoiceChosen();
 }
 
