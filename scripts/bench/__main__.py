@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 
+from scripts import REPO_ROOT
 from scripts.bench import (
     catalog_concurrency,
     clone_conversion,
@@ -18,7 +19,7 @@ from scripts.bench import (
     preview_overhead,
     warm_catalog,
 )
-from scripts.bench.common import BENCH_ENVIRONMENT, REPO_ROOT, Result, python312
+from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312
 
 # Methods, reasoning and plans for the unmet targets: kept by hand, appended under the table.
 NOTES = REPO_ROOT / "scripts" / "bench" / "notes.md"

@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scripts.bench.common import REPO_ROOT, Result, bench_env, median_and_p95, ms
+from scripts import REPO_ROOT
+from scripts.bench.common import Result, bench_env, median_and_p95, ms
 
 if TYPE_CHECKING:
     from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter

@@ -7,7 +7,8 @@ import subprocess
 import sys
 import tempfile
 
-from scripts.bench.common import REPO_ROOT, Result, bench_env, ms
+from scripts import REPO_ROOT
+from scripts.bench.common import Result, bench_env, ms
 
 FLOOR_IMPORT = "import fastapi, mangum; from aws_lambda_powertools import Logger"
 HANDLER_MODULES = {

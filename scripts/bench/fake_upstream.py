@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from scripts.bench.common import REPO_ROOT, bench_env
+from scripts import REPO_ROOT
+from scripts.bench.common import bench_env
 
 
 def _build(provider: str) -> tuple[Any, dict[str, str]]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.bench.common import REPO_ROOT, Result
+from scripts import REPO_ROOT
+from scripts.bench.common import Result
 
 BUILD_DIR = REPO_ROOT / ".aws-sam" / "build"
 MB = 1_000_000

@@ -151,7 +151,9 @@ def _handler_call(provider: str, voice: str | None) -> Callable[[], int]:
     body: dict[str, str] = {"text": TEXT, "provider": provider}
     if voice:
         body["voice"] = voice
-    event["body"] = json.dumps(body)
+    # API Gateway hands every body over base64-encoded (the API lists */* as binary), as events/ records it.
+    event["body"] = base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii")
+    event["isBase64Encoded"] = True
     context = FakeLambdaContext()
 
     def invoke() -> int:

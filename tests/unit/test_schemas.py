@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from voice_service.http.schemas import VoiceItem, VoiceList
-from voice_service.models import VoiceEntry
+from voice_service.models import LISTED_FIELDS, VoiceEntry
 
 
 def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fields() -> None:
@@ -35,6 +35,8 @@ def test_listing_json_validates_as_the_documented_model_and_has_exactly_its_fiel
     payload = json.loads(VoiceList.json_from_entries(entries))
     VoiceList.model_validate(payload)
     assert [set(item) for item in payload["items"]] == [set(VoiceItem.model_fields)] * 2
+    # ... in the order of the catalog entry, the one place the fields are declared
+    assert [list(item) for item in payload["items"]] == [list(VoiceItem.model_fields)] * 2 == [list(LISTED_FIELDS)] * 2
     assert payload["items"][1]["display_label"] == "我的复刻音色"
     assert payload["items"][0] == {
         "id": 1,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from voice_service.models import LISTED_FIELDS, VoiceEntry
+from voice_service.models import VoiceEntry
 
 
 class ErrorBody(BaseModel):
@@ -41,7 +41,20 @@ class VoiceList(BaseModel):
         and even one pydantic pass costs twice what `json.dumps` does for 1,000 rows. A test keeps this in step
         with `VoiceList`.
         """
-        items = [dict(zip(LISTED_FIELDS, entry, strict=False)) for entry in entries]
+        # Spelled out, not derived from LISTED_FIELDS: a dict display is about 30% faster than dict(zip(...)) here
+        # (make bench, GET /voices); test_schemas keeps the keys equal to VoiceItem's fields and LISTED_FIELDS.
+        items = [
+            {
+                "id": entry.id,
+                "user_id": entry.user_id,
+                "provider": entry.provider,
+                "voice_id": entry.voice_id,
+                "display_label": entry.display_label,
+                "target_model": entry.target_model,
+                "source": entry.source,
+            }
+            for entry in entries
+        ]
         return json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
 
 
