@@ -63,5 +63,5 @@ clean: ## Remove build output and local data (not the virtual environment)
 -include mk/*.mk
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Run the benchmarks; print the table and write BENCHMARKS.md
-	$(PY) -m scripts.bench
+bench: $(VENV)/.installed ## Run the benchmarks (ONLY='clone conversion,...' for some); write BENCHMARKS.md
+	$(PY) -m scripts.bench $(if $(ONLY),--only "$(ONLY)")

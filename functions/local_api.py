@@ -23,6 +23,7 @@ from functions.list_tts_voices import app as list_tts_voices
 from functions.list_voices import app as list_voices
 from functions.preview import app as preview
 from voice_service.http.app import create_app
+from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS
 
 FUNCTIONS: tuple[ModuleType, ...] = (preview, list_tts_voices, list_voices, delete_voice, clone_voice, create_upload)
 STUDIO_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -58,11 +59,17 @@ def _local_delete_router() -> APIRouter:
     return router
 
 
-def create_local_app(*, serve_studio: bool = True) -> FastAPI:
+def create_local_app(
+    body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS, *, serve_studio: bool = True
+) -> FastAPI:
     routers = [module.router for module in FUNCTIONS if module is not delete_voice] + [_local_delete_router()]
     # Every function reads the same CORS variable; the preview function also documents its text limit.
     app = create_app(
-        *routers, cors_origins=preview.SETTINGS.api.cors_allow_origins, openapi_patches=(preview.document_text_limit,)
+        *routers,
+        cors_origins=preview.SETTINGS.api.cors_allow_origins,
+        openapi_patches=(preview.document_text_limit,),
+        body_limits={**preview.BODY_LIMITS, **clone_voice.BODY_LIMITS},
+        body_read_timeout_seconds=body_read_timeout_seconds,
     )
     if serve_studio:
         app.mount(STUDIO_PATH, StaticFiles(directory=STUDIO_DIR, html=True), name="studio")

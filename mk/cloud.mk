@@ -6,7 +6,7 @@ SAM := $(SAM_VENV)/bin/sam
 ARCH ?= arm64
 CONFIG_ENV ?= default
 # Everything a build reads: a change to any of these rebuilds the cached test build.
-BUILD_INPUTS := template.yaml samconfig.toml scripts/build_function.py \
+BUILD_INPUTS := template.yaml samconfig.toml scripts/build_function.py scripts/build_ffmpeg.py \
 	$(shell find functions layers shared -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' 2>/dev/null)
 # No telemetry; validate and build need a region name but never call AWS.
 SAM_ENV := SAM_CLI_TELEMETRY=0

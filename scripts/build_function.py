@@ -2,8 +2,9 @@
 
 The artifact holds the function's own modules, the `shared/` package and its requirements as manylinux wheels for
 the target architecture and Python 3.12, so it builds the same on any machine without a container. Packages the
-Lambda runtime already provides (boto3, botocore, s3transfer) are left out: pip resolves the full set first, and only
-the rest is installed.
+Lambda runtime already provides (boto3, botocore, s3transfer) and dependencies no function imports at run time (the
+SDKs' command lines and optional extras) are left out: pip resolves the full set first, and only the rest is
+installed. Then numpy's tests and type stubs go, and native libraries lose their symbol tables.
 
 SAM's makefile builder passes only ARTIFACTS_DIR (aws_lambda_builders custom_make: CustomMakeAction), not the
 function's architecture, so the architecture comes from LAMBDA_ARCHITECTURE (`make build ARCH=...` sets it together
@@ -26,6 +27,29 @@ SHARED_PACKAGE = Path(__file__).resolve().parent.parent / "shared"  # run as a p
 PYTHON_VERSION = "3.12"
 # In the python3.12 runtime already; shipping them again would add ~25 MB per function for nothing.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
+# Dependencies the chosen libraries declare but that no function imports at run time: the SDKs' command lines and
+# optional extras. Each reason names the only code that imports the distribution; tests/template checks that the
+# handlers and every SDK module the service imports load from the artifact without them.
+NEVER_IMPORTED_AT_RUN_TIME = {
+    "typer": "dashscope's command line (dashscope/cli)",
+    "shellingham": "typer's shell detection",
+    "click": "typer, uvicorn and httpx's command line",
+    "rich": "dashscope's command lines (dashscope/cli, dashscope/acli); httpx imports its CLI only if rich is there",
+    "pygments": "rich and httpx's command line",
+    "markdown-it-py": "rich",
+    "mdurl": "markdown-it-py",
+    "uvicorn": "dashscope's fine-tuning server (dashscope/finetune/.../server.py)",
+    "tiktoken": "dashscope's local tokenizer (dashscope/tokenizers), imported when a tokenizer is built",
+    "regex": "tiktoken",
+    "tabulate": "edge-tts's command line (edge_tts/util.py)",
+    "opentelemetry-sdk": "dashscope's fine-tuning tracing; fastapi's OTLP export (its exporters are not shipped)",
+    "opentelemetry-semantic-conventions": "opentelemetry-sdk",
+}
+# Files inside kept distributions that nothing imports: numpy's own test suites and type stubs.
+UNUSED_FILE_PATTERNS = ("numpy/**/tests", "**/*.pyi")
+# Native libraries lose their symbol tables (not their dynamic symbols): Lambda never debugs them, and wheels ship
+# them unstripped (about 20 MB of the preview function).
+STRIP_TOOLS = {"arm64": ("aarch64-linux-gnu-strip", "binutils-aarch64-linux-gnu"), "x86_64": ("strip", "binutils")}
 MACHINE_BY_ARCHITECTURE = {"arm64": "aarch64", "x86_64": "x86_64"}
 # python3.12 runs on Amazon Linux 2023 (glibc 2.34): every manylinux wheel from glibc 2.17 to 2.34 fits. pip takes
 # `--platform` values literally, so each one is listed.
@@ -89,14 +113,46 @@ def build(function_dir: Path, artifacts_dir: Path, architecture: str) -> None:
         pip("wheel", "--no-deps", "--wheel-dir", str(scratch / "wheels"), str(SHARED_PACKAGE))
         shared_wheel = next((scratch / "wheels").glob("*.whl"))
         resolved = resolve(["-r", str(function_dir / "requirements.txt"), str(shared_wheel)], architecture, scratch)
-        wanted = [requirement_for(item) for item in resolved if distribution_name(item) not in RUNTIME_PROVIDED]
+        left_out = RUNTIME_PROVIDED | NEVER_IMPORTED_AT_RUN_TIME.keys()
+        wanted = [requirement_for(item) for item in resolved if distribution_name(item) not in left_out]
         artifacts_dir.mkdir(parents=True, exist_ok=True)
         pip("install", "--no-deps", "--target", str(artifacts_dir), *wheel_options(architecture), *wanted)
     for source in sorted(function_dir.iterdir()):
         if source.is_file() and source.name not in FUNCTION_FILES_SKIPPED:
             shutil.copy2(source, artifacts_dir / source.name)
+    prune(artifacts_dir, architecture)
     size_mb = sum(path.stat().st_size for path in artifacts_dir.rglob("*") if path.is_file()) / 1_000_000
-    print(f"{function_dir.name}: {size_mb:.1f} MB unzipped for {architecture}, runtime-provided packages left out")
+    print(
+        f"{function_dir.name}: {size_mb:.1f} MB unzipped for {architecture}; left out: runtime-provided packages,"
+        " dependencies never imported at run time, tests, stubs and native symbol tables"
+    )
+
+
+def is_shared_library(path: Path) -> bool:
+    if not (path.name.endswith(".so") or ".so." in path.name) or path.is_symlink() or not path.is_file():
+        return False
+    with path.open("rb") as file:
+        return file.read(4) == b"\x7fELF"
+
+
+def prune(artifacts_dir: Path, architecture: str) -> None:
+    for pattern in UNUSED_FILE_PATTERNS:
+        for path in sorted(artifacts_dir.glob(pattern), reverse=True):
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    strip, package = STRIP_TOOLS[architecture]
+    if shutil.which(strip) is None:
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "--no-install-recommends", package],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    libraries = [str(path) for path in artifacts_dir.rglob("*.so*") if is_shared_library(path)]
+    if libraries:
+        subprocess.run([strip, "--strip-unneeded", *libraries], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:

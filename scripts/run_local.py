@@ -35,6 +35,15 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, value in LOCAL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    if not os.environ.get("OPENTALKING_FFMPEG_PATH"):
+        # The same audio-only ffmpeg as the Lambda layer, built for this machine (`make run` builds it first).
+        from scripts.build_ffmpeg import host_binary
+
+        try:
+            os.environ["OPENTALKING_FFMPEG_PATH"] = str(host_binary())
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 1
 
     from voice_service.settings import SettingsError
 

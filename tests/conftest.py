@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from scripts.build_ffmpeg import cached_binary
 from testsupport.apigw import FakeLambdaContext
 from testsupport.wiring import FunctionWiring
 
@@ -47,14 +49,24 @@ def offline_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def wiring(offline_environment: None, tmp_path: Path) -> Iterator[FunctionWiring]:
     """Every function's settings for this test: the defaults, a private catalog file, and what the test sets."""
-    wired = FunctionWiring(
-        {
-            "AWS_DEFAULT_REGION": TEST_ENVIRONMENT["AWS_DEFAULT_REGION"],
-            "OPENTALKING_SQLITE_PATH": str(tmp_path / "catalog" / "voices.sqlite3"),
-        }
-    )
+    settings = {
+        "AWS_DEFAULT_REGION": TEST_ENVIRONMENT["AWS_DEFAULT_REGION"],
+        "OPENTALKING_SQLITE_PATH": str(tmp_path / "catalog" / "voices.sqlite3"),
+    }
+    # The service converts with the project's audio-only ffmpeg, as in Lambda; when it is not built (`make ffmpeg`)
+    # the setting stays unset and a conversion answers that it is not configured.
+    ffmpeg = audio_only_ffmpeg_path()
+    if ffmpeg is not None:
+        settings["OPENTALKING_FFMPEG_PATH"] = ffmpeg
+    wired = FunctionWiring(settings)
     yield wired
     wired.close()
+
+
+@cache
+def audio_only_ffmpeg_path() -> str | None:
+    binary = cached_binary()
+    return None if binary is None else str(binary)
 
 
 @pytest.fixture

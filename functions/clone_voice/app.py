@@ -6,24 +6,32 @@ cloning service with its adapters (catalog, ffmpeg, S3, DashScope) is built from
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
 
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
-from voice_service.adapters.s3_samples import STORE_SAMPLES_IAM_ACTIONS, TAKE_UPLOADS_IAM_ACTIONS
+from voice_service.adapters.s3_samples import (
+    CLAIM_UPLOADS_IAM_ACTIONS,
+    STORE_SAMPLES_IAM_ACTIONS,
+    TAKE_UPLOADS_IAM_ACTIONS,
+)
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.http.request_guard import CLONE_FORM_ALLOWANCE_BYTES, BodyLimit, BodyLimits
 from voice_service.http.schemas import ERROR_RESPONSES, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.cloning import CloneForm, CloningService
+from voice_service.services.cloning import CloneForm, CloningService, direct_too_large_message
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
-from voice_service.settings import CloneVoiceFunctionSettings, load_settings
+from voice_service.settings import CLONE_TIME_BUDGET_SECONDS, CloneVoiceFunctionSettings, load_settings
+from voice_service.text import MAX_DISPLAY_LABEL_CHARS, MAX_MODEL_CHARS
 
 SETTINGS = load_settings(CloneVoiceFunctionSettings)
-IAM_ACTIONS: Final = TAKE_UPLOADS_IAM_ACTIONS | STORE_SAMPLES_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
+IAM_ACTIONS: Final = (
+    TAKE_UPLOADS_IAM_ACTIONS | CLAIM_UPLOADS_IAM_ACTIONS | STORE_SAMPLES_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
+)
 
 
 def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningService:
@@ -53,6 +61,7 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
         qwen=QwenVoiceEnrollment(dashscope, timeout_seconds=clone.provider_timeout_seconds),
         cosyvoice=CosyVoiceEnrollment(dashscope, timeout_seconds=clone.cosyvoice_timeout_seconds),
         direct_max_bytes=clone.direct_upload_max_bytes,
+        time_budget_seconds=CLONE_TIME_BUDGET_SECONDS,
         deploy_wait_seconds=clone.cosyvoice_deploy_wait_seconds,
         poll_interval_seconds=clone.cosyvoice_poll_interval_seconds,
     )
@@ -78,6 +87,11 @@ class CloneResponse(BaseModel):
 FormText = Annotated[str | None, Form()]
 
 
+def bounded_text(max_chars: int, description: str) -> Any:
+    """A form field documented with its length limit; the service checks it (with its own sentence)."""
+    return Form(description=description, json_schema_extra={"maxLength": max_chars})
+
+
 @router.post(
     "/voices/clone",
     response_model=CloneResponse,
@@ -92,8 +106,10 @@ FormText = Annotated[str | None, Form()]
 def clone_voice(
     service: Annotated[CloningService, Depends(cloning_service)],
     provider: FormText = None,
-    target_model: FormText = None,
-    display_label: FormText = None,
+    target_model: Annotated[str | None, bounded_text(MAX_MODEL_CHARS, "The provider model to clone for.")] = None,
+    display_label: Annotated[
+        str | None, bounded_text(MAX_DISPLAY_LABEL_CHARS, "A name for people; it needs a visible character.")
+    ] = None,
     prefix: FormText = None,
     preferred_name: FormText = None,
     upload_id: FormText = None,
@@ -115,5 +131,12 @@ def clone_voice(
     )
 
 
-app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins)
+# The direct sample limit plus room for the form: anything larger is a 413 pointing at POST /voices/uploads.
+BODY_LIMITS: BodyLimits = {
+    "/voices/clone": BodyLimit(
+        SETTINGS.clone.direct_upload_max_bytes + CLONE_FORM_ALLOWANCE_BYTES,
+        direct_too_large_message(SETTINGS.clone.direct_upload_max_bytes),
+    )
+}
+app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins, body_limits=BODY_LIMITS)
 lambda_handler = make_lambda_handler(app)

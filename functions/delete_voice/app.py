@@ -15,7 +15,7 @@ from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
-from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog, delete_voice
+from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog, delete_voice
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
 
 SETTINGS = load_settings(DeleteVoiceFunctionSettings)
@@ -40,15 +40,19 @@ router = APIRouter()
     summary="Delete a cloned voice",
     responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "No such entry"}},
 )
-async def delete_voice_entry(
-    # Bounds are documented, not enforced here: the service answers out-of-range ids with its own sentence.
+def delete_voice_entry(
+    # A string, not an int: FastAPI's lax int parsing reads `8_3` as 83. The service accepts canonical ids only.
     entry_id: Annotated[
-        int, Path(description="Catalog id from GET /voices.", json_schema_extra={"minimum": 1, "maximum": MAX_ENTRY_ID})
+        str,
+        Path(
+            description="Catalog id from GET /voices: a positive decimal number without sign or leading zeros.",
+            json_schema_extra={"pattern": f"^{ENTRY_ID_PATTERN.pattern}$"},
+        ),
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
 ) -> DeleteResult:
-    logger.append_keys(entry_id=entry_id)
-    delete_voice(catalog, entry_id)
+    deleted_id = delete_voice(catalog, entry_id)
+    logger.append_keys(entry_id=deleted_id)
     return DeleteResult()
 
 

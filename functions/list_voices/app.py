@@ -40,7 +40,7 @@ router = APIRouter()
     summary="List cloned voices",
     responses=ERROR_RESPONSES,
 )
-async def get_voices(
+def get_voices(
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     provider: Annotated[
         str | None,

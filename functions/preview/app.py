@@ -15,6 +15,7 @@ from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IA
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
+from voice_service.http.request_guard import PREVIEW_BODY_MAX_BYTES, BodyLimit, BodyLimits
 from voice_service.http.schemas import ErrorBody
 from voice_service.services.preview import PreviewForm, PreviewPolicy, PreviewService
 from voice_service.settings import PreviewFunctionSettings, load_settings
@@ -62,5 +63,11 @@ def document_text_limit(schema: dict[str, Any]) -> None:
     form["properties"]["text"]["maxLength"] = SETTINGS.preview.max_chars
 
 
-app = create_app(router, cors_origins=SETTINGS.api.cors_allow_origins, openapi_patches=(document_text_limit,))
+BODY_LIMITS: BodyLimits = {"/tts/preview": BodyLimit(PREVIEW_BODY_MAX_BYTES)}
+app = create_app(
+    router,
+    cors_origins=SETTINGS.api.cors_allow_origins,
+    openapi_patches=(document_text_limit,),
+    body_limits=BODY_LIMITS,
+)
 lambda_handler = make_lambda_handler(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from voice_service.errors import InvalidRequestError
-from voice_service.text import blank_to_none
+from voice_service.text import MAX_PROVIDER_NAME_CHARS, text_field
 
 PreviewProvider = Literal["edge", "dashscope", "cosyvoice", "elevenlabs", "espeak"]
 CloneProvider = Literal["cosyvoice", "dashscope"]
@@ -31,7 +31,8 @@ def canonical_name(raw: str) -> str:
 
 
 def preview_provider(raw: str, origin: str = "provider") -> PreviewProvider:
-    """The canonical preview provider for `raw`; unknown names are an InvalidRequestError naming `origin`."""
+    """The canonical preview provider for `raw` (already checked as text); unknown names are an
+    InvalidRequestError naming `origin`."""
     name = canonical_name(raw)
     for provider in PREVIEW_PROVIDERS:
         if name == provider:
@@ -41,7 +42,7 @@ def preview_provider(raw: str, origin: str = "provider") -> PreviewProvider:
 
 def clone_provider(raw: str | None) -> CloneProvider:
     """The canonical cloning provider for the clone form's `provider` field (required; aliases accepted)."""
-    given = blank_to_none(raw)
+    given = text_field("provider", raw, MAX_PROVIDER_NAME_CHARS)
     if given is None:
         raise InvalidRequestError("The field 'provider' is required: use cosyvoice or dashscope.")
     name = canonical_name(given)
@@ -53,7 +54,7 @@ def clone_provider(raw: str | None) -> CloneProvider:
 
 def catalog_filter(raw: str | None) -> CloneProvider | None:
     """The `?provider=` filter of GET /voices: blank means no filter; only the canonical names (any letter case)."""
-    given = blank_to_none(raw)
+    given = text_field("provider", raw, MAX_PROVIDER_NAME_CHARS)
     if given is None:
         return None
     name = given.lower()

@@ -212,8 +212,9 @@ class CloneSettings(_Base):
     conversion_timeout_seconds: float = Field(
         default=4.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
     )
-    # IMAGEIO_FFMPEG_EXE is /opt/bin/ffmpeg in Lambda (the ffmpeg layer); unset locally: imageio-ffmpeg's binary.
-    ffmpeg_exe: str | None = Field(default=None, validation_alias="IMAGEIO_FFMPEG_EXE")
+    # The project's audio-only ffmpeg: /opt/bin/ffmpeg in Lambda (the ffmpeg layer); `make run` and the tests set
+    # it to the same build for the host (`make ffmpeg`). Unset: cloning answers that conversion is not configured.
+    ffmpeg_exe: str | None = Field(default=None, validation_alias="OPENTALKING_FFMPEG_PATH")
     # Qwen enrollment processes the inline sample before answering: give it time, within API Gateway's 29 s.
     provider_timeout_seconds: int = Field(
         default=8, ge=1, le=25, validation_alias="OPENTALKING_CLONE_PROVIDER_TIMEOUT_SECONDS"
@@ -247,7 +248,11 @@ class CloneSettings(_Base):
 
     def worst_case_seconds(self) -> float:
         """Conversion plus the slower provider path: Qwen's request, or CosyVoice's create_voice with the SDK's
-        three retries 2 s apart, the deploy wait and its last status query."""
+        three retries 2 s apart, the deploy wait and its last status query.
+
+        The catalog write comes last and waits for a busy catalog only for what is left of the 27 s (at most
+        OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS), so a busy catalog never stretches a clone past the budget: in the
+        worst case it is a 503 at 27 s."""
         cosyvoice = 4 * self.cosyvoice_timeout_seconds + 6 + self.cosyvoice_deploy_wait_seconds + 2
         return self.conversion_timeout_seconds + max(self.provider_timeout_seconds, cosyvoice)
 

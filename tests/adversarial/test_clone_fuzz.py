@@ -21,6 +21,7 @@ from testsupport.fakes.audio_mutations import Mutation, mutations, reference_lin
 from testsupport.fakes.clone_support import (
     RecordingServer,
     apigw_event,
+    audio_only_ffmpeg,
     bucket_keys,
     make_sample,
     s3_client,
@@ -94,7 +95,10 @@ def cases_for(base: str, canary: Canary, recorder: RecordingServer) -> list[Muta
 @pytest.mark.parametrize("base", BASES)
 def test_mutated_samples_convert_cleanly_or_are_refused(base: str, canary: Canary, recorder: RecordingServer) -> None:
     converter = FfmpegSampleConverter(
-        ffmpeg_exe=None, max_seconds=MAX_SECONDS, min_seconds=3, timeout_seconds=CONVERSION_TIMEOUT_SECONDS
+        ffmpeg_exe=audio_only_ffmpeg(),
+        max_seconds=MAX_SECONDS,
+        min_seconds=3,
+        timeout_seconds=CONVERSION_TIMEOUT_SECONDS,
     )
     cases = cases_for(base, canary, recorder)
     assert len(cases) >= MUTATIONS_PER_SAMPLE + 4

@@ -1,5 +1,5 @@
-"""Sample conversion with the bundled ffmpeg: every accepted container becomes 24 kHz mono 16-bit WAV; hostile
-input is refused without ffmpeg reading anything but the upload."""
+"""Sample conversion with the project's audio-only ffmpeg: every accepted container becomes 24 kHz mono 16-bit
+WAV; hostile input is refused without ffmpeg reading anything but the upload."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from testsupport.fakes.clone_support import (
     ENCODINGS,
     HOSTILE_REFERENCE_CASES,
     RecordingServer,
+    audio_only_ffmpeg,
     hostile_inputs,
     make_sample,
 )
@@ -36,7 +37,12 @@ SOURCE_FORMATS = {
 
 
 def converter(**overrides: Any) -> FfmpegSampleConverter:
-    options: dict[str, Any] = {"ffmpeg_exe": None, "max_seconds": 60, "min_seconds": 3, "timeout_seconds": 15}
+    options: dict[str, Any] = {
+        "ffmpeg_exe": audio_only_ffmpeg(),
+        "max_seconds": 60,
+        "min_seconds": 3,
+        "timeout_seconds": 15,
+    }
     return FfmpegSampleConverter(**{**options, **overrides})
 
 
@@ -75,8 +81,14 @@ def test_conversion_that_overruns_its_time_limit_is_refused() -> None:
 
 
 def test_missing_ffmpeg_binary_says_which_setting_to_fix(tmp_path: Path) -> None:
-    with pytest.raises(ProviderNotConfiguredError, match="IMAGEIO_FFMPEG_EXE"):
+    with pytest.raises(ProviderNotConfiguredError, match="OPENTALKING_FFMPEG_PATH"):
         converter(ffmpeg_exe=str(tmp_path / "no-ffmpeg-here")).to_clone_wav(make_sample("flac"))
+
+
+def test_unset_ffmpeg_setting_is_refused_rather_than_guessed() -> None:
+    # No fallback to some other ffmpeg on the machine: only the configured audio-only build converts
+    with pytest.raises(ProviderNotConfiguredError, match="OPENTALKING_FFMPEG_PATH"):
+        converter(ffmpeg_exe=None).to_clone_wav(make_sample("flac"))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.clone_support import audio_only_ffmpeg, make_sample
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
@@ -48,6 +48,7 @@ def test_concurrent_clones_with_one_label_never_share_it(fake: FakeDashScopeEnro
         "DASHSCOPE_HTTP_BASE_URL": fake.base_url,
         "DASHSCOPE_API_KEY": fake.api_key,
         "NO_PROXY": "127.0.0.1,localhost",
+        "OPENTALKING_FFMPEG_PATH": audio_only_ffmpeg(),
     }
     sample = make_sample("ogg-opus")
     context = multiprocessing.get_context("spawn")

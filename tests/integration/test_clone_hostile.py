@@ -70,7 +70,8 @@ def corpus(url: str) -> dict[str, tuple[bytes, int, str]]:
             "0 bytes": (b"", 400, "too small (0 bytes)"),
             "255 bytes": (make_sample("wav")[:255], 400, "too small (255 bytes)"),
             "exactly 12 MiB, direct": (b"RIFF" + bytes(12 * MIB - 4), 413, "POST /voices/uploads"),
-            "12 MiB + 1, direct": (b"RIFF" + bytes(12 * MIB - 3), 400, "larger than 12 MiB"),
+            # README: any direct sample over the direct limit is a 413 pointing at uploads, however large.
+            "12 MiB + 1, direct": (b"RIFF" + bytes(12 * MIB - 3), 413, "POST /voices/uploads"),
         }
     )
     return cases

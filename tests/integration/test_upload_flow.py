@@ -107,7 +107,8 @@ def test_upload_then_clone_by_id_end_to_end(
     assert status == 200, body
     assert fake.problems == [] and len(fake.fetched_samples) == 1
     assert [entry.voice_id for entry in wiring.catalog().list_entries()] == [body["voice_id"]]
-    assert bucket_keys(s3_endpoint, bucket) == []
+    # (only its claim marker stays, for the lifecycle rule to remove once the upload form has long expired)
+    assert bucket_keys(s3_endpoint, bucket) == [f"uploads/{ticket['upload_id']}.claim"]
     # And the id cannot be used twice
     assert clone_by_id(str(ticket["upload_id"]))[0] == 404
 
@@ -124,7 +125,7 @@ def test_exactly_12_mib_is_accepted_and_cut_to_60_seconds(
     assert is_clone_wav(sample)
     with wave.open(io.BytesIO(sample)) as reader:
         assert reader.getnframes() == 60 * 24_000
-    assert bucket_keys(s3_endpoint, bucket) == []
+    assert bucket_keys(s3_endpoint, bucket) == [f"uploads/{ticket['upload_id']}.claim"]
 
 
 @pytest.mark.slow
@@ -139,7 +140,7 @@ def test_12_mib_plus_one_byte_is_refused_and_deleted(
     assert body["detail"] == "The audio is larger than 12 MiB (12582912 bytes): send a shorter sample."
     assert fake.requests == []
     assert wiring.catalog().list_entries() == []
-    assert bucket_keys(s3_endpoint, bucket) == []
+    assert bucket_keys(s3_endpoint, bucket) == [f"uploads/{ticket['upload_id']}.claim"]
 
 
 def test_unknown_upload_id_is_404(fake: FakeDashScopeEnrollment, bucket: str) -> None:

@@ -45,18 +45,29 @@ def test_list_filters_and_keeps_insertion_order() -> None:
     assert [e.voice_id for e in list_voices(catalog, "dashscope")] == ["d1", "d2"]
 
 
-@pytest.mark.parametrize("entry_id", [0, -1, MAX_ENTRY_ID + 1])
-def test_delete_rejects_ids_that_cannot_exist(entry_id: int) -> None:
+@pytest.mark.parametrize(
+    "raw_id", ["0", "-1", str(MAX_ENTRY_ID + 1), "1_0", "+1", " 1", "1 ", "01", "\u0661", "1\n", "0x1", "1e0", ""]
+)
+def test_delete_refuses_every_id_that_is_not_canonical(raw_id: str) -> None:
+    # GIVEN entries 1 and 10, which lax integer parsing would find behind several of these spellings
     catalog = InMemoryVoiceCatalog()
-    catalog.add_entry(NewVoice("dashscope", "d1", "A", "m"), NOW)
-    with pytest.raises(InvalidRequestError):
-        delete_voice(catalog, entry_id)
-    assert len(catalog.list_entries()) == 1
+    for number in range(10):
+        catalog.add_entry(NewVoice("dashscope", f"d{number}", f"L{number}", "m"), NOW)
+    with pytest.raises(InvalidRequestError, match="positive decimal number"):
+        delete_voice(catalog, raw_id)
+    assert len(catalog.list_entries()) == 10
+
+
+def test_delete_returns_the_id_it_deleted() -> None:
+    catalog = InMemoryVoiceCatalog()
+    entry = catalog.add_entry(NewVoice("dashscope", "d1", "A", "m"), NOW)
+    assert delete_voice(catalog, str(entry.id)) == entry.id
+    assert catalog.list_entries() == []
 
 
 def test_delete_missing_is_not_found() -> None:
     with pytest.raises(VoiceNotFoundError, match="42"):
-        delete_voice(InMemoryVoiceCatalog(), 42)
+        delete_voice(InMemoryVoiceCatalog(), "42")
 
 
 def test_deduplicated_label_format_is_utc_with_milliseconds() -> None:

@@ -42,6 +42,7 @@ class FakeConverter:
 class FakeBucket:
     objects: dict[str, bytes] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    claimed: set[str] = field(default_factory=set)
 
     def new_upload(self, min_bytes: int, max_bytes: int) -> UploadTicket:
         raise AssertionError("not used here")
@@ -50,7 +51,15 @@ class FakeBucket:
         data = self.objects.get(f"uploads/{upload_id}")
         return None if data is None else len(data)
 
+    def claim_upload(self, upload_id: str) -> bool:
+        if upload_id in self.claimed:
+            return False
+        self.claimed.add(upload_id)
+        return True
+
     def read_upload(self, upload_id: str, max_bytes: int) -> bytes:
+        if f"uploads/{upload_id}" not in self.objects:
+            raise UploadNotFoundError("gone")
         return self.objects[f"uploads/{upload_id}"][: max_bytes + 1]
 
     def delete_upload(self, upload_id: str) -> None:
@@ -142,6 +151,7 @@ def service(clock: FakeClock) -> CloningService:
         qwen=FakeQwen(),
         cosyvoice=FakeCosyVoice(),
         direct_max_bytes=4_500_000,
+        time_budget_seconds=27,
         deploy_wait_seconds=5,
         poll_interval_seconds=1,
         now=lambda: NOW,
@@ -193,7 +203,6 @@ def nothing_happened(service: CloningService) -> bool:
         (dashscope_form(upload_id="../../etc/passwd"), None, "upload_id must be the 32-hex-digit id"),
         (dashscope_form(), b"GOOD" + bytes(251), "too small (255 bytes)"),
         (dashscope_form(), b"", "too small (0 bytes)"),
-        (dashscope_form(), b"GOOD" + bytes(MAX_SAMPLE_BYTES - 3), "larger than 12 MiB"),
         (dashscope_form(), b"NOT AUDIO" + bytes(1000), "not in a supported format"),
     ],
 )
@@ -205,9 +214,11 @@ def test_invalid_requests_are_refused_before_any_call_or_write(
     assert nothing_happened(service)
 
 
-def test_direct_audio_above_the_direct_limit_is_413_pointing_at_uploads(service: CloningService) -> None:
+@pytest.mark.parametrize("size", [4_500_001, MAX_SAMPLE_BYTES, MAX_SAMPLE_BYTES + 1, 2 * MAX_SAMPLE_BYTES])
+def test_direct_audio_above_the_direct_limit_is_413_pointing_at_uploads(service: CloningService, size: int) -> None:
+    # However large: the README promises a 413 for any direct sample over the direct limit.
     with pytest.raises(PayloadTooLargeError, match="POST /voices/uploads"):
-        service.clone(dashscope_form(), b"GOOD" + bytes(4_500_000))
+        service.clone(dashscope_form(), b"GOOD" + bytes(size - 4))
     assert nothing_happened(service)
 
 
@@ -350,7 +361,7 @@ def test_catalog_failure_after_the_provider_created_the_voice_logs_its_id(
     service: CloningService, caplog: pytest.LogCaptureFixture
 ) -> None:
     class BrokenCatalog(InMemoryVoiceCatalog):
-        def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+        def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
             raise StorageError("The voice catalog could not be used: disk I/O error.")
 
     service.catalog = BrokenCatalog()
@@ -367,3 +378,27 @@ def test_missing_key_does_not_consume_the_upload(service: CloningService) -> Non
     with pytest.raises(ProviderNotConfiguredError):
         service.clone(dashscope_form(upload_id=UPLOAD_ID), None)
     assert list(service.uploads.objects) == [f"uploads/{UPLOAD_ID}"]
+
+
+@pytest.mark.parametrize(("provider_seconds", "catalog_wait"), [(1.5, 25.5), (20, 7), (27, 0), (40, 0)])
+def test_the_catalog_write_waits_only_for_what_is_left_of_the_27_s(
+    service: CloningService, clock: FakeClock, provider_seconds: float, catalog_wait: float
+) -> None:
+    # GIVEN a provider that takes `provider_seconds` and a catalog that records how long it may wait for its lock
+    waits: list[float | None] = []
+
+    class SlowQwen(FakeQwen):
+        def create_voice(self, *, target_model: str, preferred_name: str, wav: bytes) -> str:
+            clock.time += provider_seconds
+            return super().create_voice(target_model=target_model, preferred_name=preferred_name, wav=wav)
+
+    class RecordingCatalog(InMemoryVoiceCatalog):
+        def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
+            waits.append(wait_seconds)
+            return super().add_entry(voice, now)
+
+    service.qwen, service.catalog = SlowQwen(), RecordingCatalog()
+    # WHEN a clone runs
+    service.clone(dashscope_form(), GOOD_AUDIO)
+    # THEN a busy catalog can hold it only until the request's budget is spent
+    assert waits == [catalog_wait]

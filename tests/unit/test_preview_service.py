@@ -71,7 +71,10 @@ def test_both_spellings_agreeing_is_fine_even_through_an_alias() -> None:
         (PreviewForm(text=" \n\t "), "The text is empty; send a few words to preview."),
         # Found by the OpenAPI fuzzer: Edge answered a lone control character with no audio (a 502).
         (PreviewForm(text="\x12\x00\u200b"), "The text is empty; send a few words to preview."),
-        (PreviewForm(text="hi", voice="v" * 201), "The voice is too long; use at most 200 characters."),
+        (
+            PreviewForm(text="hi", voice="v" * 201),
+            "The field 'voice' is 201 characters long; use at most 200 characters.",
+        ),
     ],
 )
 def test_invalid_requests_are_400_sentences(draft: PreviewForm, detail: str) -> None:

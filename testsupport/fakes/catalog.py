@@ -17,7 +17,7 @@ class InMemoryVoiceCatalog:
     def list_entries(self, provider: CloneProvider | None = None) -> list[VoiceEntry]:
         return [e for e in self._entries.values() if provider is None or e.provider == provider]
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+    def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
         taken = {(e.provider, e.target_model, e.display_label) for e in self._entries.values()}
         label, attempt = voice.display_label, 0
         while (voice.provider, voice.target_model, label) in taken:

@@ -1,4 +1,9 @@
-"""Helpers for the cloning tests: samples made with the bundled ffmpeg, moto's S3 server, bucket inspection."""
+"""Helpers for the cloning tests: samples made with a full ffmpeg, moto's S3 server, bucket inspection.
+
+Two ffmpeg binaries, on purpose: the samples are *encoded* with imageio-ffmpeg's full build (MP3, Opus, Vorbis, AAC
+encoders), and the service *converts* them with the project's audio-only build (`make ffmpeg`), the one the layer
+ships, so the tests exercise the deployed decoder set and nothing more.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +36,16 @@ ENCODINGS: dict[str, list[str]] = {
 
 
 @cache
+def audio_only_ffmpeg() -> str:
+    """The project's audio-only ffmpeg for this machine: what the service converts with in the tests."""
+    from scripts.build_ffmpeg import host_binary
+
+    return str(host_binary())
+
+
+@cache
 def ffmpeg_exe() -> str:
+    """The full ffmpeg that encodes test samples (the audio-only build has no encoder but 16-bit PCM)."""
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
@@ -39,7 +53,7 @@ def ffmpeg_exe() -> str:
 
 @cache
 def make_sample(encoding: str, seconds: float = 3.5, sample_rate: int = 44_100, channels: int = 2) -> bytes:
-    """A tone in `encoding`, made by the bundled ffmpeg (the same binary the service runs locally)."""
+    """A tone in `encoding`, encoded by the full ffmpeg."""
     command = [
         ffmpeg_exe(),
         "-nostdin",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
-from voice_service.errors import ProviderNotConfiguredError, StorageError
+from voice_service.errors import ProviderNotConfiguredError, StorageError, UploadNotFoundError
 from voice_service.observability import logger
-from voice_service.services.uploads import UploadTicket
+from voice_service.services.uploads import UPLOAD_GONE_MESSAGE, UploadTicket
 from voice_service.settings import SampleBucketSettings
 
 UPLOAD_PREFIX: Final = "uploads/"
@@ -23,7 +23,11 @@ NOT_FOUND_CODES: Final = frozenset({"404", "NoSuchKey", "NotFound"})
 # each on its own prefix). A presigned POST carries the issuing function's permission to PutObject.
 ISSUE_UPLOADS_IAM_ACTIONS: Final = frozenset({"s3:PutObject"})  # new_upload
 TAKE_UPLOADS_IAM_ACTIONS: Final = frozenset({"s3:GetObject", "s3:DeleteObject"})  # upload_size, read/delete_upload
+CLAIM_UPLOADS_IAM_ACTIONS: Final = frozenset({"s3:PutObject"})  # claim_upload, on uploads/*.claim only
 STORE_SAMPLES_IAM_ACTIONS: Final = frozenset({"s3:PutObject", "s3:GetObject", "s3:DeleteObject"})  # *_sample
+# A conditional write lost: the marker exists (412), or another write of it was in flight (409).
+CLAIM_TAKEN_CODES: Final = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+CLAIM_SUFFIX: Final = ".claim"
 
 
 class S3SampleBucket:
@@ -93,15 +97,31 @@ class S3SampleBucket:
             raise _storage_error("look up the upload", exc) from exc
         return int(head["ContentLength"])
 
+    def claim_upload(self, upload_id: str) -> bool:
+        # S3 conditional write: of every request that races to create the marker, exactly one succeeds (412 for the
+        # others), however many containers run. The marker lives under uploads/, so the lifecycle rule removes it
+        # days after the upload's POST policy has expired (it then can no longer be re-uploaded under this id).
+        bucket = self.bucket
+        try:
+            self._s3().put_object(Bucket=bucket, Key=claim_key(upload_id), Body=b"", IfNoneMatch="*")
+        except Exception as exc:
+            if _error_code(exc) in CLAIM_TAKEN_CODES:
+                return False
+            raise _storage_error("claim the upload", exc) from exc
+        return True
+
     def read_upload(self, upload_id: str, max_bytes: int) -> bytes:
-        def read(s3: Any) -> bytes:
-            body = s3.get_object(Bucket=self.bucket, Key=upload_key(upload_id))["Body"]
+        bucket = self.bucket
+        try:
+            body = self._s3().get_object(Bucket=bucket, Key=upload_key(upload_id))["Body"]
             try:
                 return bytes(body.read(max_bytes + 1))
             finally:
                 body.close()
-
-        return bytes(self._call("read the upload", read))
+        except Exception as exc:
+            if _error_code(exc) in NOT_FOUND_CODES:
+                raise UploadNotFoundError(UPLOAD_GONE_MESSAGE) from exc
+            raise _storage_error("read the upload", exc) from exc
 
     def delete_upload(self, upload_id: str) -> None:
         self._delete_quietly(upload_key(upload_id))
@@ -169,6 +189,10 @@ class S3SampleBucket:
 
 def upload_key(upload_id: str) -> str:
     return f"{UPLOAD_PREFIX}{upload_id}"
+
+
+def claim_key(upload_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{upload_id}{CLAIM_SUFFIX}"
 
 
 def _error_code(exc: Exception) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+BUSY_MESSAGE = "The voice catalog is busy with other writers; retry in a moment."
 _COLUMNS = ", ".join(VoiceEntry._fields)  # the row order `_entry_from_row` reads
 # A same-millisecond burst of identical labels needs at most this many distinct stamps.
 _MAX_LABEL_ATTEMPTS = 1000
@@ -53,6 +55,7 @@ class SqliteVoiceCatalog:
         self._busy_timeout = busy_timeout_seconds
         self._connection: sqlite3.Connection | None = None
         self._file_identity: tuple[int, int] | None = None
+        self._busy_timeout_ms = 0
         # FastAPI runs sync routes in a thread pool; one connection is shared, so access is serialised.
         self._lock = threading.Lock()
 
@@ -74,9 +77,9 @@ class SqliteVoiceCatalog:
                 rows = connection.execute(query, (provider,)).fetchall()
         return [_entry_from_row(row) for row in rows]
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
+    def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
         created_at = _format_timestamp(now)
-        with self._transaction("BEGIN IMMEDIATE") as connection:
+        with self._transaction("BEGIN IMMEDIATE", wait_seconds) as connection:
             label = voice.display_label
             attempt = 0
             while self._label_taken(connection, voice, label):
@@ -120,14 +123,20 @@ class SqliteVoiceCatalog:
         return row is not None
 
     @contextmanager
-    def _transaction(self, begin: str | None) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, begin: str | None, wait_seconds: float | None = None) -> Iterator[sqlite3.Connection]:
         """Run one short transaction (`begin=None`: a single autocommit statement).
 
-        SQLite errors become StorageError, or StorageBusyError when the lock outlasted the busy timeout.
+        The whole wait, for this process's other threads and for other processes' locks, is bounded by the busy
+        timeout (or `wait_seconds` when shorter). SQLite errors become StorageError, or StorageBusyError when the
+        lock outlasted the wait.
         """
-        with self._lock:
+        wait = self._busy_timeout if wait_seconds is None else max(0.0, min(wait_seconds, self._busy_timeout))
+        deadline = time.monotonic() + wait
+        if not self._lock.acquire(timeout=wait):
+            raise StorageBusyError(BUSY_MESSAGE)
+        try:
             try:
-                connection = self._current_connection()
+                connection = self._current_connection(max(0.0, deadline - time.monotonic()))
                 if begin is None:
                     yield connection
                     return
@@ -141,29 +150,34 @@ class SqliteVoiceCatalog:
             except sqlite3.OperationalError as exc:
                 self._rollback_quietly()
                 if _is_busy(exc):
-                    raise StorageBusyError("The voice catalog is busy with other writers; retry in a moment.") from exc
+                    raise StorageBusyError(BUSY_MESSAGE) from exc
                 raise StorageError(f"The voice catalog could not be used: {exc}.") from exc
             except sqlite3.DatabaseError as exc:
                 # Corrupt or foreign file: drop the connection and never write to the file.
                 self._close_connection()
                 raise StorageError(f"The voice catalog file could not be read: {exc}.") from exc
+        finally:
+            self._lock.release()
 
-    def _current_connection(self) -> sqlite3.Connection:
+    def _current_connection(self, wait: float) -> sqlite3.Connection:
         identity = _file_identity(self._path)
         if self._connection is not None and identity != self._file_identity:
             # The file was replaced or removed (restore, manual swap): a stale handle would see the old inode.
             self._close_connection()
         if self._connection is None:
-            self._connection = self._open()
+            self._connection = self._open(wait)
             self._file_identity = _file_identity(self._path)
+            self._busy_timeout_ms = int(wait * 1000)
+        wait_ms = int(wait * 1000)
+        if wait_ms != self._busy_timeout_ms:
+            self._connection.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            self._busy_timeout_ms = wait_ms
         return self._connection
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self, wait: float) -> sqlite3.Connection:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: no implicit transactions; every transaction is begun explicitly above.
-        connection = sqlite3.connect(
-            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-        )
+        connection = sqlite3.connect(self._path, timeout=wait, isolation_level=None, check_same_thread=False)
         try:
             mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() == "wal":

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
-from voice_service.http.errors import UnexpectedErrorMiddleware, register_error_handlers
+from voice_service.http.errors import JsonCorsMiddleware, UnexpectedErrorMiddleware, register_error_handlers
+from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS, BodyLimits, RequestGuardMiddleware
 
 API_TITLE = "OpenTalking TTS and Voices API"
 API_VERSION = "1.0.0"
@@ -24,7 +24,8 @@ class VoiceApi(FastAPI):
     422, and the limits that come from settings are the configured ones (`openapi_patches`)."""
 
     def __init__(self, openapi_patches: Sequence[OpenApiPatch]) -> None:
-        super().__init__(title=API_TITLE, version=API_VERSION, docs_url="/docs", redoc_url=None)
+        # No redirect from `/voices/` to `/voices`: Starlette would build its Location from the request's Host header.
+        super().__init__(title=API_TITLE, version=API_VERSION, docs_url="/docs", redoc_url=None, redirect_slashes=False)
         self._openapi_patches = tuple(openapi_patches)
 
     def openapi(self) -> dict[str, Any]:
@@ -47,20 +48,29 @@ class VoiceApi(FastAPI):
 
 
 def create_app(
-    *routers: APIRouter, cors_origins: tuple[str, ...], openapi_patches: Sequence[OpenApiPatch] = ()
+    *routers: APIRouter,
+    cors_origins: tuple[str, ...],
+    openapi_patches: Sequence[OpenApiPatch] = (),
+    body_limits: BodyLimits | None = None,
+    body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS,
 ) -> FastAPI:
     """An app serving `routers`, with `{"detail": ...}` errors and CORS from the allow-list `cors_origins`.
 
     `openapi_patches` complete the generated OpenAPI document with what only settings know (e.g. a text limit).
+    `body_limits` caps the body of the named paths (every other path takes DEFAULT_BODY_MAX_BYTES).
     """
     app = VoiceApi(openapi_patches)
     for router in routers:
         app.include_router(router)
     register_error_handlers(app)
-    # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500.
+    # Order matters: the last added middleware is the outermost, so CORS headers also reach the JSON 500 and the
+    # guard's 400, 408 and 413.
+    app.add_middleware(
+        RequestGuardMiddleware, body_limits=body_limits or {}, read_timeout_seconds=body_read_timeout_seconds
+    )
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(
-        CORSMiddleware,
+        JsonCorsMiddleware,
         allow_origins=list(cors_origins),
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],

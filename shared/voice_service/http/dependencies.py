@@ -1,9 +1,12 @@
 """How routes get their collaborators: `Depends(<a Dependency of the function's composition root>)`, one style.
 
 A `Dependency` builds its collaborator from the function's settings on first use and reuses it on warm
-invocations. It is an `async` callable: a Lambda container serves one request at a time, and FastAPI's thread-pool
-hop for a sync dependency was about a third of a warm catalog request. Tests replace a collaborator with
-`app.dependency_overrides[dependency] = dependency.rebuilt(other_settings)` (or any callable returning a fake).
+invocations. It is an `async` callable: building is quick, and FastAPI's thread-pool hop for a sync dependency was
+about a third of a warm catalog request. Routes that use the catalog are plain `def` all the same, so FastAPI runs
+them in its thread pool: a SQLite call may wait seconds for another writer's lock, and on the event loop that wait
+would stall every other request of the process (`make run` serves all routes from one loop). Tests replace a
+collaborator with `app.dependency_overrides[dependency] = dependency.rebuilt(other_settings)` (or any callable
+returning a fake).
 """
 
 from __future__ import annotations

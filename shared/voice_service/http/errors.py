@@ -8,7 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voice_service import errors
@@ -99,6 +102,24 @@ class UnexpectedErrorMiddleware:
             await response(scope, receive, send)
 
 
+class JsonCorsMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, except that a refused preflight is a JSON `{"detail": ...}` like every error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        refused = bytes(response.body).decode("latin-1").removeprefix("Disallowed CORS ")
+        headers = {
+            name: value for name, value in response.headers.items() if name not in ("content-length", "content-type")
+        }
+        return error_response(
+            response.status_code,
+            f"This cross-origin request is not allowed (its {refused} is not on the API's CORS allow-list).",
+            headers=headers,
+        )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Install the mapping on `app`."""
     app.add_exception_handler(errors.VoiceServiceError, _on_domain_error)
@@ -129,4 +150,9 @@ def describe_validation_errors(problems: Any) -> str:
     if kind == "string_type":
         return f"The field {field!r} must be a string."
     message = str(problem.get("msg", "is invalid")).rstrip(".")
+    if "UploadFile" in message:
+        return f"The field {field!r} must be a file part of the multipart form, not a text field."
+    if "<class" in message:
+        # Never show Python's type names to a caller.
+        return f"The field {field!r} is invalid."
     return f"The field {field!r} is invalid: {message[0].lower()}{message[1:]}."

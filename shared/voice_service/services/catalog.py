@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Final, Protocol
 
 from voice_service.errors import InvalidRequestError, VoiceNotFoundError
 from voice_service.models import NewVoice, VoiceEntry
 from voice_service.providers import CloneProvider, catalog_filter
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
-MAX_ENTRY_ID = 2**63 - 1
+MAX_ENTRY_ID: Final = 2**63 - 1
+# Catalog ids as they appear in a path: canonical decimal, no sign, no leading zero, no separators, ASCII digits.
+ENTRY_ID_PATTERN: Final = re.compile(r"[1-9][0-9]{0,18}")
 
 
 class VoiceCatalog(Protocol):
@@ -20,8 +23,11 @@ class VoiceCatalog(Protocol):
         """Return entries oldest first, optionally only one provider's."""
         ...
 
-    def add_entry(self, voice: NewVoice, now: datetime) -> VoiceEntry:
-        """Insert `voice`, renaming its label with `deduplicated_label` on conflict, in one transaction."""
+    def add_entry(self, voice: NewVoice, now: datetime, wait_seconds: float | None = None) -> VoiceEntry:
+        """Insert `voice`, renaming its label with `deduplicated_label` on conflict, in one transaction.
+
+        `wait_seconds` bounds the wait for other writers (None: the catalog's busy timeout); StorageBusyError after.
+        """
         ...
 
     def delete_entry(self, entry_id: int) -> bool:
@@ -38,17 +44,33 @@ def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[Voic
     return catalog.list_entries(catalog_filter(provider_filter))
 
 
-def delete_voice(catalog: VoiceCatalog, entry_id: int) -> None:
-    """Delete a catalog entry.
+def delete_voice(catalog: VoiceCatalog, raw_entry_id: str) -> int:
+    """Delete the catalog entry a path segment names; return its id.
+
+    Only a canonical decimal id names an entry: `8_3`, `+85`, ` 84 `, `083` or `٨٣` are refused before the
+    catalog is touched (int() would read them as 83, 85, 84, 83 and 83).
 
     Raises:
-        InvalidRequestError: the id is not a positive 64-bit integer.
+        InvalidRequestError: the segment is not a canonical id.
         VoiceNotFoundError: no entry has that id.
     """
-    if not 1 <= entry_id <= MAX_ENTRY_ID:
-        raise InvalidRequestError("entry_id must be a positive integer.")
+    entry_id = parse_entry_id(raw_entry_id)
+    if entry_id is None:
+        raise InvalidRequestError(
+            "entry_id must be a positive decimal number as GET /voices lists it, without sign, spaces, separators "
+            "or leading zeros."
+        )
     if not catalog.delete_entry(entry_id):
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
+    return entry_id
+
+
+def parse_entry_id(raw: str) -> int | None:
+    """The catalog id `raw` names, or None when it is not a canonical id (so it can name no entry)."""
+    if not ENTRY_ID_PATTERN.fullmatch(raw):
+        return None
+    entry_id = int(raw)
+    return entry_id if entry_id <= MAX_ENTRY_ID else None
 
 
 def deduplicated_label(label: str, now: datetime, attempt: int = 0) -> str:

@@ -22,13 +22,21 @@ from voice_service.models import NewVoice, VoiceEntry
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
-from voice_service.services.uploads import MAX_SAMPLE_BYTES, MIN_SAMPLE_BYTES, UploadStore, parse_upload_id
-from voice_service.text import blank_to_none
+from voice_service.services.uploads import (
+    MAX_SAMPLE_BYTES,
+    MIN_SAMPLE_BYTES,
+    UPLOAD_GONE_MESSAGE,
+    UploadStore,
+    parse_upload_id,
+)
+from voice_service.text import MAX_PROVIDER_VOICE_ID_CHARS, display_label, model_name, text_field
 
 # CosyVoice: the SDK says "digits and lowercase letters, less than 10", the docs "alphanumeric, max 10": both hold.
 PREFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,9}")
 # Qwen enrollment: letters, digits and underscores, at most 16.
 PREFERRED_NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9_]{1,16}")
+# Longer than any valid prefix, preferred_name or upload_id, short enough to quote in an error.
+MAX_NAME_FIELD_CHARS: Final = 64
 # CosyVoice voice states (query_voice): still building from the sample, usable, or failed.
 DEPLOYING: Final = "DEPLOYING"
 DEPLOYED: Final = "OK"
@@ -138,6 +146,8 @@ class CloningService:
     qwen: QwenEnrollment
     cosyvoice: CosyVoiceEnrollment
     direct_max_bytes: int
+    # The whole request, catalog wait included, must finish within this (API Gateway stops waiting at 29 s).
+    time_budget_seconds: float
     deploy_wait_seconds: float
     poll_interval_seconds: float
     now: Callable[[], datetime] = utc_now
@@ -156,6 +166,7 @@ class CloningService:
             UpstreamError: the provider failed; nothing was written and no sample kept.
             StorageError: the catalog or the bucket failed.
         """
+        started = self.monotonic()
         request = validate_clone_form(form, has_audio=audio is not None, generate_name=self.new_voice_name)
         # A missing key is known before an upload is consumed or ffmpeg runs.
         (self.qwen if request.provider == "dashscope" else self.cosyvoice).ensure_configured()
@@ -177,26 +188,27 @@ class CloningService:
         else:
             voice_id, message = self._clone_cosyvoice(request, sample)
         record_provider_metric("VoiceCloned", request.provider)
-        entry = self._catalog_voice(NewVoice(request.provider, voice_id, request.display_label, request.target_model))
+        voice = NewVoice(
+            request.provider, _checked_voice_id(request.provider, voice_id), request.display_label, request.target_model
+        )
+        # The catalog may be locked by other writers: wait only for what is left of the request's time budget.
+        entry = self._catalog_voice(voice, max(0.0, started + self.time_budget_seconds - self.monotonic()))
         return CloneResult(entry, message)
 
     def _check_direct_size(self, size: int) -> None:
-        check_sample_size(size)
+        # Any direct sample over the direct limit is a 413 pointing at uploads, however large (README).
         if size > self.direct_max_bytes:
-            raise PayloadTooLargeError(
-                f"The audio is larger than {self.direct_max_bytes} bytes, the most a direct request carries: "
-                "upload it with POST /voices/uploads and send its upload_id instead of audio."
-            )
+            raise PayloadTooLargeError(direct_too_large_message(self.direct_max_bytes))
+        check_sample_size(size)
 
     def _take_upload(self, upload_id: str) -> bytes:
-        # An upload is single-use: whatever happens next, it is deleted once looked at.
-        size = self.uploads.upload_size(upload_id)
-        if size is None:
-            raise UploadNotFoundError("No upload has that upload_id: it was never completed, already used, or expired.")
+        # An upload is single-use: one request claims it atomically in the bucket (many containers may race for
+        # the same id), every other finds it gone; the winner deletes it once looked at, whatever happens next.
+        if self.uploads.upload_size(upload_id) is None or not self.uploads.claim_upload(upload_id):
+            raise UploadNotFoundError(UPLOAD_GONE_MESSAGE)
         try:
-            check_sample_size(size)
             data = self.uploads.read_upload(upload_id, MAX_SAMPLE_BYTES)
-            check_sample_size(len(data))  # the object may have been replaced since the size check
+            check_sample_size(len(data))
             return data
         finally:
             self.uploads.delete_upload(upload_id)
@@ -258,9 +270,9 @@ class CloningService:
             self.samples.delete_sample(key)
         return status
 
-    def _catalog_voice(self, voice: NewVoice) -> VoiceEntry:
+    def _catalog_voice(self, voice: NewVoice, wait_seconds: float) -> VoiceEntry:
         try:
-            return self.catalog.add_entry(voice, self.now())
+            return self.catalog.add_entry(voice, self.now(), wait_seconds=wait_seconds)
         except Exception:
             # The provider has the voice but the catalog does not: say so loudly so it can be found and removed.
             logger.error(
@@ -268,6 +280,25 @@ class CloningService:
                 extra={"provider": voice.provider, "voice_id": voice.voice_id, "target_model": voice.target_model},
             )
             raise
+
+
+def _checked_voice_id(provider: str, voice_id: str) -> str:
+    """The provider's voice id is stored and listed for everyone: refuse one that is unbounded or not plain text."""
+    if (
+        not voice_id
+        or len(voice_id) > MAX_PROVIDER_VOICE_ID_CHARS
+        or not all(character.isprintable() and not character.isspace() for character in voice_id)
+    ):
+        logger.error("Provider returned an unusable voice id", extra={"provider": provider, "length": len(voice_id)})
+        raise UpstreamError(provider, "it returned a voice id that is empty, too long or not plain text.")
+    return voice_id
+
+
+def direct_too_large_message(direct_max_bytes: int) -> str:
+    return (
+        f"The audio is larger than {direct_max_bytes} bytes, the most a direct request carries: "
+        "upload it with POST /voices/uploads and send its upload_id instead of audio."
+    )
 
 
 def check_sample_size(size: int) -> None:
@@ -281,21 +312,23 @@ def check_sample_size(size: int) -> None:
 def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Callable[[], str]) -> CloneRequest:
     """Check every field of the form (contract rule 8); generate the provider-side name when omitted."""
     provider = clone_provider(form.provider)
-    target_model = blank_to_none(form.target_model)
+    target_model = model_name("target_model", form.target_model)
     if target_model is None:
         raise InvalidRequestError("The field 'target_model' is required and must not be empty.")
-    display_label = blank_to_none(form.display_label)
-    if display_label is None:
+    label = display_label(form.display_label)
+    if label is None:
         raise InvalidRequestError("The field 'display_label' is required and must not be empty.")
+    # Both name fields are checked as text (the web client sends both); only the chosen provider's one is used.
+    prefix, preferred_name = _name_field("prefix", form.prefix), _name_field("preferred_name", form.preferred_name)
     if provider == "cosyvoice":
-        voice_name = blank_to_none(form.prefix) or generate_name()
+        voice_name = prefix or generate_name()
         if not PREFIX_PATTERN.fullmatch(voice_name):
             raise InvalidRequestError("The CosyVoice prefix must be 1 to 9 lowercase letters or digits.")
     else:
-        voice_name = blank_to_none(form.preferred_name) or generate_name()
+        voice_name = preferred_name or generate_name()
         if not PREFERRED_NAME_PATTERN.fullmatch(voice_name):
             raise InvalidRequestError("The DashScope preferred_name must be 1 to 16 letters, digits or underscores.")
-    upload_id = blank_to_none(form.upload_id)
+    upload_id = _name_field("upload_id", form.upload_id)
     if has_audio and upload_id is not None:
         raise InvalidRequestError("Send either the audio file or an upload_id, not both.")
     if not has_audio and upload_id is None:
@@ -306,7 +339,12 @@ def validate_clone_form(form: CloneForm, *, has_audio: bool, generate_name: Call
     return CloneRequest(
         provider=provider,
         target_model=target_model,
-        display_label=display_label,
+        display_label=label,
         voice_name=voice_name,
         upload_id=parse_upload_id(upload_id) if upload_id is not None else None,
     )
+
+
+def _name_field(name: str, value: str | None) -> str | None:
+    """A short token field (prefix, preferred_name, upload_id): checked as text; its pattern is checked after."""
+    return text_field(name, value, MAX_NAME_FIELD_CHARS)

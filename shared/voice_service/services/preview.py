@@ -14,10 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.observability import record_provider_metric
 from voice_service.providers import PREVIEW_PROVIDERS, PROVIDER_ALIASES, preview_provider
-from voice_service.text import blank_to_none
+from voice_service.text import (
+    MAX_MODEL_CHARS,
+    MAX_PROVIDER_NAME_CHARS,
+    MAX_VOICE_CHARS,
+    model_name,
+    require_unicode,
+    text_field,
+)
 
-MAX_VOICE_CHARS: Final = 200
-MAX_MODEL_CHARS: Final = 100
 PCM_SAMPLE_WIDTH: Final = 2  # bytes: 16-bit little-endian
 # Lambda returns at most 6 MB and binary bodies travel base64-encoded (4/3): keep the WAV well below 4.5 MB.
 MAX_WAV_BYTES: Final = 4_400_000
@@ -128,6 +133,7 @@ def validate_preview(form: PreviewForm, policy: PreviewPolicy) -> PreviewRequest
     Raises:
         InvalidRequestError: empty or too long text, unknown provider, conflicting spellings, oversized fields.
     """
+    require_unicode("text", form.text)
     text = form.text.strip()
     # Control and format characters alone are nothing to speak (Edge drops them and answers with no audio).
     if not any(character.isprintable() and not character.isspace() for character in text):
@@ -137,12 +143,10 @@ def validate_preview(form: PreviewForm, policy: PreviewPolicy) -> PreviewRequest
             f"The text is {len(text)} characters long; a preview takes at most {policy.max_chars} characters."
         )
     provider = _resolve_provider(form, policy)
-    model = _one_spelling("model", form.model, "tts_model", form.tts_model)
-    voice = blank_to_none(form.voice)
-    if voice is not None and len(voice) > MAX_VOICE_CHARS:
-        raise InvalidRequestError(f"The voice is too long; use at most {MAX_VOICE_CHARS} characters.")
-    if model is not None and len(model) > MAX_MODEL_CHARS:
-        raise InvalidRequestError(f"The model is too long; use at most {MAX_MODEL_CHARS} characters.")
+    model = _one_spelling(
+        "model", model_name("model", form.model), "tts_model", model_name("tts_model", form.tts_model)
+    )
+    voice = text_field("voice", form.voice, MAX_VOICE_CHARS)
     return PreviewRequest(text=text, provider=provider, voice=voice, model=model)
 
 
@@ -187,7 +191,11 @@ def wav_from_pcm16(pcm: bytes, sample_rate: int) -> bytes:
 
 
 def _resolve_provider(form: PreviewForm, policy: PreviewPolicy) -> str:
-    given = [value for value in (blank_to_none(form.provider), blank_to_none(form.tts_provider)) if value]
+    spellings = (
+        text_field("provider", form.provider, MAX_PROVIDER_NAME_CHARS),
+        text_field("tts_provider", form.tts_provider, MAX_PROVIDER_NAME_CHARS),
+    )
+    given = [value for value in spellings if value]
     if not given:
         return preview_provider(policy.default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
     names = [preview_provider(value) for value in given]
@@ -197,8 +205,8 @@ def _resolve_provider(form: PreviewForm, policy: PreviewPolicy) -> str:
 
 
 def _one_spelling(name: str, value: str | None, alias: str, alias_value: str | None) -> str | None:
-    """The one value given under `name` or `alias`; both given and different is a 400."""
-    first, second = blank_to_none(value), blank_to_none(alias_value)
+    """The one value given under `name` or `alias` (both already checked); both given and different is a 400."""
+    first, second = value, alias_value
     if first is not None and second is not None and first != second:
         raise _conflict(name, alias, first, second)
     return first if first is not None else second

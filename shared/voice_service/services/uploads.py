@@ -12,6 +12,7 @@ from voice_service.errors import InvalidRequestError
 MIN_SAMPLE_BYTES: Final = 256
 MAX_SAMPLE_BYTES: Final = 12 * 1024 * 1024
 UPLOAD_ID_PATTERN: Final = re.compile(r"[0-9a-f]{32}")
+UPLOAD_GONE_MESSAGE: Final = "No upload has that upload_id: it was never completed, already used, or expired."
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +38,16 @@ class UploadStore(Protocol):
         """The stored size of the upload, or None when there is no such object."""
         ...
 
+    def claim_upload(self, upload_id: str) -> bool:
+        """Mark the upload as used, atomically across processes: True for exactly one caller per upload id."""
+        ...
+
     def read_upload(self, upload_id: str, max_bytes: int) -> bytes:
-        """The upload's bytes, reading at most `max_bytes + 1` (so an oversized object is still detected)."""
+        """The upload's bytes, reading at most `max_bytes + 1` (so an oversized object is still detected).
+
+        Raises:
+            UploadNotFoundError: the object is gone (deleted or expired).
+        """
         ...
 
     def delete_upload(self, upload_id: str) -> None:

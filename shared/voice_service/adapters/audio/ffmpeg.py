@@ -29,7 +29,7 @@ from voice_service.services.cloning import ConvertedSample
 CLONE_SAMPLE_RATE: Final = 24_000
 CLONE_CHANNELS: Final = 1
 CLONE_SAMPLE_WIDTH: Final = 2  # bytes: signed 16-bit little-endian
-FFMPEG_SETTING: Final = "IMAGEIO_FFMPEG_EXE"
+FFMPEG_SETTING: Final = "OPENTALKING_FFMPEG_PATH"
 # ffmpeg's own messages go to the log only, and only this much of them (they can repeat per frame).
 STDERR_LOG_CHARS: Final = 600
 SUPPORTED_FORMATS_SENTENCE: Final = (
@@ -176,13 +176,8 @@ class FfmpegSampleConverter:
             return output_path.read_bytes() if output_path.is_file() else b""
 
     def _ffmpeg_exe(self) -> str:
-        if self._configured_exe:
-            return self._configured_exe
-        try:
-            import imageio_ffmpeg
-        except ImportError as exc:
-            raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
-        try:
-            return str(imageio_ffmpeg.get_ffmpeg_exe())
-        except RuntimeError as exc:
-            raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING) from exc
+        # No fallback to whatever ffmpeg a machine has: every environment runs the project's audio-only build
+        # (the layer in Lambda, `make ffmpeg` locally), so a missing binary is a configuration error, not a guess.
+        if not self._configured_exe:
+            raise ProviderNotConfiguredError("audio conversion", FFMPEG_SETTING)
+        return self._configured_exe
