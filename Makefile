@@ -65,3 +65,10 @@ clean: ## Remove build output and local data (not the virtual environment)
 .PHONY: bench
 bench: $(VENV)/.installed ## Run the benchmarks (ONLY='clone conversion,...' for some); write BENCHMARKS.md
 	$(PY) -m scripts.bench $(if $(ONLY),--only "$(ONLY)")
+
+.PHONY: smoke
+# Silent recipe (@): make would otherwise echo the API key.
+smoke: $(VENV)/.installed ## After `sam deploy`: the spec's examples against API_URL=<ApiUrl> [API_KEY=...] [PROVIDERS=...]
+	@test -n "$(API_URL)" || { echo "usage: make smoke API_URL=<the stack's ApiUrl output> [API_KEY=<key>] [PROVIDERS=edge,dashscope] [CLONE_PROVIDER=dashscope|cosyvoice|none]" >&2; exit 2; }
+	@SMOKE_API_KEY="$(API_KEY)" $(PY) -m scripts.smoke --api-url "$(API_URL)" \
+		$(if $(PROVIDERS),--providers "$(PROVIDERS)") $(if $(CLONE_PROVIDER),--clone-provider "$(CLONE_PROVIDER)")

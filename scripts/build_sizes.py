@@ -33,6 +33,10 @@ BUDGET_BYTES = {
     "ListVoicesFunction": 25 * MB,
     "DeleteVoiceFunction": 25 * MB,
     "CreateUploadFunction": 25 * MB,
+    # The catalog functions in the VPC: pydantic and SQLite, no web framework, so their cold starts stay short.
+    "CatalogForListFunction": 25 * MB,
+    "CatalogForDeleteFunction": 25 * MB,
+    "CatalogForCloneFunction": 25 * MB,
 }
 
 

@@ -1,9 +1,9 @@
 """`make run`: the whole API on loopback, with no AWS account, no key and no network needed to start.
 
 S3 is AWS_ENDPOINT_URL_S3 when set; otherwise an embedded S3 (moto's server on loopback) is started and stopped
-with the service, and the samples bucket is created on it. The catalog is a SQLite file under ./.data/, so clones
-survive a restart. Every function's settings are validated first, as each Lambda's cold start does: an invalid one
-stops the start with the same sentence.
+with the service, and the samples and speech cache buckets are created on it. The catalog is a SQLite file under
+./.data/, so clones survive a restart. Every function's settings are validated first, as each Lambda's cold start
+does: an invalid one stops the start with the same sentence.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_BUCKET = "opentalking-voice-samples-local"
+DEFAULT_SPEECH_CACHE_BUCKET = "opentalking-speech-cache-local"
 LOCAL_ENVIRONMENT = {
     "OPENTALKING_SQLITE_PATH": str(Path(".data") / "voices.sqlite3"),
     "OPENTALKING_SAMPLES_BUCKET": DEFAULT_BUCKET,
+    "OPENTALKING_SPEECH_CACHE_BUCKET": DEFAULT_SPEECH_CACHE_BUCKET,
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_SERVICE_NAME": "voice-service-local",
     "POWERTOOLS_METRICS_NAMESPACE": "OpenTalkingVoiceLocal",
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("AWS_ENDPOINT_URL_S3"):
         s3_server = start_embedded_s3()
     ensure_bucket(os.environ["OPENTALKING_SAMPLES_BUCKET"])
+    ensure_bucket(os.environ["OPENTALKING_SPEECH_CACHE_BUCKET"])
 
     import uvicorn
 

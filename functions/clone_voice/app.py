@@ -11,12 +11,15 @@ from typing import Annotated, Any, Final, Literal
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.adapters.s3_samples import (
     CLAIM_UPLOADS_IAM_ACTIONS,
     STORE_SAMPLES_IAM_ACTIONS,
     TAKE_UPLOADS_IAM_ACTIONS,
 )
+from voice_service.catalog_boundary.operations import ADD_ENTRY
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
@@ -29,8 +32,14 @@ from voice_service.settings import CLONE_TIME_BUDGET_SECONDS, CloneVoiceFunction
 from voice_service.text import MAX_DISPLAY_LABEL_CHARS, MAX_MODEL_CHARS
 
 SETTINGS = load_settings(CloneVoiceFunctionSettings)
+# The catalog is reached only through the function's own catalog function (outside the VPC), for these operations.
+CATALOG_OPERATIONS: Final = frozenset({ADD_ENTRY.name})
 IAM_ACTIONS: Final = (
-    TAKE_UPLOADS_IAM_ACTIONS | CLAIM_UPLOADS_IAM_ACTIONS | STORE_SAMPLES_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
+    TAKE_UPLOADS_IAM_ACTIONS
+    | CLAIM_UPLOADS_IAM_ACTIONS
+    | STORE_SAMPLES_IAM_ACTIONS
+    | PROVIDER_KEYS_IAM_ACTIONS
+    | INVOKE_IAM_ACTIONS
 )
 
 
@@ -43,13 +52,12 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
     from voice_service.adapters.enrollment.dashscope_qwen import QwenVoiceEnrollment
     from voice_service.adapters.provider_keys import ProviderKeys
     from voice_service.adapters.s3_samples import S3SampleBucket
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 
     clone = settings.clone
     bucket = S3SampleBucket.configured(settings.bucket)
     dashscope = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
     return CloningService(
-        catalog=SqliteVoiceCatalog.configured(settings.catalog),
+        catalog=configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS),
         converter=FfmpegSampleConverter(
             ffmpeg_exe=clone.ffmpeg_exe,
             max_seconds=clone.max_sample_seconds,

@@ -1,7 +1,8 @@
-"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog.
+"""DELETE /voices/{entry_id}: remove a cloned voice from the catalog, with its cached previews.
 
-Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start), and its one
-collaborator, the catalog, is built from them on first use.
+Composition root of DeleteVoiceFunction: its settings are read and validated at import (the cold start), and its
+collaborators, the catalog (its catalog function's client in the cloud) and the speech cache, are built from
+them on first use.
 """
 
 from __future__ import annotations
@@ -10,27 +11,38 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
+from voice_service.adapters.s3_speech_cache import PURGE_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import DELETE_ENTRY, GET_ENTRY
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.schemas import ERROR_RESPONSES, DeleteResult, ErrorBody
 from voice_service.observability import logger
 from voice_service.services.catalog import ENTRY_ID_PATTERN, VoiceCatalog, delete_voice
+from voice_service.services.speech_cache import SpeechCache
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
 
 SETTINGS = load_settings(DeleteVoiceFunctionSettings)
-IAM_ACTIONS: Final[frozenset[str]] = frozenset()  # EFS access comes with the mount, not from these
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations.
+CATALOG_OPERATIONS: Final = frozenset({GET_ENTRY.name, DELETE_ENTRY.name})
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PURGE_IAM_ACTIONS
 
 
 def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
-    # Imported on first use: sqlite3 is not part of the cold start.
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+    return configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS)
 
-    return SqliteVoiceCatalog.configured(settings.catalog)
+
+def build_speech_cache(settings: DeleteVoiceFunctionSettings) -> SpeechCache:
+    from voice_service.adapters.s3_speech_cache import configured_speech_cache
+
+    return configured_speech_cache(settings.speech_cache)
 
 
 voice_catalog = Dependency(build_catalog, SETTINGS)
-DEPENDENCIES = (voice_catalog,)
+speech_cache = Dependency(build_speech_cache, SETTINGS)
+DEPENDENCIES = (voice_catalog, speech_cache)
 router = APIRouter()
 
 
@@ -50,8 +62,9 @@ def delete_voice_entry(
         ),
     ],
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
+    previews: Annotated[SpeechCache, Depends(speech_cache)],
 ) -> DeleteResult:
-    deleted_id = delete_voice(catalog, entry_id)
+    deleted_id = delete_voice(catalog, entry_id, previews)
     logger.append_keys(entry_id=deleted_id)
     return DeleteResult()
 

@@ -1,7 +1,7 @@
 """GET /voices: the cloned voices in the catalog, oldest first.
 
 Composition root of ListVoicesFunction: its settings are read and validated at import (the cold start), and its one
-collaborator, the catalog, is built from them on first use.
+collaborator, the catalog (its catalog function's client in the cloud), is built from them on first use.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from voice_service.adapters.catalog_access import configured_catalog
+from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
+from voice_service.catalog_boundary.operations import LIST_ENTRIES
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
@@ -19,14 +22,13 @@ from voice_service.services.catalog import VoiceCatalog, list_voices
 from voice_service.settings import ListVoicesFunctionSettings, load_settings
 
 SETTINGS = load_settings(ListVoicesFunctionSettings)
-IAM_ACTIONS: Final[frozenset[str]] = frozenset()  # EFS access comes with the mount, not from these
+# Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations.
+CATALOG_OPERATIONS: Final = frozenset({LIST_ENTRIES.name})
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS
 
 
 def build_catalog(settings: ListVoicesFunctionSettings) -> VoiceCatalog:
-    # Imported on first use: sqlite3 is not part of the cold start.
-    from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
-
-    return SqliteVoiceCatalog.configured(settings.catalog)
+    return configured_catalog(settings.catalog, settings.catalog_access, CATALOG_OPERATIONS)
 
 
 voice_catalog = Dependency(build_catalog, SETTINGS)

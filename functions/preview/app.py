@@ -1,18 +1,20 @@
 """POST /tts/preview: a short WAV clip of the text in the chosen provider's voice, for auditioning voices.
 
 Composition root of PreviewFunction: its settings are read and validated at import (the cold start), and the
-preview service with one synthesizer per provider is built from them on first use (each provider's SDK is imported
-only when that provider is first asked for).
+preview service with one synthesizer per provider and the speech cache is built from them on first use (each
+provider's SDK is imported only when that provider is first asked for; boto3 only when the cache is first used).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Header, Response
 
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_speech_cache import READ_WRITE_IAM_ACTIONS as SPEECH_CACHE_IAM_ACTIONS
 from voice_service.http.app import create_app
+from voice_service.http.caching import bypass_requested, etag_matches, speech_headers
 from voice_service.http.dependencies import Dependency
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.request_guard import PREVIEW_BODY_MAX_BYTES, BodyLimit, BodyLimits
@@ -21,10 +23,11 @@ from voice_service.services.preview import PreviewForm, PreviewPolicy, PreviewSe
 from voice_service.settings import PreviewFunctionSettings, load_settings
 
 SETTINGS = load_settings(PreviewFunctionSettings)
-IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS
+IAM_ACTIONS: Final = PROVIDER_KEYS_IAM_ACTIONS | SPEECH_CACHE_IAM_ACTIONS
 
 
 def build_preview_service(settings: PreviewFunctionSettings) -> PreviewService:
+    from voice_service.adapters.s3_speech_cache import configured_speech_cache
     from voice_service.adapters.tts.registry import synthesizer_factories
 
     limits = settings.preview
@@ -34,7 +37,7 @@ def build_preview_service(settings: PreviewFunctionSettings) -> PreviewService:
         sample_rate=limits.sample_rate,
         timeout_seconds=limits.timeout_seconds,
     )
-    return PreviewService(policy, synthesizer_factories(settings))
+    return PreviewService(policy, synthesizer_factories(settings), configured_speech_cache(settings.speech_cache))
 
 
 preview_service = Dependency(build_preview_service, SETTINGS)
@@ -43,6 +46,7 @@ router = APIRouter()
 
 PREVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"audio/wav": {}}, "description": "16-bit mono PCM WAV at the session sample rate"},
+    304: {"description": "If-None-Match named this audio's ETag: no body"},
     400: {"model": ErrorBody, "description": "Invalid request"},
     413: {"model": ErrorBody, "description": "The audio is too long to return"},
     502: {"model": ErrorBody, "description": "The provider failed, stalled or sent no audio"},
@@ -51,10 +55,24 @@ PREVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/tts/preview", response_class=Response, summary="Synthesize a voice preview", responses=PREVIEW_RESPONSES)
-def post_preview(form: PreviewForm, service: Annotated[PreviewService, Depends(preview_service)]) -> Response:
-    audio = service.synthesize(form)
-    # Each preview is synthesized fresh: the same text may sound different after a voice or model change.
-    return Response(content=audio.wav, media_type="audio/wav", headers={"Cache-Control": "no-store"})
+async def post_preview(
+    form: PreviewForm,
+    service: Annotated[PreviewService, Depends(preview_service)],
+    cache_control: Annotated[
+        str | None, Header(description="no-cache: synthesize afresh and replace the cached copy.")
+    ] = None,
+    pragma: Annotated[str | None, Header(description="no-cache, when Cache-Control is absent (HTTP/1.0).")] = None,
+    if_none_match: Annotated[
+        str | None, Header(description="An ETag from an earlier preview: 304 if the audio is unchanged.")
+    ] = None,
+) -> Response:
+    # An async route: the synthesis is awaited on Mangum's event loop, without FastAPI's worker-thread hop.
+    bypass = form.no_cache or bypass_requested(cache_control, pragma)
+    audio = await service.synthesize(form, bypass_cache=bypass)
+    headers = speech_headers(audio.etag, audio.cache)
+    if etag_matches(if_none_match, audio.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=audio.wav, media_type="audio/wav", headers=headers)
 
 
 def document_text_limit(schema: dict[str, Any]) -> None:

@@ -16,10 +16,12 @@ from scripts import REPO_ROOT
 from scripts.bench import (
     artifact_cold_start,
     catalog_concurrency,
+    catalog_hop,
     clone_conversion,
     cold_start,
     package_size,
     preview_overhead,
+    speech_cache,
     warm_catalog,
 )
 from scripts.bench.common import BENCH_ENVIRONMENT, Result, python312
@@ -88,8 +90,10 @@ def runners(interpreter: list[str]) -> dict[str, Callable[[], list[Result]]]:
         "preview overhead": preview_overhead.run,
         "clone conversion": clone_conversion.run,
         "catalog concurrency": catalog_concurrency.run,
+        "catalog hop": catalog_hop.run,
         "package size": package_size.run,
         "artifact cold start": artifact_cold_start.run,
+        "preview cache": speech_cache.run,
     }
 
 

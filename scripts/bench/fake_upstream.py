@@ -1,7 +1,8 @@
 """Serve one provider's loopback fake (testsupport/fakes) from its own process, as a real upstream would be.
 
-`python -m scripts.bench.fake_upstream PROVIDER SECONDS` prints one JSON line with the fake's URLs and serves until
-its stdin closes. In-process fakes would share the GIL with the code being measured and distort both sides.
+`python -m scripts.bench.fake_upstream PROVIDER SECONDS [paced]` prints one JSON line with the fake's URLs and serves
+until its stdin closes. In-process fakes would share the GIL with the code being measured and distort both sides.
+`paced`: about 300 ms to first audio, then audio no faster than real time, as a real provider answers.
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ def _build(provider: str) -> tuple[Any, dict[str, str]]:
     raise SystemExit(f"no fake for {provider!r}")
 
 
-def serve(provider: str, seconds: float) -> None:
-    from testsupport.fakes.tts_loopback import LoopbackServer
+def serve(provider: str, seconds: float, paced: bool = False) -> None:
+    from testsupport.fakes.tts_loopback import INSTANT, LIKE_A_PROVIDER, LoopbackServer
 
     fake, extra = _build(provider)
     fake.audio_seconds = seconds
+    fake.pacing = LIKE_A_PROVIDER if paced else INSTANT
     fake.server = LoopbackServer(fake.app).start()
     try:
         url = fake.url if hasattr(type(fake), "url") else fake.server.base_url
@@ -52,10 +54,10 @@ def serve(provider: str, seconds: float) -> None:
 
 
 @contextmanager
-def fake_upstream(provider: str, seconds: float) -> Iterator[dict[str, str]]:
+def fake_upstream(provider: str, seconds: float, *, paced: bool = False) -> Iterator[dict[str, str]]:
     """Run the fake in a child process; yields its `url`, `base_url` and, where it checks one, `api_key`."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "scripts.bench.fake_upstream", provider, str(seconds)],
+        [sys.executable, "-m", "scripts.bench.fake_upstream", provider, str(seconds), *(["paced"] if paced else [])],
         cwd=REPO_ROOT,
         env=bench_env(),
         stdin=subprocess.PIPE,
@@ -79,4 +81,4 @@ def fake_upstream(provider: str, seconds: float) -> Iterator[dict[str, str]]:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], float(sys.argv[2]))
+    serve(sys.argv[1], float(sys.argv[2]), paced=sys.argv[3:] == ["paced"])

@@ -18,6 +18,13 @@ from scripts.sam_local.runner import StackOptions, running_stack, s3_for_contain
 from scripts.sam_local.stack import ensure_sam_cli
 
 SAMPLES_BUCKET = "opentalking-voice-samples-local"
+SPEECH_CACHE_BUCKET = "opentalking-speech-cache-local"
+# Provider keys taken from the caller's shell when set there (they reach the functions, never `sam` itself).
+PROVIDER_KEY_VARIABLES = ("DASHSCOPE_API_KEY", "OPENTALKING_TTS_ELEVENLABS_API_KEY")
+
+
+def provider_keys_from(environment: dict[str, str]) -> dict[str, str]:
+    return {name: environment[name] for name in PROVIDER_KEY_VARIABLES if environment.get(name, "").strip()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SAM_PORT", "3000")))
     parser.add_argument("--catalog-dir", type=Path, default=StackOptions.catalog_dir, help="emulated EFS directory")
     parser.add_argument("--prepare-only", action="store_true", help="prepare the host and the image, start nothing")
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        default=Path(os.environ["SAM_ENV_VARS"]) if os.environ.get("SAM_ENV_VARS") else None,
+        help="your own `sam local start-api --env-vars` JSON file, applied last (default: SAM_ENV_VARS)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -39,12 +52,19 @@ def main(argv: list[str] | None = None) -> int:
         # started below is stopped by id.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        with s3_for_containers(SAMPLES_BUCKET) as s3:
+        with s3_for_containers(SAMPLES_BUCKET, SPEECH_CACHE_BUCKET) as s3:
             options = StackOptions(
                 port=args.port,
                 catalog_dir=args.catalog_dir.resolve(),
-                overrides={"AWS_ENDPOINT_URL_S3": s3.container_endpoint, "OPENTALKING_SAMPLES_BUCKET": SAMPLES_BUCKET},
-                host_aliases=[s3.bucket_host(SAMPLES_BUCKET)],
+                overrides={
+                    "AWS_ENDPOINT_URL_S3": s3.container_endpoint,
+                    "OPENTALKING_SAMPLES_BUCKET": SAMPLES_BUCKET,
+                    **provider_keys_from(dict(os.environ)),
+                    "OPENTALKING_SPEECH_CACHE_BUCKET": SPEECH_CACHE_BUCKET,
+                },
+                host_aliases=[s3.bucket_host(SAMPLES_BUCKET), s3.bucket_host(SPEECH_CACHE_BUCKET)],
+                user_env_vars=args.env_vars,
+                allow_egress=os.environ.get("SAM_LOCAL_EGRESS", "").strip().lower() == "open",
             )
             with running_stack(options) as stack:
                 print(f"sam-local: serving the stack on {stack.base_url} (Ctrl+C stops it)", file=sys.stderr)

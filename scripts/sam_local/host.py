@@ -116,3 +116,27 @@ def missing_forward_drop(subnets: list[str]) -> list[str]:
             if subprocess.run([binary, *table, "-C", chain, *match], capture_output=True, check=False).returncode:
                 missing.append(f"{binary} {' '.join(rule)}")
     return missing
+
+
+def present_forward_drop(subnets: list[str]) -> list[str]:
+    """The forward-drop rules that are in place, as the commands that would remove them."""
+    missing = set(missing_forward_drop(subnets))
+    present = []
+    for subnet in subnets:
+        for binary, rule in forward_drop_rules(subnet):
+            if f"{binary} {' '.join(rule)}" not in missing:
+                table, chain, match = rule[:2], rule[2], rule[3:]
+                present.append(" ".join([binary, *table, "-D", chain, *match]))
+    return present
+
+
+def check_egress_allowed(subnets: list[str]) -> None:
+    """For SAM_LOCAL_EGRESS=open (real provider keys): the containers may reach the internet only if no forward-drop
+    rule is in place. This project never removes them itself; the error names the commands that would."""
+    present = present_forward_drop(subnets)
+    if present:
+        commands = "\n  ".join(present)
+        raise HostSetupError(
+            "SAM_LOCAL_EGRESS=open, but the rules that keep container traffic on this machine are in place; remove "
+            f"them yourself if this machine may send traffic out:\n  {commands}"
+        )

@@ -81,7 +81,8 @@ def parameter_overrides(parameters: dict[str, str]) -> list[str]:
 
 
 class SamLocalApi:
-    """`sam local start-api` on 127.0.0.1:port, started in its own process group and stopped by its process id."""
+    """`sam local start-api` (or `start-lambda`, the local Lambda Invoke API) on host:port, started in its own
+    process group and stopped by its process id."""
 
     def __init__(
         self,
@@ -94,7 +95,11 @@ class SamLocalApi:
         warm_containers: str = "LAZY",
         add_hosts: dict[str, str] | None = None,
         parameter_overrides: dict[str, str] | None = None,
+        subcommand: str = "start-api",
+        host: str = "127.0.0.1",
     ) -> None:
+        self.subcommand = subcommand
+        self.host = host
         self.built_template = built_template
         self.port = port
         self.image = image
@@ -108,17 +113,17 @@ class SamLocalApi:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
         command = [
             sam_executable(),
             "local",
-            "start-api",
+            self.subcommand,
             "--template-file",
             str(self.built_template),
             "--host",
-            "127.0.0.1",
+            self.host,
             "--port",
             str(self.port),
             "--invoke-image",
@@ -147,12 +152,14 @@ class SamLocalApi:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise HostSetupError(f"`sam local start-api` exited ({self.process.returncode}); see {self.log}")
+                raise HostSetupError(
+                    f"`sam local {self.subcommand}` exited ({self.process.returncode}); see {self.log}"
+                )
             if self.answers():
                 return
             time.sleep(0.3)
         self.stop()
-        raise HostSetupError(f"`sam local start-api` did not listen on {self.base_url} within {timeout:.0f} s")
+        raise HostSetupError(f"`sam local {self.subcommand}` did not listen on {self.base_url} within {timeout:.0f} s")
 
     def answers(self) -> bool:
         """True once the API emulation accepts connections (any HTTP status counts: routes may 403/404)."""

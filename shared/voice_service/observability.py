@@ -25,5 +25,11 @@ def get_tracer() -> Tracer:
 
 def record_provider_metric(name: str, provider: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
     """Emit one EMF metric with the provider as its dimension (flushed immediately, so no cross-request leaks)."""
+    record_metric(name, {"provider": provider}, value, unit)
+
+
+def record_metric(name: str, dimensions: dict[str, str], value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
+    """Emit one EMF metric with these dimensions, flushed immediately."""
     with single_metric(name=name, unit=unit, value=value, namespace=metrics.namespace) as metric:
-        metric.add_dimension(name="provider", value=provider)
+        for dimension, dimension_value in dimensions.items():
+            metric.add_dimension(name=dimension, value=dimension_value)

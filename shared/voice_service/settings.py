@@ -96,6 +96,46 @@ class CatalogSettings(_Base):
     )
 
 
+class CatalogAccessSettings(_Base):
+    """How a function outside the VPC reaches the catalog: the catalog function it invokes for every read and write.
+
+    Unset (`make run`, the in-process tests), the function opens the SQLite file of its CatalogSettings itself.
+    """
+
+    catalog_function: str | None = Field(default=None, min_length=1, validation_alias="OPENTALKING_CATALOG_FUNCTION")
+    # Above the catalog function's own timeout, so its typed answer (busy, not found) arrives before this gives up.
+    invoke_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=25, validation_alias="OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"
+    )
+
+
+class CatalogOperationsSettings(_Base):
+    """The catalog operations a catalog function serves: its one caller's declared ones; every other is refused.
+
+    Empty (unset) serves none. An unknown name stops the cold start.
+    """
+
+    operations: tuple[str, ...] = Field(default=(), validation_alias="OPENTALKING_CATALOG_OPERATIONS")
+
+    @field_validator("operations", mode="before")
+    @classmethod
+    def _split_operations(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("operations")
+    @classmethod
+    def _registered(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Imported here: the registry imports the domain, which the other settings never need.
+        from voice_service.catalog_boundary.operations import OPERATIONS
+
+        unknown = sorted(set(value) - set(OPERATIONS))
+        if unknown:
+            raise ValueError(f"names no catalog operation {', '.join(unknown)} (known: {', '.join(OPERATIONS)})")
+        return value
+
+
 class ProviderKeySettings(_Base):
     """Provider API keys: from the environment locally, from one Secrets Manager secret in the cloud.
 
@@ -120,6 +160,12 @@ class DashScopeEndpointSettings(_Base):
     websocket_base_url: str = Field(
         default="wss://dashscope.aliyuncs.com/api-ws/v1/inference", validation_alias="DASHSCOPE_WEBSOCKET_BASE_URL"
     )
+
+
+class SpeechCacheSettings(_Base):
+    """The bucket of finished previews (unset: no cache; every preview is synthesized)."""
+
+    speech_cache_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_CACHE_BUCKET")
 
 
 class PreviewSettings(_Base):
@@ -319,6 +365,7 @@ class ListVoicesFunctionSettings(FunctionSettings):
 
     api: CorsSettings
     catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
 
 
 class DeleteVoiceFunctionSettings(FunctionSettings):
@@ -326,6 +373,15 @@ class DeleteVoiceFunctionSettings(FunctionSettings):
 
     api: CorsSettings
     catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
+    speech_cache: SpeechCacheSettings
+
+
+class CatalogFunctionSettings(FunctionSettings):
+    """The catalog function (CatalogForListFunction, ...: one deployment per caller, inside the VPC)."""
+
+    catalog: CatalogSettings
+    served: CatalogOperationsSettings
 
 
 class CreateUploadFunctionSettings(FunctionSettings):
@@ -340,6 +396,7 @@ class CloneVoiceFunctionSettings(FunctionSettings):
 
     api: CorsSettings
     catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
     bucket: SampleBucketSettings
     clone: CloneSettings
     keys: ProviderKeySettings
@@ -351,6 +408,7 @@ class PreviewFunctionSettings(FunctionSettings):
 
     api: CorsSettings
     preview: PreviewSettings
+    speech_cache: SpeechCacheSettings
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
     edge: EdgeTtsSettings

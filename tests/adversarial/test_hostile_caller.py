@@ -30,10 +30,8 @@ from testsupport.hostile_world import (
     api_event,
     build_world,
     json_bytes,
-    moto_endpoint,
     multipart,
     preview_event,
-    provider_fakes,
     serialize_conditional_writes,
 )
 from testsupport.wiring import FunctionWiring
@@ -60,16 +58,6 @@ LONE_SURROGATE = "\ud800"
 NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate); send UTF-8 text."
 COSYVOICE_TARGET = "cosyvoice-v2"
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[ProviderFakes]:
-    yield from provider_fakes()
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    yield from moto_endpoint()
 
 
 @pytest.fixture

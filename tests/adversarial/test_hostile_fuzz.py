@@ -29,10 +29,8 @@ from testsupport.hostile_world import (
     api_event,
     build_world,
     json_bytes,
-    moto_endpoint,
     multipart,
     preview_event,
-    provider_fakes,
 )
 from testsupport.wiring import FunctionWiring
 from voice_service.text import (
@@ -100,16 +98,6 @@ FUZZ_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[ProviderFakes]:
-    yield from provider_fakes()
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    yield from moto_endpoint()
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ class SamLocalStack:
     s3: HostS3
     bucket: str
     catalog_dir: Path
+    cache_bucket: str
 
 
 def free_loopback_port() -> int:
@@ -65,6 +66,7 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
     except HostUnsupportedError as error:
         not_hostable(error)
     bucket = f"samples-{uuid.uuid4().hex[:12]}"
+    cache_bucket = f"speech-cache-{uuid.uuid4().hex[:12]}"
     with ExitStack() as started:
         bucket_host = HostS3.bucket_host(bucket)
         # The fake downloads presigned sample URLs as DashScope would; on this machine their host is loopback.
@@ -75,7 +77,7 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
                 resolve={bucket_host: "127.0.0.1"},
             )
         )
-        s3 = started.enter_context(s3_for_containers(bucket))
+        s3 = started.enter_context(s3_for_containers(bucket, cache_bucket))
         catalog_dir = tmp_path_factory.mktemp("sam-local-catalog")
         options = StackOptions(
             port=free_loopback_port(),
@@ -84,17 +86,18 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
             overrides={
                 "AWS_ENDPOINT_URL_S3": s3.container_endpoint,
                 "OPENTALKING_SAMPLES_BUCKET": bucket,
+                "OPENTALKING_SPEECH_CACHE_BUCKET": cache_bucket,
                 "DASHSCOPE_API_KEY": enrollment.api_key,
                 "DASHSCOPE_HTTP_BASE_URL": f"http://{HOST_FROM_CONTAINERS}:{enrollment.port}/api/v1",
             },
-            host_aliases=[bucket_host],
+            host_aliases=[bucket_host, HostS3.bucket_host(cache_bucket)],
         )
         try:
             stack = started.enter_context(running_stack(options))
         except HostUnsupportedError as error:
             not_hostable(error)
         http = started.enter_context(httpx.Client(base_url=stack.base_url, timeout=httpx.Timeout(90.0)))
-        yield SamLocalStack(stack, http, enrollment, s3, bucket, catalog_dir)
+        yield SamLocalStack(stack, http, enrollment, s3, bucket, catalog_dir, cache_bucket)
     # Everything the suite started is gone: sam, its containers, the podman service.
     assert stack.api.process is not None and stack.api.process.poll() is not None
     assert stack.podman.process is not None and stack.podman.process.poll() is not None
@@ -116,4 +119,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed and call.when == "call" and isinstance(stack, SamLocalStack):
         lines = stack.stack.sam_log.read_text(encoding="utf-8", errors="replace").splitlines()
         report.sections.append(("sam local start-api log (last 60 lines)", "\n".join(lines[-60:])))
+        if stack.stack.lambda_log.exists():
+            lines = stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace").splitlines()
+            report.sections.append(("sam local start-lambda log (last 40 lines)", "\n".join(lines[-40:])))
     return report

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from scripts.sam_local import image
-from scripts.sam_local.host import FIREWALL_COMMENT, forward_drop_rules
+from scripts.sam_local.__main__ import provider_keys_from
+from scripts.sam_local.host import FIREWALL_COMMENT, HostSetupError, forward_drop_rules
 from scripts.sam_local.podman import containers_conf
 from scripts.sam_local.runner import ENV_VARS_FILE, merged_env_vars
 from scripts.sam_local.stack import SamLocalApi, sam_environment
@@ -100,3 +101,52 @@ def test_the_stand_in_image_digest_changes_with_its_inputs_only(
     requirements.write_text("awslambdaric==4.2.1\n", encoding="utf-8")
     monkeypatch.setattr(image, "RUNTIME_REQUIREMENTS", requirements)
     assert image.inputs_digest() != unchanged
+
+
+def test_the_users_env_vars_file_goes_on_top_of_everything(tmp_path: Path) -> None:
+    # GIVEN the user's own file with a key for every function and a setting for one function
+    user_file = tmp_path / "my-keys.json"
+    user_file.write_text(
+        json.dumps(
+            {
+                "Parameters": {"DASHSCOPE_API_KEY": "sk-user", "OPENTALKING_TTS_PROVIDER": "dashscope"},
+                "PreviewFunction": {"OPENTALKING_TTS_SAMPLE_RATE": "24000"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    merged = merged_env_vars(ENV_VARS_FILE, {"OPENTALKING_TTS_PROVIDER": "edge", "A": "1"}, user_file)
+    # THEN its values win over the repository's file and the runner's overrides, which otherwise stay
+    assert merged["Parameters"]["DASHSCOPE_API_KEY"] == "sk-user"
+    assert merged["Parameters"]["OPENTALKING_TTS_PROVIDER"] == "dashscope"
+    assert merged["Parameters"]["A"] == "1"
+    assert merged["PreviewFunction"] == {"OPENTALKING_TTS_SAMPLE_RATE": "24000"}
+
+
+@pytest.mark.parametrize("content", ["not json", '["a"]', '{"Parameters": {"N": 1}}', '{"Parameters": "x"}'])
+def test_an_env_vars_file_that_sam_would_reject_is_refused_with_its_name(tmp_path: Path, content: str) -> None:
+    user_file = tmp_path / "bad.json"
+    user_file.write_text(content, encoding="utf-8")
+    with pytest.raises(HostSetupError, match="bad.json"):
+        merged_env_vars(ENV_VARS_FILE, {}, user_file)
+
+
+def test_provider_keys_come_from_the_shell_only_when_set() -> None:
+    environment = {"DASHSCOPE_API_KEY": "sk-1", "OPENTALKING_TTS_ELEVENLABS_API_KEY": " ", "AWS_PROFILE": "prod"}
+    assert provider_keys_from(environment) == {"DASHSCOPE_API_KEY": "sk-1"}
+
+
+def test_open_egress_starts_only_once_no_forward_drop_rule_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scripts.sam_local import host
+
+    subnets = ["10.88.0.0/16"]
+    every_rule = [f"{binary} {' '.join(rule)}" for binary, rule in forward_drop_rules(subnets[0])]
+    # GIVEN the rules in place: SAM_LOCAL_EGRESS=open refuses and names the commands that would remove them
+    monkeypatch.setattr(host, "missing_forward_drop", lambda _: [])
+    with pytest.raises(HostSetupError) as refused:
+        host.check_egress_allowed(subnets)
+    assert "iptables -t mangle -D FORWARD -s 10.88.0.0/16" in str(refused.value)
+    assert "iptables -t filter -D FORWARD -s 10.88.0.0/16" in str(refused.value)
+    # GIVEN none in place: it starts
+    monkeypatch.setattr(host, "missing_forward_drop", lambda _: every_rule)
+    host.check_egress_allowed(subnets)

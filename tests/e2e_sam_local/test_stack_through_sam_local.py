@@ -15,8 +15,9 @@ import pytest
 
 from scripts.sam_local.host import missing_forward_drop, podman_subnets
 from tests.e2e_sam_local.conftest import SamLocalStack
-from testsupport.fakes.clone_support import bucket_keys, make_sample
+from testsupport.fakes.clone_support import bucket_keys, make_sample, s3_client
 from testsupport.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, is_clone_wav
+from voice_service.adapters.s3_speech_cache import voice_prefix
 
 # The first test also waits for the stack to build and start (minutes on a fresh machine, seconds when cached).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -68,6 +69,25 @@ def test_preview_with_the_offline_provider_is_a_wav_through_api_gateway(sam_stac
     with wave.open(io.BytesIO(audio), "rb") as clip:
         assert (clip.getnchannels(), clip.getsampwidth(), clip.getframerate()) == (1, 2, 16_000)
         assert clip.getnframes() > 16_000 // 4  # a sentence is well over a quarter of a second
+
+
+def test_a_repeated_preview_comes_from_the_embedded_s3_cache(sam_stack: SamLocalStack) -> None:
+    # Given a preview request nobody made before (its text is unique to this run)
+    body = {"text": f"Cache check {sam_stack.cache_bucket}.", "tts_provider": "espeak"}
+    first = sam_stack.http.post("/tts/preview", json=body, headers={"Accept": "audio/wav"})
+    # When it is repeated
+    second = sam_stack.http.post("/tts/preview", json=body, headers={"Accept": "audio/wav"})
+    # Then the second answer came from the cache bucket on the embedded S3, byte for byte, with the same ETag
+    assert (first.status_code, second.status_code) == (200, 200), second.text
+    assert (first.headers["x-speech-cache"], second.headers["x-speech-cache"]) == ("miss", "hit")
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
+    keys = bucket_keys(sam_stack.s3.host_endpoint, sam_stack.cache_bucket)
+    assert any(key.startswith("speech/espeak/") for key in keys)
+    # And the headers a browser sends to revalidate or to bypass pass through sam local's API Gateway emulation
+    revalidated = sam_stack.http.post("/tts/preview", json=body, headers={"If-None-Match": first.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+    fresh = sam_stack.http.post("/tts/preview", json=body, headers={"Cache-Control": "no-cache"})
+    assert fresh.headers["x-speech-cache"] == "bypass"
 
 
 @pytest.mark.parametrize(
@@ -138,14 +158,24 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
     assert entry["user_id"] is None
     assert (sam_stack.catalog_dir / "voices.sqlite3").is_file()
 
+    # And a preview of it sits in the speech cache
+    cached_key = f"{voice_prefix('dashscope', body['voice_id'])}{'0' * 64}"
+    s3_client(sam_stack.s3.host_endpoint).put_object(Bucket=sam_stack.cache_bucket, Key=cached_key, Body=b"RIFF")
+
     # When a third function deletes it
     deleted = sam_stack.http.delete(f"/voices/{body['entry_id']}")
     assert deleted.status_code == 200, deleted.text
     assert deleted.json() == {"deleted": True}
+    # Then its cached preview went with it (the delete function reached the embedded S3 from its container)
+    assert cached_key not in bucket_keys(sam_stack.s3.host_endpoint, sam_stack.cache_bucket)
     # Then the listing no longer has it, and a second delete is a 404
     assert body["entry_id"] not in [item["id"] for item in listed_voices(sam_stack)]
     again = sam_stack.http.delete(f"/voices/{body['entry_id']}")
     assert_error(again.status_code, again.json(), 404)
+    # And every catalog access went through a catalog function, invoked via `sam local start-lambda`
+    catalog_log = sam_stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace")
+    for operation in ("add_entry", "list_entries", "delete_entry"):
+        assert re.search(rf'"operation":\s*"{operation}"', catalog_log), operation
 
 
 def test_listing_filter_and_malformed_ids_are_client_errors(sam_stack: SamLocalStack) -> None:

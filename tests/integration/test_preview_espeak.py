@@ -20,11 +20,14 @@ def test_web_client_event_returns_base64_wav_for_api_gateway(lambda_context: Fak
     event = load_event("preview_web_client")
     # WHEN API Gateway invokes the function
     response = lambda_handler(event, lambda_context)
-    # THEN the WAV travels base64-encoded with its media type, uncached, readable cross-origin
+    # THEN the WAV travels base64-encoded with its media type, private to the caller, readable cross-origin
     assert response["statusCode"] == 200
     assert header(response, "content-type") == "audio/wav"
-    assert header(response, "cache-control") == "no-store"
+    assert header(response, "cache-control") == "private, no-cache"
     assert header(response, "access-control-allow-origin") == "http://localhost:5173"
+    # AND a script of that origin may read the ETag (not a CORS-safelisted header)
+    exposed = {name.strip().lower() for name in (header(response, "access-control-expose-headers") or "").split(",")}
+    assert {"etag", "x-speech-cache"} <= exposed
     info = read_wav(binary_body(response))
     assert (info.channels, info.sample_width, info.sample_rate) == (1, 2, 16000)
     # eSpeak NG speaks the ten characters in one to five seconds.

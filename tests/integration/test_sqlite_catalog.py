@@ -98,6 +98,14 @@ def test_listing_is_oldest_first_and_filters_by_provider(db_path: Path) -> None:
     assert all(e.user_id is None and e.source == "clone" for e in catalog.list_entries())
 
 
+def test_get_entry_finds_one_entry_by_id(db_path: Path) -> None:
+    catalog = SqliteVoiceCatalog(db_path)
+    catalog.add_entry(voice(label="a"), NOW)
+    second = catalog.add_entry(voice(label="b"), NOW)
+    assert catalog.get_entry(second.id) == second
+    assert catalog.get_entry(second.id + 1) is None
+
+
 def test_delete_removes_once_and_ids_are_never_reused(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
     first = catalog.add_entry(voice(label="a"), NOW)

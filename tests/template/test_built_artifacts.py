@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import importlib
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from scripts.build_sizes import BUDGET_BYTES, UNZIPPED_LIMIT_BYTES, BuiltFunctio
 from tests.template.conftest import ARCHITECTURES, Build
 from tests.template.stack import FunctionSpec, Stack, load_template
 from testsupport.apigw import load_event
+from testsupport.fakes.lambda_endpoint import LambdaEndpoint
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -43,10 +45,14 @@ RUNTIME_PROVIDED = {"boto3": boto3, "botocore": botocore, "s3transfer": s3transf
 RUNTIME_SYMBOL_VERSIONS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29)}
 ELF_MACHINES = {"x86_64": "EM_X86_64", "arm64": "EM_AARCH64"}
 # Stand-ins for values CloudFormation fills in at deploy time.
+API_FUNCTION_IDS = sorted(name for name, function in STACK.functions.items() if function.routes)
+# Stand-ins for values CloudFormation fills in at deploy time (a function's Ref is its name).
 DEPLOY_TIME_VALUES = {
     "SamplesBucket": "opentalking-voices-samples-probe",
+    "SpeechCacheBucket": "opentalking-voices-speech-cache-probe",
     "ProviderSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:probe-keys",
     "StudioDistribution.DomainName": "d111111abcdef8.cloudfront.net",
+    **{name: name for name in STACK.functions},
 }
 
 
@@ -95,10 +101,18 @@ def lambda_environment(function: FunctionSpec, tmp_path: Path) -> dict[str, str]
 
 @pytest.fixture(scope="session")
 def runtime_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A stand-in for the runtime's /var/runtime: boto3, botocore and s3transfer, nothing else."""
+    """A stand-in for the runtime's /var/runtime: boto3, botocore and s3transfer, with the packages they need.
+
+    The runtime ships the SDK together with its own dependencies (dateutil, jmespath, urllib3, six); a function
+    whose artifact holds none of them (the catalog functions) still imports boto3 there.
+    """
     directory = tmp_path_factory.mktemp("var-runtime")
     for name, module in RUNTIME_PROVIDED.items():
         (directory / name).symlink_to(Path(module.__file__).parent)
+    for name in ("dateutil", "jmespath", "urllib3", "six"):
+        location = Path(importlib.import_module(name).__file__ or "")
+        source = location.parent if location.name == "__init__.py" else location
+        (directory / source.name).symlink_to(source)
     return directory
 
 
@@ -117,7 +131,8 @@ def probe(
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout)
+    # The probe's answer is its last line; the handler's own log lines (Powertools writes to stdout) come before.
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def preflight_event(path: str, method: str, origin: str) -> dict[str, Any]:
@@ -164,7 +179,7 @@ def test_handler_imports_from_its_artifact_and_layers_alone(
     assert not set(RUNTIME_PROVIDED) & set(result["imported_modules"])
 
 
-@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
+@pytest.mark.parametrize("logical_id", API_FUNCTION_IDS)
 def test_handler_answers_preflights_from_its_artifact(
     builds: dict[str, Build], sam_cli: Path, runtime_packages: Path, logical_id: str, tmp_path: Path
 ) -> None:
@@ -185,18 +200,43 @@ def test_handler_answers_preflights_from_its_artifact(
         assert response_header(response, "access-control-allow-origin") == origin
 
 
-def test_list_voices_artifact_serves_an_empty_catalog(
+def test_list_voices_artifact_serves_the_catalog_its_catalog_function_artifact_reads(
     builds: dict[str, Build], sam_cli: Path, runtime_packages: Path, tmp_path: Path
 ) -> None:
+    # GIVEN the catalog function deployed for the list function, from its own artifact, on an empty EFS stand-in
+    catalog_built = builds[HOST_ARCHITECTURE].functions["CatalogForListFunction"]
+    catalog_environment = lambda_environment(STACK.functions["CatalogForListFunction"], tmp_path)
+    calls = [
+        {"operation": "list_entries", "request": {}},
+        {"operation": "delete_entry", "request": {"entry_id": 1}},
+    ]
+    listed, refused = probe(sam_cli, [str(catalog_built.code_dir), str(runtime_packages)], catalog_environment, calls)[
+        "responses"
+    ]
+    # THEN it serves its operation and refuses the others
+    assert listed == {"ok": True, "response": {"entries": []}}
+    assert refused["ok"] is False and refused["error"]["code"] == "refused"
+    assert (tmp_path / "voices.sqlite3").is_file()
+
+    # WHEN the list function's artifact invokes it (a loopback Invoke API hands it that artifact's reply)
+    invoked: list[dict[str, Any]] = []
+
+    def catalog_reply(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        invoked.append(event)
+        return listed
+
     built = builds[HOST_ARCHITECTURE].functions["ListVoicesFunction"]
     sys_path = [str(built.code_dir), *layer_paths(built), str(runtime_packages)]
     environment = lambda_environment(STACK.functions["ListVoicesFunction"], tmp_path)
+    with LambdaEndpoint({"CatalogForListFunction": catalog_reply}) as endpoint:
+        environment["AWS_ENDPOINT_URL_LAMBDA"] = endpoint.url
+        result = probe(sam_cli, sys_path, environment, [load_event("list_voices_all")])
 
-    result = probe(sam_cli, sys_path, environment, [load_event("list_voices_all")])
-
+    # THEN it answers the list, having asked its own catalog function for exactly its operation
     (response,) = result["responses"]
-    assert response["statusCode"] == 200
+    assert response["statusCode"] == 200, response
     assert json.loads(response["body"]) == {"items": []}
+    assert invoked == [{"operation": "list_entries", "request": {"provider": None}}]
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)

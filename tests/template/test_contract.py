@@ -8,6 +8,7 @@ import pytest
 
 from tests.template.code_facts import (
     app_routes,
+    composition_root,
     declared_iam_actions,
     declared_settings,
     load_app,
@@ -17,9 +18,15 @@ from tests.template.code_facts import (
     variables_read_by,
 )
 from tests.template.stack import FunctionSpec, Stack, load_template
+from voice_service.catalog_boundary.operations import OPERATIONS
 
 STACK = Stack(load_template())
 FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logical_id)
+CATALOG_OPERATIONS_VARIABLE = "OPENTALKING_CATALOG_OPERATIONS"
+CATALOG_FUNCTION_VARIABLE = "OPENTALKING_CATALOG_FUNCTION"
+# The functions behind the API; the others are the catalog functions, reached only by invoke.
+API_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE not in function.environment]
+CATALOG_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE in function.environment]
 # Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
 LAMBDA_PROVIDED = {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV", "TZ"}
 # Read by libraries, not by the project's settings models.
@@ -27,12 +34,16 @@ LIBRARY_VARIABLE_PREFIXES = ("POWERTOOLS_",)
 SECRET_ARN_VARIABLE = "OPENTALKING_PROVIDER_SECRETS_ARN"
 SQLITE_PATH_VARIABLE = "OPENTALKING_SQLITE_PATH"
 BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
+SPEECH_CACHE_VARIABLE = "OPENTALKING_SPEECH_CACHE_BUCKET"
+S3_BUCKETS = set(STACK.of_type("AWS::S3::Bucket"))
 FFMPEG_VARIABLE = "OPENTALKING_FFMPEG_PATH"
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
+by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
+by_catalog_function = pytest.mark.parametrize("function", CATALOG_FUNCTIONS, ids=lambda function: function.logical_id)
 
 
-@by_function
+@by_api_function
 def test_the_template_routes_exactly_what_the_functions_app_serves(function: FunctionSpec) -> None:
     # GIVEN the function's FastAPI app, as the Lambda imports it
     app = load_app(function.app_module)
@@ -41,7 +52,7 @@ def test_the_template_routes_exactly_what_the_functions_app_serves(function: Fun
     assert function.routes == app_routes(app), function.logical_id
 
 
-@by_function
+@by_api_function
 def test_every_route_has_a_preflight_to_the_same_function(function: FunctionSpec) -> None:
     # The function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only)
     assert function.preflight_paths == {route.path for route in function.routes}
@@ -54,9 +65,10 @@ def test_no_route_is_claimed_by_two_functions() -> None:
     assert len(preflights) == len(set(preflights))
 
 
-def test_every_function_is_behind_the_one_rest_api() -> None:
+def test_every_function_is_behind_the_one_rest_api_but_the_catalog_functions() -> None:
+    assert CATALOG_FUNCTIONS and all(not function.properties.get("Events") for function in CATALOG_FUNCTIONS)
     (api_id,) = STACK.of_type("AWS::Serverless::Api")
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         assert function.api_ids and all(ref == {"Ref": api_id} for ref in function.api_ids), function.logical_id
 
 
@@ -94,12 +106,11 @@ def test_provider_keys_never_appear_in_the_template(function: FunctionSpec) -> N
 
 
 @by_function
-def test_catalog_readers_mount_efs_and_point_sqlite_into_the_mount(function: FunctionSpec) -> None:
-    read = {name for names in variables_read_by(function.app_module) for name in names}
-    if SQLITE_PATH_VARIABLE not in read:
-        # No catalog, so no EFS and no VPC (preview and uploads reach the internet without a NAT gateway)
-        assert not function.mount_paths
-        assert not function.in_vpc
+def test_only_the_catalog_functions_are_in_the_vpc_and_mount_efs(function: FunctionSpec) -> None:
+    if function not in CATALOG_FUNCTIONS:
+        # Everything that reaches the internet runs outside the VPC, which then needs no NAT gateway
+        assert not function.mount_paths and not function.in_vpc
+        assert SQLITE_PATH_VARIABLE not in function.environment
         return
     (mount_path,) = function.mount_paths
     assert str(function.environment[SQLITE_PATH_VARIABLE]).startswith(f"{mount_path}/")
@@ -107,6 +118,36 @@ def test_catalog_readers_mount_efs_and_point_sqlite_into_the_mount(function: Fun
     # SAM: a function mounting EFS must depend on the mount targets, or it may be created before them
     mount_targets = set(STACK.of_type("AWS::EFS::MountTarget"))
     assert mount_targets <= set(function.resource.get("DependsOn", []))
+    # It touches nothing but EFS: no AWS API, no secret, no bucket
+    assert {action.split(":")[0] for action in function.allowed_actions} == {"elasticfilesystem"}
+
+
+@by_catalog_function
+def test_each_catalog_function_serves_what_its_one_caller_declared(function: FunctionSpec) -> None:
+    served = set(str(function.environment[CATALOG_OPERATIONS_VARIABLE]).split(","))
+    assert served and served <= set(OPERATIONS)
+    callers = [
+        caller
+        for caller in API_FUNCTIONS
+        for statement in caller.statements_allowing("lambda:InvokeFunction")
+        if statement["Resource"] == {"Fn::GetAtt": [function.logical_id, "Arn"]}
+    ]
+    assert len(callers) == 1, f"{function.logical_id} is invoked by {[c.logical_id for c in callers]}"
+    # ... exactly the operations that caller's composition root declares, no more
+    assert served == composition_root(callers[0].app_module).CATALOG_OPERATIONS
+
+
+@by_api_function
+def test_a_catalog_caller_may_invoke_its_own_catalog_function_and_nothing_else(function: FunctionSpec) -> None:
+    invoke_statements = function.statements_allowing("lambda:InvokeFunction")
+    if not hasattr(composition_root(function.app_module), "CATALOG_OPERATIONS"):
+        assert not invoke_statements and CATALOG_FUNCTION_VARIABLE not in function.environment
+        return
+    (statement,) = invoke_statements
+    assert statement["Action"] == "lambda:InvokeFunction"
+    target = function.environment[CATALOG_FUNCTION_VARIABLE]["Ref"]
+    assert statement["Resource"] == {"Fn::GetAtt": [target, "Arn"]}
+    assert target in {catalog.logical_id for catalog in CATALOG_FUNCTIONS}
 
 
 @by_function
@@ -115,8 +156,21 @@ def test_efs_write_permission_goes_only_to_functions_that_change_the_catalog(fun
         assert not any(action.startswith("elasticfilesystem:") for action in function.allowed_actions)
         return
     assert "elasticfilesystem:ClientMount" in function.allowed_actions
-    read_only = all(route.method == "GET" for route in function.routes)
-    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is not read_only
+    served = str(function.environment[CATALOG_OPERATIONS_VARIABLE]).split(",")
+    writes = any(OPERATIONS[name].writes for name in served)
+    assert ("elasticfilesystem:ClientWrite" in function.allowed_actions) is writes
+
+
+@by_catalog_function
+def test_timeouts_nest_so_a_typed_answer_arrives_before_anyone_gives_up(function: FunctionSpec) -> None:
+    # The catalog function's busy wait ends inside its own timeout, which ends inside its caller's invoke timeout,
+    # which ends inside the caller's own timeout: a busy catalog is a 503 with a sentence, never a Lambda timeout.
+    busy = float(function.environment["OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS"])
+    assert busy < function.properties["Timeout"]
+    for caller in API_FUNCTIONS:
+        if caller.environment.get(CATALOG_FUNCTION_VARIABLE) == {"Ref": function.logical_id}:
+            invoke_timeout = float(caller.environment["OPENTALKING_CATALOG_INVOKE_TIMEOUT_SECONDS"])
+            assert function.properties["Timeout"] < invoke_timeout < caller.properties["Timeout"], caller.logical_id
 
 
 @by_function
@@ -124,6 +178,8 @@ def test_bucket_and_secret_variables_name_the_stacks_own_resources(function: Fun
     read = {name for names in variables_read_by(function.app_module) for name in names}
     if BUCKET_VARIABLE in read:
         assert function.environment[BUCKET_VARIABLE] == {"Ref": "SamplesBucket"}
+    if SPEECH_CACHE_VARIABLE in read:
+        assert function.environment[SPEECH_CACHE_VARIABLE] == {"Ref": "SpeechCacheBucket"}
     if SECRET_ARN_VARIABLE in read:
         secret = function.environment[SECRET_ARN_VARIABLE]
         # The function may read exactly the secret it is told about
@@ -159,17 +215,59 @@ def test_iam_statements_are_scoped(function: FunctionSpec) -> None:
         assert "*" not in str(statement["Action"]), statement
         assert statement["Resource"] != "*", statement
         for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
-            if action.startswith("s3:"):
+            if action == "s3:ListBucket":
+                # Listing is a bucket action: one of the stack's buckets, never a wildcard
+                (bucket, attribute) = statement["Resource"]["Fn::GetAtt"]
+                assert bucket in S3_BUCKETS and attribute == "Arn"
+            elif action.startswith("s3:"):
                 # Object actions only, and only under the prefix the function works on (all of it, or the objects
-                # with one suffix, such as the upload claims `uploads/*.claim`)
+                # with one suffix, such as the upload claims `uploads/*.claim`), in one of the stack's buckets
                 resource = statement["Resource"]["Fn::Sub"]
-                assert re.fullmatch(r"\$\{SamplesBucket\.Arn\}/[a-z]+/\*(\.[a-z]+)?", resource), resource
+                match = re.fullmatch(r"\$\{([A-Za-z]+)\.Arn\}/[a-z]+/\*(\.[a-z]+)?", resource)
+                assert match and match.group(1) in S3_BUCKETS, resource
+
+
+def _s3_grants(function: FunctionSpec) -> dict[str, object]:
+    return {
+        action: statement["Resource"]
+        for statement in function.statements
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        if action.startswith("s3:")
+    }
+
+
+def test_the_preview_function_reads_and_writes_only_the_cache_prefix() -> None:
+    from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
+
+    # GIVEN every S3 grant of the preview function
+    grants = _s3_grants(STACK.functions["PreviewFunction"])
+    # THEN it may read and write objects under the code's cache prefix of the cache bucket, and list that bucket
+    # (so a miss is a 404, not a 403); nothing in the samples bucket, no delete
+    cache_objects = {"Fn::Sub": f"${{SpeechCacheBucket.Arn}}/{CACHE_PREFIX}*"}
+    assert grants == {
+        "s3:GetObject": cache_objects,
+        "s3:PutObject": cache_objects,
+        "s3:ListBucket": {"Fn::GetAtt": ["SpeechCacheBucket", "Arn"]},
+    }
+
+
+def test_the_delete_function_may_purge_only_the_cache_prefix() -> None:
+    from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
+
+    function = STACK.functions["DeleteVoiceFunction"]
+    grants = _s3_grants(function)
+    assert grants == {
+        "s3:DeleteObject": {"Fn::Sub": f"${{SpeechCacheBucket.Arn}}/{CACHE_PREFIX}*"},
+        "s3:ListBucket": {"Fn::GetAtt": ["SpeechCacheBucket", "Arn"]},
+    }
+    (listing,) = function.statements_allowing("s3:ListBucket")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": f"{CACHE_PREFIX}*"}}
 
 
 def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
     # GIVEN every media type the functions declare in OpenAPI or use in their code
     used: set[str] = set()
-    for function in FUNCTIONS:
+    for function in API_FUNCTIONS:
         used |= openapi_media_types(load_app(function.app_module))
     used |= media_types_in_code()
     binary = {media_type for media_type in used if not travels_as_text(media_type)}
@@ -184,9 +282,14 @@ def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
 
 
 def test_each_function_declares_its_own_settings_model() -> None:
-    # Guards the checks above: every function names a model, and the models differ where the functions do
-    models = {function.logical_id: declared_settings(function.app_module) for function in FUNCTIONS}
-    assert len(set(models.values())) == len(FUNCTIONS), models
+    # Guards the checks above: every function names a model, and the models differ where the functions do (the
+    # catalog functions are one code deployed per caller, with one model)
+    models = {function.logical_id: declared_settings(function.app_module) for function in API_FUNCTIONS}
+    assert len(set(models.values())) == len(API_FUNCTIONS), models
     for logical_id, model in models.items():
         assert model.__name__ == f"{logical_id.removesuffix('Function')}FunctionSettings", logical_id
         assert ("OPENTALKING_CORS_ALLOW_ORIGINS",) in dict(model.variables()), logical_id
+    for function in CATALOG_FUNCTIONS:
+        model = declared_settings(function.app_module)
+        assert model.__name__ == "CatalogFunctionSettings", function.logical_id
+        assert (CATALOG_OPERATIONS_VARIABLE,) in dict(model.variables()), function.logical_id

@@ -29,6 +29,24 @@ def rule_prefix(rule: dict[str, Any]) -> str | None:
     return rule.get("Filter", {}).get("Prefix")
 
 
+def assert_tls_only(bucket: str) -> None:
+    (policy,) = (
+        p["Properties"]
+        for p in STACK.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket}
+    )
+    (deny,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*" and deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert {"Fn::GetAtt": [bucket, "Arn"]} in deny["Resource"]
+    assert {"Fn::Sub": f"${{{bucket}.Arn}}/*"} in deny["Resource"]
+
+
+def test_every_bucket_has_a_tls_only_policy() -> None:
+    for bucket in STACK.of_type("AWS::S3::Bucket"):
+        assert_tls_only(bucket)
+
+
 class TestSamplesBucket:
     bucket = STACK.properties("SamplesBucket")
 
@@ -44,16 +62,7 @@ class TestSamplesBucket:
         assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
 
     def test_policy_refuses_requests_without_tls(self) -> None:
-        (policy,) = (
-            p["Properties"]
-            for p in STACK.of_type("AWS::S3::BucketPolicy").values()
-            if p["Properties"]["Bucket"] == {"Ref": "SamplesBucket"}
-        )
-        (deny,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
-        assert deny["Principal"] == "*" and deny["Action"] == "s3:*"
-        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        assert {"Fn::GetAtt": ["SamplesBucket", "Arn"]} in deny["Resource"]
-        assert {"Fn::Sub": "${SamplesBucket.Arn}/*"} in deny["Resource"]
+        assert_tls_only("SamplesBucket")
 
     @pytest.mark.parametrize("prefix", ["samples/", "uploads/"])
     def test_lifecycle_expires_each_sample_prefix(self, prefix: str) -> None:
@@ -73,6 +82,30 @@ class TestSamplesBucket:
         (cors,) = self.bucket["CorsConfiguration"]["CorsRules"]
         assert cors["AllowedMethods"] == ["POST"]
         assert cors["AllowedOrigins"] == {"Fn::Split": [",", CORS_ORIGINS]}
+
+
+class TestSpeechCacheBucket:
+    bucket = STACK.properties("SpeechCacheBucket")
+
+    def test_is_private_and_encrypted_like_the_samples_bucket(self) -> None:
+        samples = STACK.properties("SamplesBucket")
+        for setting in ("PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption"):
+            assert self.bucket[setting] == samples[setting], setting
+
+    def test_lifecycle_expires_the_cache_prefix_after_the_parameters_days(self) -> None:
+        from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
+
+        (rule,) = [rule for rule in rules(self.bucket) if "ExpirationInDays" in rule]
+        assert rule["Status"] == "Enabled" and rule_prefix(rule) == CACHE_PREFIX
+        assert rule["ExpirationInDays"] == {"Ref": "SpeechCacheExpirationDays"}
+        assert STACK.parameter_defaults["SpeechCacheExpirationDays"] == 30
+
+    def test_incomplete_multipart_uploads_are_aborted_by_a_prefix_only_rule(self) -> None:
+        (rule,) = [rule for rule in rules(self.bucket) if "AbortIncompleteMultipartUpload" in rule]
+        assert rule_prefix(rule) is not None and "ExpirationInDays" not in rule
+
+    def test_no_browser_reaches_it(self) -> None:
+        assert "CorsConfiguration" not in self.bucket
 
 
 class TestCatalogFileSystem:
@@ -139,39 +172,74 @@ class TestNetwork:
             assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", NFS_PORT, NFS_PORT)
             assert str(rule["SourceSecurityGroupId"]) in function_groups
 
-    def test_catalog_functions_send_only_https_anywhere_and_nfs_to_the_mounts(self) -> None:
-        (group_id,) = {
-            str(group)
+    def catalog_function_group(self) -> str:
+        (group,) = {
+            str(group["Ref"])
             for function in STACK.functions.values()
-            if function.mount_paths
+            if function.in_vpc
             for group in function.properties["VpcConfig"]["SecurityGroupIds"]
         }
-        logical_id = group_id.removeprefix("{'Ref': '").removesuffix("'}")
-        inline = STACK.properties(logical_id)["SecurityGroupEgress"]
+        return group
+
+    def egress_of(self, logical_id: str) -> list[dict[str, Any]]:
+        inline = STACK.properties(logical_id).get("SecurityGroupEgress", [])
         separate = [
             rule["Properties"]
             for rule in STACK.of_type("AWS::EC2::SecurityGroupEgress").values()
             if rule["Properties"]["GroupId"] == {"Ref": logical_id}
         ]
-        ports = {(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in [*inline, *separate]}
-        assert ports == {("tcp", 443, 443), ("tcp", NFS_PORT, NFS_PORT)}
-        (nfs,) = [rule for rule in [*inline, *separate] if rule["FromPort"] == NFS_PORT]
-        assert "DestinationSecurityGroupId" in nfs
+        return [*inline, *separate]
 
-    def test_private_subnets_reach_the_internet_through_nat_and_s3_through_its_gateway_endpoint(self) -> None:
-        routes = [route["Properties"] for route in STACK.of_type("AWS::EC2::Route").values()]
-        (nat_route,) = [route for route in routes if "NatGatewayId" in route]
-        assert nat_route["DestinationCidrBlock"] == "0.0.0.0/0"
-        private_table = nat_route["RouteTableId"]
+    def test_catalog_functions_send_nothing_but_nfs_to_the_mount_targets(self) -> None:
+        # GIVEN the one security group of the functions in the VPC
+        group = self.catalog_function_group()
+        mount_groups = {
+            group["Ref"]
+            for target in STACK.of_type("AWS::EFS::MountTarget").values()
+            for group in target["Properties"]["SecurityGroups"]
+        }
+        # THEN its egress is NFS to the mount targets' group and nothing else (an empty list would mean allow-all)
+        (rule,) = self.egress_of(group)
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", NFS_PORT, NFS_PORT)
+        assert rule["DestinationSecurityGroupId"]["Ref"] in mount_groups
+        assert not {"CidrIp", "CidrIpv6", "DestinationPrefixListId"} & set(rule)
+
+    def test_mount_targets_send_nothing(self) -> None:
+        for target in STACK.of_type("AWS::EFS::MountTarget").values():
+            for group in target["Properties"]["SecurityGroups"]:
+                # The documented way to replace the default allow-all egress with a rule that matches no packet
+                (rule,) = self.egress_of(group["Ref"])
+                assert rule["CidrIp"] == "255.255.255.255/32" and rule["IpProtocol"] == "icmp"
+
+    def test_no_nat_gateway_public_address_or_internet_gateway_exists(self) -> None:
+        types = {resource["Type"] for resource in STACK.resources.values()}
+        assert not types & {
+            "AWS::EC2::NatGateway",
+            "AWS::EC2::EIP",
+            "AWS::EC2::InternetGateway",
+            "AWS::EC2::EgressOnlyInternetGateway",
+            "AWS::EC2::VPCGatewayAttachment",
+            "AWS::EC2::VPNGateway",
+            "AWS::EC2::TransitGatewayAttachment",
+        }
+        for subnet in STACK.of_type("AWS::EC2::Subnet").values():
+            assert not subnet["Properties"].get("MapPublicIpOnLaunch")
+
+    def test_the_private_subnets_have_no_route_out_of_the_vpc(self) -> None:
+        # GIVEN the subnets the catalog functions run in
+        subnets = {
+            str(subnet)
+            for function in STACK.functions.values()
+            if function.in_vpc
+            for subnet in function.properties["VpcConfig"]["SubnetIds"]
+        }
         associations = [a["Properties"] for a in STACK.of_type("AWS::EC2::SubnetRouteTableAssociation").values()]
-        private_subnets = {str(a["SubnetId"]) for a in associations if a["RouteTableId"] == private_table}
-        for function in STACK.functions.values():
-            if function.in_vpc:
-                assert {str(subnet) for subnet in function.properties["VpcConfig"]["SubnetIds"]} <= private_subnets
-        (endpoint,) = [e["Properties"] for e in STACK.of_type("AWS::EC2::VPCEndpoint").values()]
-        assert endpoint["VpcEndpointType"] == "Gateway"
-        assert endpoint["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}
-        assert private_table in endpoint["RouteTableIds"]
+        tables = {str(a["RouteTableId"]) for a in associations if str(a["SubnetId"]) in subnets}
+        # THEN each has an explicit route table of this stack, and no route is added to any of them (nor to any
+        # other table: the VPC's implicit local route is the only one), and no endpoint adds one either
+        assert subnets and {str(a["SubnetId"]) for a in associations} >= subnets and tables
+        assert STACK.of_type("AWS::EC2::Route") == {}
+        assert STACK.of_type("AWS::EC2::VPCEndpoint") == {}
 
 
 class TestApi:

@@ -115,3 +115,46 @@ def test_the_translated_template_lints_clean(without_api_key: dict[str, Any]) ->
         if match.rule.id.startswith("E")
     ]
     assert not errors, [str(error) for error in errors]
+
+
+# Resource types of the translated stack that cost nothing while idle (storage aside: EFS, the secret and the logs
+# are billed per GB-month, per secret-month and per GB; README "What it costs idle"). Anything billed by the hour
+# (NAT gateway, public IPv4, interface endpoints, instances, load balancers, ...) is not on this list.
+NOT_BILLED_BY_THE_HOUR = {
+    "AWS::ApiGateway::Account",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
+    # The voice studio: CloudFront bills requests and transfer, its policies nothing.
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::VPC",
+    "AWS::EFS::AccessPoint",
+    "AWS::EFS::FileSystem",
+    "AWS::EFS::MountTarget",
+    "AWS::IAM::Role",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Lambda::Permission",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::SecretsManager::Secret",
+}
+
+
+def test_nothing_in_the_deployed_stack_is_billed_by_the_hour(with_api_key: dict[str, Any]) -> None:
+    # GIVEN every resource CloudFormation creates, after the SAM transform
+    types = {resource["Type"] for resource in with_api_key["Resources"].values()}
+    # THEN each is of a type with no hourly charge
+    assert types - NOT_BILLED_BY_THE_HOUR == set()
+    assert "AWS::Lambda::Function" in types and "AWS::EFS::FileSystem" in types

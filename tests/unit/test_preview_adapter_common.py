@@ -1,30 +1,13 @@
-"""Shared adapter helpers: the hard deadline, the stream outcome, quoting upstream messages, the audio cap."""
+"""Shared adapter helpers: the stream outcome and its deadline, quoting upstream messages, the audio cap."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
+from testsupport.coroutines import run_coroutine
 from voice_service.adapters.tts import common
 from voice_service.adapters.upstream_text import MAX_QUOTED_CHARS, quote_upstream, remember_secret
 from voice_service.errors import UpstreamError
-
-
-def test_run_with_deadline_returns_the_value_or_the_error() -> None:
-    assert common.run_with_deadline("edge", lambda: b"pcm", 1.0) == b"pcm"
-    with pytest.raises(ZeroDivisionError):
-        common.run_with_deadline("edge", lambda: 1 // 0, 1.0)
-
-
-def test_run_with_deadline_gives_up_on_blocked_work() -> None:
-    release = threading.Event()
-    try:
-        with pytest.raises(UpstreamError) as raised:
-            common.run_with_deadline("elevenlabs", release.wait, 0.05)
-    finally:
-        release.set()
-    assert raised.value.message == "The elevenlabs provider failed: it did not finish within 0.05 seconds."
 
 
 def test_stream_outcome_first_terminal_event_wins() -> None:
@@ -33,16 +16,16 @@ def test_stream_outcome_first_terminal_event_wins() -> None:
     outcome.succeed()
     outcome.fail("too late to matter.")
     outcome.add_audio(b"\x02\x00")
-    assert outcome.wait(0.01) == b"\x01\x00"
+    assert run_coroutine(outcome.wait(0.01)) == b"\x01\x00"
 
 
 def test_stream_outcome_failure_and_deadline() -> None:
     failed = common.StreamOutcome("cosyvoice")
     failed.fail("the server reported an error (X: y).")
     with pytest.raises(UpstreamError, match=r"cosyvoice provider failed: the server reported an error \(X: y\)\."):
-        failed.wait(1)
+        run_coroutine(failed.wait(1))
     with pytest.raises(UpstreamError, match="did not finish within 0.01 seconds"):
-        common.StreamOutcome("cosyvoice").wait(0.01)
+        run_coroutine(common.StreamOutcome("cosyvoice").wait(0.01))
 
 
 def test_too_much_upstream_audio_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,10 +34,25 @@ def test_too_much_upstream_audio_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
     outcome.add_audio(b"12345")
     outcome.add_audio(b"67890")
     with pytest.raises(UpstreamError, match="far more audio than a preview needs"):
-        outcome.wait(1)
-    with pytest.raises(UpstreamError, match="far more audio than a preview needs"):
-        common.join_limited("elevenlabs", iter([b"12345", b"67890"]))
-    assert common.join_limited("elevenlabs", iter([b"1234", b"5678"])) == b"12345678"
+        run_coroutine(outcome.wait(1))
+
+
+def test_a_waiting_loop_wakes_when_an_sdk_thread_settles_the_stream() -> None:
+    # GIVEN a stream that an SDK thread finishes after the request started waiting
+    import threading
+
+    outcome = common.StreamOutcome("dashscope")
+
+    def sdk_thread() -> None:
+        outcome.add_audio(b"\x03\x00")
+        outcome.succeed()
+
+    async def request() -> bytes:
+        threading.Timer(0.05, sdk_thread).start()
+        return await outcome.wait(5)
+
+    # WHEN / THEN the loop gets the audio as soon as the thread settles it, not at the deadline
+    assert run_coroutine(request()) == b"\x03\x00"
 
 
 def test_quoted_upstream_messages_hide_secrets_and_stay_short() -> None:

@@ -4,33 +4,57 @@ from __future__ import annotations
 
 import io
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 
+from testsupport.coroutines import run_coroutine
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.providers import PREVIEW_PROVIDERS
 from voice_service.services.preview import (
+    PreviewAudio,
     PreviewForm,
     PreviewPolicy,
+    SpeechSynthesizer,
     synthesize_preview,
     validate_preview,
     wav_from_pcm16,
 )
+from voice_service.services.speech_cache import SpeechCache
 
 POLICY = PreviewPolicy(default_provider="edge", max_chars=240, sample_rate=16000, timeout_seconds=20)
+DEFAULT_VOICE = "default-voice"
+DEFAULT_MODEL = "default-model"
 
 
 @dataclass
 class RecordingSynthesizer:
-    """Returns `pcm` and remembers what it was asked."""
+    """Returns `pcm` and remembers what it was asked; its defaults are DEFAULT_VOICE and DEFAULT_MODEL."""
 
     pcm: bytes = b"\x01\x00" * 1600
-    calls: list[tuple[str, str | None, str | None, int, float]] = field(default_factory=list)
+    calls: list[tuple[str, str, str, int, float]] = field(default_factory=list)
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
+        return voice or DEFAULT_VOICE, model or DEFAULT_MODEL
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
         self.calls.append((text, voice, model, sample_rate, timeout))
         return self.pcm
+
+
+def preview(
+    draft: PreviewForm,
+    policy: PreviewPolicy,
+    synthesizer_for: Callable[[str], SpeechSynthesizer],
+    cache: SpeechCache | None = None,
+    *,
+    bypass: bool = False,
+) -> PreviewAudio:
+    """The use case run to completion (the route awaits it on Mangum's loop)."""
+    return run_coroutine(
+        synthesize_preview(draft, policy, synthesizer_for, cache or SpeechCache(None), bypass_cache=bypass)
+    )
 
 
 def test_spec_fields_are_used_as_given() -> None:
@@ -86,7 +110,7 @@ def test_invalid_requests_are_400_sentences(draft: PreviewForm, detail: str) -> 
 def test_unknown_provider_is_never_replaced_by_the_default() -> None:
     synthesizer = RecordingSynthesizer()
     with pytest.raises(InvalidRequestError):
-        synthesize_preview(PreviewForm(text="hi", tts_provider="openai"), POLICY, lambda _: synthesizer)
+        preview(PreviewForm(text="hi", tts_provider="openai"), POLICY, lambda _: synthesizer)
     assert synthesizer.calls == []
 
 
@@ -118,21 +142,20 @@ def test_synthesis_gets_the_session_rate_and_deadline_and_returns_a_wav() -> Non
         return synthesizer
 
     # WHEN a preview is made
-    audio = synthesize_preview(PreviewForm(text=" hi ", voice=" "), POLICY, synthesizer_for)
-    # THEN the default provider was asked with the stripped text, no voice, the session rate and the deadline
+    audio = preview(PreviewForm(text=" hi ", voice=" "), POLICY, synthesizer_for)
+    # THEN the default provider was asked with the stripped text, its default voice, the session rate and deadline
     assert asked == ["edge"]
-    assert synthesizer.calls == [("hi", None, None, 16000, 20)]
+    assert synthesizer.calls == [("hi", DEFAULT_VOICE, DEFAULT_MODEL, 16000, 20)]
     # AND the WAV wraps exactly that PCM
     with wave.open(io.BytesIO(audio.wav)) as reader:
         assert (reader.getnchannels(), reader.getsampwidth(), reader.getframerate()) == (1, 2, 16000)
         assert reader.readframes(reader.getnframes()) == synthesizer.pcm
-    assert audio.duration_seconds == pytest.approx(0.1)
 
 
 @pytest.mark.parametrize("pcm", [b"", b"\x00"])
 def test_no_audio_is_an_upstream_error(pcm: bytes) -> None:
     with pytest.raises(UpstreamError) as raised:
-        synthesize_preview(PreviewForm(text="hi", provider="espeak"), POLICY, lambda _: RecordingSynthesizer(pcm))
+        preview(PreviewForm(text="hi", provider="espeak"), POLICY, lambda _: RecordingSynthesizer(pcm))
     assert raised.value.message == "The espeak provider failed: it returned no audio."
 
 
@@ -159,4 +182,4 @@ def test_audio_too_long_for_a_lambda_response_is_413() -> None:
     synthesizer = RecordingSynthesizer(pcm=b"\x00\x01" * 48000 * 50)
     # WHEN / THEN
     with pytest.raises(PayloadTooLargeError, match="50 seconds long, too long to return at 48000 Hz"):
-        synthesize_preview(PreviewForm(text="hi"), policy, lambda _: synthesizer)
+        preview(PreviewForm(text="hi"), policy, lambda _: synthesizer)

@@ -28,5 +28,8 @@ class InMemoryVoiceCatalog:
         self._next_id += 1
         return entry
 
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        return self._entries.get(entry_id)
+
     def delete_entry(self, entry_id: int) -> bool:
         return self._entries.pop(entry_id, None) is not None

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
-from testsupport.fakes.tts_loopback import LoopbackServer, tone_pcm16
+from testsupport.fakes.tts_loopback import INSTANT, LoopbackServer, Pacing, tone_pcm16
 
 CosyVoiceMode = Literal[
     "ok",
@@ -41,6 +41,7 @@ class CosyVoiceFake:
     server: LoopbackServer | None = None
     # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
     audio_seconds: float = AUDIO_SECONDS
+    pacing: Pacing = INSTANT
     # The key the fake accepts (DashScope uses one key for every service).
     api_key: str = API_KEY
 
@@ -98,7 +99,9 @@ class CosyVoiceFake:
             return
         rate = int(call.parameters["sample_rate"])
         audio = b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, rate)
+        clock = self.pacing.clock(2 * rate)
         for start in range(0, len(audio), 6400):
+            await clock.before(audio[start : start + 6400])
             await socket.send_json(_event(task_id, "result-generated", {"output": {"type": "sentence-synthesis"}}))
             await socket.send_bytes(audio[start : start + 6400])
             if self.mode == "close_mid_stream":

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
-from testsupport.fakes.tts_loopback import LoopbackServer, tone_pcm16
+from testsupport.fakes.tts_loopback import INSTANT, LoopbackServer, Pacing, tone_pcm16
 
 QwenMode = Literal[
     "ok", "error_event", "http_401", "http_503", "close_mid_stream", "stall", "no_audio", "garbage_frames"
@@ -34,6 +34,7 @@ class QwenRealtimeFake:
     server: LoopbackServer | None = None
     # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
     audio_seconds: float = AUDIO_SECONDS
+    pacing: Pacing = INSTANT
     # The key the fake accepts (DashScope uses one key for every service).
     api_key: str = API_KEY
 
@@ -90,7 +91,9 @@ class QwenRealtimeFake:
             await socket.close()
             return
         audio = b"" if self.mode == "no_audio" else tone_pcm16(self.audio_seconds, QWEN_RATE)
+        clock = self.pacing.clock(2 * QWEN_RATE)
         for start in range(0, len(audio), 9600):
+            await clock.before(audio[start : start + 9600])
             delta = base64.b64encode(audio[start : start + 9600]).decode()
             await socket.send_json({"type": "response.audio.delta", "response_id": "resp_1", "delta": delta})
             if self.mode == "close_mid_stream":

@@ -8,7 +8,7 @@ from typing import Literal
 
 from aiohttp import WSMsgType, web
 
-from testsupport.fakes.tts_loopback import LoopbackServer, tone_mp3
+from testsupport.fakes.tts_loopback import INSTANT, LoopbackServer, Pacing, tone_mp3
 
 EdgeMode = Literal[
     "ok",
@@ -23,6 +23,8 @@ EdgeMode = Literal[
 ]
 AUDIO_SECONDS = 1.0
 EDGE_RATE = 24000
+# MP3 bytes per binary frame (Edge sends a few hundred milliseconds of audio per frame).
+EDGE_FRAME_BYTES = 1024
 SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
 VOICE_IN_SSML = re.compile(r"<voice name='([^']*)'>")
 VoiceListMode = Literal["ok", "http_403", "stall"]
@@ -68,6 +70,7 @@ class EdgeFake:
     audio_seconds: float = AUDIO_SECONDS
     voice_list_mode: VoiceListMode = "ok"
     voice_list_queries: list[dict[str, str]] = field(default_factory=list)
+    pacing: Pacing = INSTANT
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -131,8 +134,11 @@ class EdgeFake:
             return socket
         if self.mode != "no_audio":
             audio = b"<html>busy</html>" * 64 if self.mode == "not_mp3" else tone_mp3(self.audio_seconds, EDGE_RATE)
-            for start in range(0, len(audio), 4096):
-                await socket.send_bytes(_audio_frame(audio[start : start + 4096]))
+            # Paced by the clip's own byte rate (the encoder's bit rate varies with the content).
+            clock = self.pacing.clock(len(audio) / self.audio_seconds)
+            for start in range(0, len(audio), EDGE_FRAME_BYTES):
+                await clock.before(audio[start : start + EDGE_FRAME_BYTES])
+                await socket.send_bytes(_audio_frame(audio[start : start + EDGE_FRAME_BYTES]))
                 if self.mode == "close_mid_audio":
                     await socket.close()  # no turn.end: the audio stops after its first frame
                     return socket

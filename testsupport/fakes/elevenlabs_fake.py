@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from testsupport.fakes.tts_loopback import LoopbackServer, tone_pcm16
+from testsupport.fakes.tts_loopback import INSTANT, LoopbackServer, Pacing, tone_pcm16
 
 ElevenLabsMode = Literal[
     "ok", "http_401", "http_500_html", "http_422", "close_mid_stream", "stall", "no_audio", "garbage_chunks"
@@ -31,6 +31,7 @@ class ElevenLabsFake:
     server: LoopbackServer | None = None
     # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
     audio_seconds: float = AUDIO_SECONDS
+    pacing: Pacing = INSTANT
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -82,7 +83,9 @@ class ElevenLabsFake:
             assert request.transport is not None
             request.transport.close()
             return response
+        clock = self.pacing.clock(2 * int(output_format.removeprefix("pcm_")))
         for start in range(0, len(audio), 4096):
+            await clock.before(audio[start : start + 4096])
             await response.write(audio[start : start + 4096])
         await response.write_eof()
         return response

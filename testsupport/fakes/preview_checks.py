@@ -43,9 +43,15 @@ class PreviewResponse:
         return json.loads(self.content)
 
 
-def post_preview(body: Any, *, raw: str | None = None) -> PreviewResponse:
-    """POST /tts/preview through lambda_handler, with the browser event from events/ and `body` as JSON."""
+def post_preview(body: Any, *, raw: str | None = None, headers: dict[str, str] | None = None) -> PreviewResponse:
+    """POST /tts/preview through lambda_handler, with the browser event from events/ and `body` as JSON.
+
+    `headers` are added to the browser's own (as API Gateway passes them: both header maps).
+    """
     event = load_event("preview_web_client")
+    for name, value in (headers or {}).items():
+        event["headers"][name] = value
+        event["multiValueHeaders"][name] = [value]
     text = raw if raw is not None else json.dumps(body, ensure_ascii=False)
     # The API lists `*/*` as binary, so API Gateway hands every request body over base64-encoded.
     event["body"] = base64.b64encode(text.encode("utf-8")).decode("ascii")
@@ -75,7 +81,8 @@ def read_wav(data: bytes) -> WavInfo:
 def assert_preview_wav(response: Any, sample_rate: int, seconds: float) -> WavInfo:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "audio/wav"
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-cache"
+    assert response.headers["etag"].startswith('"')
     info = read_wav(response.content)
     assert (info.channels, info.sample_width, info.sample_rate) == (1, 2, sample_rate)
     assert abs(info.duration - seconds) <= DURATION_TOLERANCE_SECONDS, info.duration

@@ -6,8 +6,10 @@ import asyncio
 import io
 import math
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -74,6 +76,42 @@ class LoopbackServer:
 
 
 @cache
+@dataclass(frozen=True)
+class Pacing:
+    """How a fake delivers audio: at once (tests), or like a real provider (first audio after a delay, then the
+    audio no faster than it plays), for the benchmarks."""
+
+    first_audio_seconds: float = 0.0
+    real_time: bool = False
+
+    def clock(self, bytes_per_second: float) -> PacingClock:
+        """Start timing one reply now (when the request has been read)."""
+        return PacingClock(self, bytes_per_second, time.monotonic())
+
+
+INSTANT = Pacing()
+# What a real provider looks like to a preview: about 300 ms to first audio, then real time.
+LIKE_A_PROVIDER = Pacing(first_audio_seconds=0.3, real_time=True)
+
+
+@dataclass
+class PacingClock:
+    pacing: Pacing
+    bytes_per_second: float
+    started: float
+    sent: int = 0
+
+    async def before(self, chunk: bytes) -> None:
+        """Wait until `chunk` is due, then count it as sent."""
+        due = self.started + self.pacing.first_audio_seconds
+        if self.pacing.real_time:
+            due += self.sent / self.bytes_per_second
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self.sent += len(chunk)
+
+
 def tone_pcm16(seconds: float, sample_rate: int) -> bytes:
     """A 440 Hz tone as mono 16-bit little-endian PCM: what a fake 'speaks' (cached: a fake adds no latency)."""
     import numpy as np

@@ -105,6 +105,11 @@ class SqliteVoiceCatalog:
             created_at=_parse_timestamp(created_at),
         )
 
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        with self._transaction(None) as connection:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM voices WHERE id = ?", (entry_id,)).fetchone()
+        return None if row is None else _entry_from_row(row)
+
     def delete_entry(self, entry_id: int) -> bool:
         with self._transaction("BEGIN IMMEDIATE") as connection:
             cursor = connection.execute("DELETE FROM voices WHERE id = ?", (entry_id,))

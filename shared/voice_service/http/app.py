@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from voice_service.http.caching import ALLOWED_REQUEST_HEADERS, EXPOSED_HEADERS
 from voice_service.http.errors import JsonCorsMiddleware, UnexpectedErrorMiddleware, register_error_handlers
 from voice_service.http.request_guard import BODY_READ_TIMEOUT_SECONDS, BodyLimits, RequestGuardMiddleware
 
@@ -74,7 +75,8 @@ def create_app(
         allow_origins=list(cors_origins),
         allow_credentials=False,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization"],
+        allow_headers=["Content-Type", "Accept", "X-Api-Key", "Authorization", *ALLOWED_REQUEST_HEADERS],
+        expose_headers=list(EXPOSED_HEADERS),
         max_age=PREFLIGHT_MAX_AGE,
     )
     return app

@@ -6,9 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
-from voice_service.errors import InvalidRequestError, VoiceNotFoundError
+from voice_service.errors import InvalidRequestError, StorageError, VoiceNotFoundError
 from voice_service.models import NewVoice, VoiceEntry
+from voice_service.observability import logger
 from voice_service.providers import CloneProvider, catalog_filter
+from voice_service.services.speech_cache import CacheStoreError
 
 # SQLite's INTEGER is a signed 64-bit value; larger ids cannot exist and would overflow the driver.
 MAX_ENTRY_ID: Final = 2**63 - 1
@@ -30,8 +32,20 @@ class VoiceCatalog(Protocol):
         """
         ...
 
+    def get_entry(self, entry_id: int) -> VoiceEntry | None:
+        """The entry with this id, or None."""
+        ...
+
     def delete_entry(self, entry_id: int) -> bool:
         """Delete one entry; return False if it did not exist."""
+        ...
+
+
+class VoicePreviewPurge(Protocol):
+    """Port: removes every cached preview of one voice (`SpeechCache.purge_voice`)."""
+
+    def purge_voice(self, provider: str, voice: str) -> int:
+        """Raises: CacheStoreError when the cache could not be emptied."""
         ...
 
 
@@ -44,15 +58,18 @@ def list_voices(catalog: VoiceCatalog, provider_filter: str | None) -> list[Voic
     return catalog.list_entries(catalog_filter(provider_filter))
 
 
-def delete_voice(catalog: VoiceCatalog, raw_entry_id: str) -> int:
-    """Delete the catalog entry a path segment names; return its id.
+def delete_voice(catalog: VoiceCatalog, raw_entry_id: str, previews: VoicePreviewPurge) -> int:
+    """Delete the catalog entry a path segment names, and every cached preview of its voice; return its id.
 
     Only a canonical decimal id names an entry: `8_3`, `+85`, ` 84 `, `083` or `٨٣` are refused before the
-    catalog is touched (int() would read them as 83, 85, 84, 83 and 83).
+    catalog is touched (int() would read them as 83, 85, 84, 83 and 83). The previews go first: if they cannot be
+    removed the entry stays, so a retry finds the voice and purges again (a deleted voice must not keep answering
+    previews from the cache).
 
     Raises:
         InvalidRequestError: the segment is not a canonical id.
         VoiceNotFoundError: no entry has that id.
+        StorageError: the cached previews could not be removed; nothing was deleted.
     """
     entry_id = parse_entry_id(raw_entry_id)
     if entry_id is None:
@@ -60,6 +77,16 @@ def delete_voice(catalog: VoiceCatalog, raw_entry_id: str) -> int:
             "entry_id must be a positive decimal number as GET /voices lists it, without sign, spaces, separators "
             "or leading zeros."
         )
+    entry = catalog.get_entry(entry_id)
+    if entry is None:
+        raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
+    try:
+        previews.purge_voice(entry.provider, entry.voice_id)
+    except CacheStoreError as exc:
+        logger.error("Could not purge a deleted voice's previews", extra={"entry_id": entry_id, "error": str(exc)})
+        raise StorageError(
+            "The voice's cached previews could not be removed, so the voice was not deleted; try again later."
+        ) from exc
     if not catalog.delete_entry(entry_id):
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
     return entry_id

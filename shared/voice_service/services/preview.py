@@ -1,9 +1,9 @@
-"""Use case of POST /tts/preview: validate the request, synthesize through one provider, return a WAV clip."""
+"""Use case of POST /tts/preview: validate the request, answer from the speech cache or synthesize a WAV clip."""
 
 from __future__ import annotations
 
-import io
-import wave
+import struct
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
 from voice_service.observability import record_provider_metric
 from voice_service.providers import PREVIEW_PROVIDERS, PROVIDER_ALIASES, preview_provider
+from voice_service.services.speech_cache import CacheOutcome, SpeechCache, SpeechKey
 from voice_service.text import (
     MAX_MODEL_CHARS,
     MAX_PROVIDER_NAME_CHARS,
@@ -26,19 +27,31 @@ from voice_service.text import (
 PCM_SAMPLE_WIDTH: Final = 2  # bytes: 16-bit little-endian
 # Lambda returns at most 6 MB and binary bodies travel base64-encoded (4/3): keep the WAV well below 4.5 MB.
 MAX_WAV_BYTES: Final = 4_400_000
+# What the preview stores in the speech cache: the finished RIFF/WAVE file, 16-bit mono PCM.
+PREVIEW_AUDIO_FORMAT: Final = "wav-pcm16"
+WAV_HEADER_BYTES: Final = 44
 
 
 class SpeechSynthesizer(Protocol):
     """Port: one TTS provider."""
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
-        """Return mono 16-bit little-endian PCM at `sample_rate`, within `timeout` seconds.
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
+        """The voice and model a request gets, with this provider's defaults applied and checked.
 
-        `voice` / `model` None means the provider's configured default.
+        The model is "" for a provider without models (a model sent to it is ignored).
+
+        Raises:
+            InvalidRequestError: the voice or model cannot be used with this provider.
+            ProviderNotConfiguredError: there is no voice to default to.
+        """
+        ...
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+        """Return mono 16-bit little-endian PCM at `sample_rate`, within `timeout` seconds, for a resolved voice.
 
         Raises:
             UpstreamError: the provider failed, stalled past `timeout`, or sent no audio.
-            InvalidRequestError: the voice or model cannot be used with this provider.
+            InvalidRequestError: the provider rejected the voice or model.
             ProviderNotConfiguredError: a key or setting is missing.
         """
         ...
@@ -85,6 +98,11 @@ class PreviewForm(BaseModel):
     tts_model: str | None = Field(
         default=None, description="The web client's name for `model`.", json_schema_extra={"maxLength": MAX_MODEL_CHARS}
     )
+    no_cache: bool = Field(
+        default=False,
+        strict=True,
+        description="true: synthesize afresh and replace the cached copy (as the header Cache-Control: no-cache).",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +129,23 @@ class PreviewRequest:
 class PreviewAudio:
     wav: bytes
     provider: str
-    sample_rate: int
-    duration_seconds: float
+    etag: str
+    cache: CacheOutcome
 
 
 @dataclass(frozen=True, slots=True)
 class PreviewService:
-    """The preview use case wired to one deployment's policy and its providers' synthesizers."""
+    """The preview use case wired to one deployment's policy, its providers' synthesizers and the speech cache."""
 
     policy: PreviewPolicy
     synthesizers: Mapping[str, Callable[[], SpeechSynthesizer]]
+    cache: SpeechCache
 
-    def synthesize(self, form: PreviewForm) -> PreviewAudio:
+    async def synthesize(self, form: PreviewForm, *, bypass_cache: bool = False) -> PreviewAudio:
         """See `synthesize_preview`."""
-        return synthesize_preview(form, self.policy, lambda provider: self.synthesizers[provider]())
+        return await synthesize_preview(
+            form, self.policy, lambda provider: self.synthesizers[provider](), self.cache, bypass_cache=bypass_cache
+        )
 
 
 def validate_preview(form: PreviewForm, policy: PreviewPolicy) -> PreviewRequest:
@@ -134,7 +155,7 @@ def validate_preview(form: PreviewForm, policy: PreviewPolicy) -> PreviewRequest
         InvalidRequestError: empty or too long text, unknown provider, conflicting spellings, oversized fields.
     """
     require_unicode("text", form.text)
-    text = form.text.strip()
+    text = normalize_text(form.text)
     # Control and format characters alone are nothing to speak (Edge drops them and answers with no audio).
     if not any(character.isprintable() and not character.isspace() for character in text):
         raise InvalidRequestError("The text is empty; send a few words to preview.")
@@ -150,10 +171,18 @@ def validate_preview(form: PreviewForm, policy: PreviewPolicy) -> PreviewRequest
     return PreviewRequest(text=text, provider=provider, voice=voice, model=model)
 
 
-def synthesize_preview(
-    form: PreviewForm, policy: PreviewPolicy, synthesizer_for: Callable[[str], SpeechSynthesizer]
+async def synthesize_preview(
+    form: PreviewForm,
+    policy: PreviewPolicy,
+    synthesizer_for: Callable[[str], SpeechSynthesizer],
+    cache: SpeechCache,
+    *,
+    bypass_cache: bool = False,
 ) -> PreviewAudio:
-    """Validate `form`, synthesize it with its provider and wrap the audio in a WAV file at the session rate.
+    """Validate `form` and return its WAV at the session rate: from the speech cache, or synthesized and stored.
+
+    The cache key is the canonical request (provider alias resolved, the provider's default voice and model
+    applied, text normalized, session rate); `bypass_cache` synthesizes afresh and replaces the stored copy.
 
     Raises:
         InvalidRequestError: see `validate_preview`; also a voice or model the provider rejects before any call.
@@ -163,31 +192,74 @@ def synthesize_preview(
     """
     request = validate_preview(form, policy)
     synthesizer = synthesizer_for(request.provider)
-    pcm = synthesizer.synthesize(request.text, request.voice, request.model, policy.sample_rate, policy.timeout_seconds)
+    voice, model = synthesizer.resolve_voice(request.voice, request.model)
+    key = SpeechKey(
+        provider=request.provider,
+        voice=voice,
+        model=model,
+        text=request.text,
+        sample_rate=policy.sample_rate,
+        audio_format=PREVIEW_AUDIO_FORMAT,
+    )
+
+    async def synthesize_wav() -> bytes:
+        pcm = await synthesizer.synthesize(request.text, voice, model, policy.sample_rate, policy.timeout_seconds)
+        return _finished_wav(request.provider, pcm, policy.sample_rate)
+
+    cached = await cache.fetch(key, synthesize_wav, bypass=bypass_cache)
+    return PreviewAudio(wav=cached.audio, provider=request.provider, etag=cached.etag, cache=cached.outcome)
+
+
+def _finished_wav(provider: str, pcm: bytes, sample_rate: int) -> bytes:
+    """Check the provider's PCM and wrap it; only a WAV returned from here is ever cached."""
     frames = len(pcm) // PCM_SAMPLE_WIDTH
     if frames == 0:
-        raise UpstreamError(request.provider, "it returned no audio.")
-    duration = frames / policy.sample_rate
+        raise UpstreamError(provider, "it returned no audio.")
+    duration = frames / sample_rate
     if frames * PCM_SAMPLE_WIDTH > MAX_WAV_BYTES:
         raise PayloadTooLargeError(
-            f"The preview is {duration:.0f} seconds long, too long to return at {policy.sample_rate} Hz; "
-            "shorten the text."
+            f"The preview is {duration:.0f} seconds long, too long to return at {sample_rate} Hz; shorten the text."
         )
-    wav = wav_from_pcm16(pcm[: frames * PCM_SAMPLE_WIDTH], policy.sample_rate)
-    record_provider_metric("PreviewSynthesized", request.provider)
-    record_provider_metric("AudioSecondsSynthesized", request.provider, duration, MetricUnit.Seconds)
-    return PreviewAudio(wav=wav, provider=request.provider, sample_rate=policy.sample_rate, duration_seconds=duration)
+    wav = wav_from_pcm16(pcm, sample_rate)
+    record_provider_metric("PreviewSynthesized", provider)
+    record_provider_metric("AudioSecondsSynthesized", provider, duration, MetricUnit.Seconds)
+    return wav
+
+
+def normalize_text(text: str) -> str:
+    """The text as synthesized and keyed: Unicode NFC, whitespace runs collapsed to one space, trimmed.
+
+    Equal texts written differently (composed or decomposed accents, doubled spaces, a trailing newline) then
+    share one cache entry; providers read them alike.
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def wav_from_pcm16(pcm: bytes, sample_rate: int) -> bytes:
-    """A RIFF/WAVE file around mono 16-bit little-endian PCM (`wave` writes the header sizes)."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(PCM_SAMPLE_WIDTH)
-        writer.setframerate(sample_rate)
-        writer.writeframes(pcm)
-    return buffer.getvalue()
+    """A RIFF/WAVE file around mono 16-bit little-endian PCM (an odd trailing byte is dropped).
+
+    The 44-byte header is packed directly and joined to the PCM in one copy (the `wave` module copies twice).
+    """
+    size = len(pcm) - len(pcm) % PCM_SAMPLE_WIDTH
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        WAV_HEADER_BYTES - 8 + size,
+        b"WAVE",
+        b"fmt ",
+        16,  # fmt chunk size
+        1,  # PCM
+        1,  # mono
+        sample_rate,
+        sample_rate * PCM_SAMPLE_WIDTH,  # byte rate
+        PCM_SAMPLE_WIDTH,  # block align
+        8 * PCM_SAMPLE_WIDTH,  # bits per sample
+        b"data",
+        size,
+    )
+    if size != len(pcm):
+        return header + memoryview(pcm)[:size]
+    return header + pcm
 
 
 def _resolve_provider(form: PreviewForm, policy: PreviewPolicy) -> str:

@@ -35,8 +35,11 @@ class CosyVoiceSynthesizer:
         self._settings = settings
         self._sdk = sdk
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         settings = self._settings
+        return voice or settings.default_voice, model or settings.default_model
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
         try:
             dashscope = self._sdk.configured()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
         except ProviderNotConfiguredError as exc:
@@ -46,8 +49,8 @@ class CosyVoiceSynthesizer:
         outcome = StreamOutcome(PROVIDER)
         synthesizer = synthesizer_class(
             outcome=outcome,
-            model=model or settings.default_model,
-            voice=voice or settings.default_voice,
+            model=model,
+            voice=voice,
             format=audio_format[f"PCM_{native_rate}HZ_MONO_16BIT"],
             url=dashscope.base_websocket_api_url,
         )
@@ -68,7 +71,7 @@ class CosyVoiceSynthesizer:
                     outcome.add_audio(audio)
                 outcome.succeed()
 
-        pcm = drive_websocket_stream(drive, synthesizer, outcome, timeout, thread_name="tts-cosyvoice")
+        pcm = await drive_websocket_stream(drive, synthesizer, outcome, timeout, thread_name="tts-cosyvoice")
         return resample_pcm16(pcm, native_rate, sample_rate)
 
 

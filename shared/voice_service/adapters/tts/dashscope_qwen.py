@@ -3,7 +3,7 @@
 24 kHz PCM events, resampled here.
 
 The SDK has no blocking call and never raises on server errors (they only reach the callback), so the session is
-driven from a helper thread while the request thread waits for the first terminal event, up to the deadline.
+driven from a helper thread while the request's event loop awaits the first terminal event, up to the deadline.
 """
 
 from __future__ import annotations
@@ -39,12 +39,16 @@ class QwenRealtimeSynthesizer:
         self._settings = settings
         self._sdk = sdk
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         settings = self._settings
         model_name = model or settings.default_model
         if not MODEL_NAME.match(model_name):
             raise InvalidRequestError(f"Invalid dashscope model {model_name!r}: use e.g. qwen3-tts-flash-realtime.")
-        voice_name = voice or settings.default_voice
+        return voice or settings.default_voice, model_name
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+        settings = self._settings
+        model_name, voice_name = model, voice
         self._sdk.configured()  # sets the key (ProviderNotConfiguredError without one)
         session_class, callback_class, audio_format = _sdk()
         outcome = StreamOutcome(PROVIDER)
@@ -61,7 +65,7 @@ class QwenRealtimeSynthesizer:
             except Exception as exc:  # the SDK's connect timeout, or a send after the server hung up
                 outcome.fail(websocket_failure_reason(exc))
 
-        pcm = drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
+        pcm = await drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
         return resample_pcm16(pcm, QWEN_PCM_RATE, sample_rate)
 
 

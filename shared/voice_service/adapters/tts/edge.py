@@ -1,4 +1,4 @@
-"""Microsoft Edge read-aloud TTS through `edge-tts`: async `stream()` under one overall deadline, MP3 decoded here.
+"""Microsoft Edge read-aloud TTS through `edge-tts`: `stream()` awaited under one overall deadline, MP3 decoded here.
 
 `stream_sync()` is never used: it hangs forever when the connection fails (its worker's error never arrives).
 """
@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from voice_service.adapters.audio_pcm import AudioDecodeError, decode_to_pcm16
 from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason
@@ -23,12 +22,19 @@ PROVIDER = "edge"
 
 
 class EdgeSynthesizer:
-    """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored."""
+    """Implements `SpeechSynthesizer`; Edge has no models, so `model` is ignored.
+
+    edge-tts is asyncio-native: the stream is awaited on the request's own event loop (no worker thread, no loop
+    per request), under one overall deadline.
+    """
 
     def __init__(self, settings: EdgeTtsSettings) -> None:
         self._settings = settings
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
+        return voice or self._settings.default_voice, ""
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
         import edge_tts
         import edge_tts.communicate
         import edge_tts.constants
@@ -36,15 +42,14 @@ class EdgeSynthesizer:
         settings = self._settings
         # The library reads this module global when it connects (it appends its own query parameters).
         edge_tts.communicate.WSS_URL = settings.websocket_url or edge_tts.constants.WSS_URL  # type: ignore[attr-defined]  # edge-tts imports it without re-exporting
-        voice_name = voice or settings.default_voice
         seconds = max(1, math.ceil(timeout))
         try:
-            communicate = edge_tts.Communicate(text, voice_name, connect_timeout=seconds, receive_timeout=seconds)
+            communicate = edge_tts.Communicate(text, voice, connect_timeout=seconds, receive_timeout=seconds)
         except ValueError as exc:
             raise InvalidRequestError(
-                f"Invalid edge voice {voice_name!r}: use a short name such as en-US-AriaNeural."
+                f"Invalid edge voice {voice!r}: use a short name such as en-US-AriaNeural."
             ) from exc
-        mp3 = _run(_collect_mp3(communicate), timeout)
+        mp3 = await _collect_within(communicate, timeout)
         try:
             return decode_to_pcm16(mp3, sample_rate)
         except AudioDecodeError as exc:
@@ -65,13 +70,14 @@ async def _collect_mp3(communicate: Communicate) -> bytes:
     return bytes(mp3)
 
 
-def _run(collect: Coroutine[Any, Any, bytes], timeout: float) -> bytes:
-    """Drive the stream on a private event loop (routes run in worker threads), mapping every failure."""
+async def _collect_within(communicate: Communicate, timeout: float) -> bytes:
+    """The stream's MP3 within `timeout` seconds, every failure mapped to an UpstreamError."""
     import aiohttp
     from edge_tts import exceptions
 
     try:
-        return asyncio.run(asyncio.wait_for(collect, timeout))
+        async with asyncio.timeout(timeout):
+            return await _collect_mp3(communicate)
     except TimeoutError as exc:
         raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
     except exceptions.NoAudioReceived as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import ssl
 from functools import cache
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.adapters.provider_keys import ProviderKeys
-from voice_service.adapters.tts.common import deadline_reason, join_limited, run_with_deadline
+from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason
 from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
 from voice_service.settings import ElevenLabsTtsSettings
@@ -24,15 +25,14 @@ MODEL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class ElevenLabsSynthesizer:
-    """Implements `SpeechSynthesizer`."""
+    """Implements `SpeechSynthesizer` with the SDK's async client, awaited on the request's event loop."""
 
     def __init__(self, settings: ElevenLabsTtsSettings, keys: ProviderKeys) -> None:
         self._settings = settings
         self._keys = keys
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         settings = self._settings
-        api_key = self._keys.elevenlabs()
         voice_id = voice or settings.default_voice_id
         if not voice_id:
             raise ProviderNotConfiguredError(PROVIDER, f"{VOICE_ID_SETTING} (or send a voice)")
@@ -43,42 +43,53 @@ class ElevenLabsSynthesizer:
             raise InvalidRequestError(
                 f"Invalid elevenlabs model {model_id!r}: use a model id such as eleven_flash_v2_5."
             )
+        return voice_id, model_id
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+        settings = self._settings
+        api_key = self._keys.elevenlabs()
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
+        # The SDK's first import takes a while (a second on a busy machine): it is not the provider's time.
+        import elevenlabs.client  # noqa: F401
 
-        def fetch() -> bytes:
-            return _stream_pcm(api_key, settings.base_url, voice_id, model_id, text, native_rate, timeout)
-
-        pcm = run_with_deadline(PROVIDER, fetch, timeout)
+        try:
+            async with asyncio.timeout(timeout):
+                pcm = await _stream_pcm(api_key, settings.base_url, voice, model, text, native_rate, timeout)
+        except TimeoutError as exc:
+            raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
         return resample_pcm16(pcm, native_rate, sample_rate)
 
 
-def _stream_pcm(
+async def _stream_pcm(
     api_key: str, base_url: str, voice_id: str, model_id: str, text: str, rate: int, timeout: float
 ) -> bytes:
     import httpx
-    from elevenlabs.client import ElevenLabs
+    from elevenlabs.client import AsyncElevenLabs
     from elevenlabs.core import ApiError
 
     # A client of our own, closed after the call, so sockets do not pile up in warm containers; it shares the
     # process's TLS context, because loading the CA bundle anew costs about 15 ms per request.
-    http = httpx.Client(timeout=timeout, verify=tls_context())
-    client = ElevenLabs(api_key=api_key, base_url=base_url.rstrip("/"), timeout=timeout, httpx_client=http)
-    # The stream is lazy: the request is made, and every error raised, while iterating.
-    try:
-        chunks = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
-        return join_limited(PROVIDER, chunks)
-    except ApiError as exc:
-        raise UpstreamError(PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc)}).") from exc
-    except httpx.TimeoutException as exc:
-        raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
-    except httpx.ConnectError as exc:
-        raise UpstreamError(PROVIDER, "the server could not be reached.") from exc
-    except httpx.RemoteProtocolError as exc:
-        raise UpstreamError(PROVIDER, "the connection dropped before the audio was complete.") from exc
-    except httpx.HTTPError as exc:
-        raise UpstreamError(PROVIDER, f"the request failed ({type(exc).__name__}).") from exc
-    finally:
-        http.close()
+    async with httpx.AsyncClient(timeout=timeout, verify=tls_context()) as http:
+        client = AsyncElevenLabs(api_key=api_key, base_url=base_url.rstrip("/"), timeout=timeout, httpx_client=http)
+        # The stream is lazy: the request is made, and every error raised, while iterating.
+        try:
+            buffer = bytearray()
+            stream = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
+            async for chunk in stream:
+                buffer += chunk
+                if len(buffer) > MAX_UPSTREAM_AUDIO_BYTES:
+                    raise UpstreamError(PROVIDER, TOO_MUCH_AUDIO)
+            return bytes(buffer)
+        except ApiError as exc:
+            raise UpstreamError(PROVIDER, f"the API answered HTTP {exc.status_code} ({_api_message(exc)}).") from exc
+        except httpx.TimeoutException as exc:
+            raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
+        except httpx.ConnectError as exc:
+            raise UpstreamError(PROVIDER, "the server could not be reached.") from exc
+        except httpx.RemoteProtocolError as exc:
+            raise UpstreamError(PROVIDER, "the connection dropped before the audio was complete.") from exc
+        except httpx.HTTPError as exc:
+            raise UpstreamError(PROVIDER, f"the request failed ({type(exc).__name__}).") from exc
 
 
 @cache

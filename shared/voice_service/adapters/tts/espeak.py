@@ -123,10 +123,15 @@ class EspeakSynthesizer:
     def __init__(self, settings: EspeakTtsSettings) -> None:
         self._settings = settings
 
-    def synthesize(self, text: str, voice: str | None, model: str | None, sample_rate: int, timeout: float) -> bytes:
+    def resolve_voice(self, voice: str | None, model: str | None) -> tuple[str, str]:
         voice_name = voice or self._settings.default_voice
         if not VOICE_NAME.match(voice_name):
             raise _unknown_voice(voice_name)
+        return voice_name, ""
+
+    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+        # In-process and bounded (a 240-character text takes milliseconds): run inline on the request's loop.
+        voice_name = voice
         engine = _engine()
         encoded = text.encode("utf-8") + b"\0"
         with engine.lock:

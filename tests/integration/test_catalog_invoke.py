@@ -1,0 +1,268 @@
+"""List, delete and clone as deployed: outside the VPC, reaching the catalog only by a Lambda invoke.
+
+The real boto3 Lambda client sends each call to a loopback stand-in of the Invoke API, which runs the catalog
+functions the template declares (one per caller, each with its caller's operations) over one SQLite file, the way
+the deployed catalog functions share one file on EFS.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.catalog import app as catalog_app
+from functions.clone_voice import app as clone_app
+from functions.clone_voice.app import lambda_handler as clone_handler
+from functions.delete_voice import app as delete_app
+from functions.delete_voice.app import lambda_handler as delete_handler
+from functions.list_voices import app as list_app
+from functions.list_voices.app import lambda_handler as list_handler
+from tests.template.stack import Stack, load_template
+from testsupport.apigw import FakeLambdaContext, json_body, load_event
+from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.lambda_endpoint import LambdaEndpoint
+from testsupport.wiring import FunctionWiring
+from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
+from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
+from voice_service.catalog_boundary.server import CatalogServer
+from voice_service.models import NewVoice
+from voice_service.settings import CatalogFunctionSettings, SettingsError
+
+STACK = Stack(load_template())
+NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
+
+
+def declared_catalog_functions() -> dict[str, frozenset[str]]:
+    """Catalog function → the operations the template gives it."""
+    return {
+        name: frozenset(str(function.environment["OPENTALKING_CATALOG_OPERATIONS"]).split(","))
+        for name, function in STACK.functions.items()
+        if "OPENTALKING_CATALOG_OPERATIONS" in function.environment
+    }
+
+
+def catalog_function_of(caller: str) -> str:
+    return str(STACK.functions[caller].environment["OPENTALKING_CATALOG_FUNCTION"]["Ref"])
+
+
+@pytest.fixture
+def lambda_endpoint(
+    monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, tmp_path: Path
+) -> Iterator[LambdaEndpoint]:
+    """The stack's catalog functions on a loopback Invoke API, each its own 'container' (own SQLite connection)."""
+    sqlite_path = tmp_path / "efs" / "voices.sqlite3"
+    opened: list[SqliteVoiceCatalog] = []
+
+    def catalog_function(operations: frozenset[str]) -> Any:
+        catalog = SqliteVoiceCatalog(sqlite_path, busy_timeout_seconds=2)
+        opened.append(catalog)
+        return as_lambda_handler(CatalogServer(catalog, operations))
+
+    functions = {name: catalog_function(ops) for name, ops in declared_catalog_functions().items()}
+    with LambdaEndpoint(functions) as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint.url)
+        # The callers' own SQLite setting points elsewhere: any row they see came through the endpoint.
+        wiring.set(OPENTALKING_SQLITE_PATH=str(tmp_path / "not-the-catalog" / "voices.sqlite3"))
+        yield endpoint
+    for catalog in opened:
+        catalog.close()
+
+
+def as_lambda_handler(server: CatalogServer) -> Any:
+    """What functions/catalog/app.py's lambda_handler does, for a server built here."""
+    return lambda event, context: server.handle(event)
+
+
+def as_caller(wiring: FunctionWiring, caller: str, catalog_function: str | None = None) -> None:
+    """Every function configured as the template configures `caller` (a fresh 'container' each time)."""
+    wiring.set(OPENTALKING_CATALOG_FUNCTION=catalog_function or catalog_function_of(caller))
+
+
+def delete_event(entry_id: int) -> dict[str, Any]:
+    event = load_event("delete_voice_first")
+    event["path"] = f"/voices/{entry_id}"
+    event["pathParameters"] = {"entry_id": str(entry_id)}
+    return event
+
+
+def test_template_gives_each_caller_its_own_catalog_function_with_its_declared_operations() -> None:
+    assert declared_catalog_functions() == {
+        "CatalogForListFunction": frozenset({"list_entries"}),
+        "CatalogForDeleteFunction": frozenset({"get_entry", "delete_entry"}),
+        "CatalogForCloneFunction": frozenset({"add_entry"}),
+    }
+
+
+def test_clone_list_and_delete_go_through_their_catalog_functions(
+    lambda_endpoint: LambdaEndpoint,
+    wiring: FunctionWiring,
+    fake: FakeDashScopeEnrollment,
+    bucket: str,
+    lambda_context: FakeLambdaContext,
+    tmp_path: Path,
+) -> None:
+    # GIVEN the clone function configured as deployed
+    as_caller(wiring, "CloneVoiceFunction")
+    # WHEN it clones a voice
+    cloned = clone_handler(load_event("clone_dashscope_webm"), lambda_context)
+    assert cloned["statusCode"] == 200, cloned["body"]
+    entry_id = json_body(cloned)["entry_id"]
+    # THEN the entry was written by its catalog function, not in the caller's own SQLite file
+    assert lambda_endpoint.invocations == ["CatalogForCloneFunction"]
+    assert SqliteVoiceCatalog(tmp_path / "not-the-catalog" / "voices.sqlite3").list_entries() == []
+
+    # AND the list function sees it through its own catalog function
+    as_caller(wiring, "ListVoicesFunction")
+    listed = json_body(list_handler(load_event("list_voices_all"), lambda_context))["items"]
+    assert [item["id"] for item in listed] == [entry_id]
+
+    # AND the delete function removes it through its own; a second delete is a 404 that crossed the boundary
+    as_caller(wiring, "DeleteVoiceFunction")
+    assert json_body(delete_handler(delete_event(entry_id), lambda_context)) == {"deleted": True}
+    again = delete_handler(delete_event(entry_id), lambda_context)
+    assert again["statusCode"] == 404
+    assert json_body(again) == {"detail": f"No cloned voice has id {entry_id}."}
+    # (a delete reads the entry first, to purge its cached previews; the second finds nothing and stops there)
+    assert lambda_endpoint.invocations[1:] == [
+        "CatalogForListFunction",
+        "CatalogForDeleteFunction",
+        "CatalogForDeleteFunction",
+        "CatalogForDeleteFunction",
+    ]
+
+
+def test_a_caller_pointed_at_another_callers_catalog_function_is_refused(
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
+) -> None:
+    # GIVEN the delete function misconfigured to use the list function's catalog function (IAM would also deny it)
+    as_caller(wiring, "DeleteVoiceFunction", "CatalogForListFunction")
+    response = delete_handler(delete_event(1), lambda_context)
+    # THEN the catalog function refuses the operation: a 500 that says so, and nothing was deleted
+    assert response["statusCode"] == 500
+    assert json_body(response) == {"detail": "The voice catalog does not serve this operation to this caller."}
+
+
+def test_a_throttled_catalog_function_is_a_503(
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
+) -> None:
+    as_caller(wiring, "ListVoicesFunction")
+    lambda_endpoint.throttled.add("CatalogForListFunction")
+    response = list_handler(load_event("list_voices_all"), lambda_context)
+    assert response["statusCode"] == 503
+    assert json_body(response) == {"detail": "The voice catalog is busy; retry in a moment."}
+
+
+def test_a_crashed_or_missing_catalog_function_is_a_500_without_its_details(
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
+) -> None:
+    def crash(event: dict[str, Any], context: Any) -> Any:
+        raise RuntimeError("Task timed out after 8.00 seconds at /mnt/catalog")
+
+    lambda_endpoint.functions["CatalogForListFunction"] = crash
+    as_caller(wiring, "ListVoicesFunction")
+    crashed = list_handler(load_event("list_voices_all"), lambda_context)
+    assert (crashed["statusCode"], json_body(crashed)) == (500, {"detail": "The voice catalog failed unexpectedly."})
+
+    as_caller(wiring, "ListVoicesFunction", "NoSuchFunction")
+    missing = list_handler(load_event("list_voices_all"), lambda_context)
+    assert missing["statusCode"] == 500
+    assert json_body(missing) == {"detail": "The voice catalog could not be reached (ResourceNotFoundException)."}
+
+
+def test_a_busy_sqlite_lock_in_the_catalog_function_is_a_503_for_the_caller(
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext, tmp_path: Path
+) -> None:
+    # GIVEN another writer holding the catalog's write lock longer than the catalog function's busy timeout
+    holder = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
+    holder.list_entries()
+    import sqlite3
+
+    lock = sqlite3.connect(tmp_path / "efs" / "voices.sqlite3", isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        as_caller(wiring, "DeleteVoiceFunction")
+        response = delete_handler(delete_event(1), lambda_context)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+        holder.close()
+    # THEN the caller answers 503 with the catalog's own sentence
+    assert response["statusCode"] == 503
+    assert json_body(response) == {"detail": "The voice catalog is busy with other writers; retry in a moment."}
+
+
+def test_concurrent_clones_through_separate_catalog_functions_never_share_a_label(
+    lambda_endpoint: LambdaEndpoint, tmp_path: Path
+) -> None:
+    # GIVEN two more 'containers' of the clone's catalog function on the same file, each behind its own name
+    from voice_service.adapters.lambda_invoker import LambdaInvoker
+
+    sqlite_path = tmp_path / "efs" / "voices.sqlite3"
+    for name in ("CloneCatalogA", "CloneCatalogB"):
+        server = CatalogServer(SqliteVoiceCatalog(sqlite_path), frozenset({"add_entry"}))
+        lambda_endpoint.functions[name] = as_lambda_handler(server)
+    clients = [
+        RemoteVoiceCatalog(CatalogClient(LambdaInvoker(name, timeout_seconds=10), frozenset({"add_entry"})))
+        for name in ("CloneCatalogA", "CloneCatalogB")
+    ]
+    labels: list[str] = []
+    errors: list[BaseException] = []
+
+    def clone(index: int) -> None:
+        try:
+            voice = NewVoice("dashscope", f"voice-{index}", "Same Label", "qwen3-tts-vc")
+            labels.append(clients[index % 2].add_entry(voice, NOW).display_label)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    # WHEN eight clones with the same label arrive at once
+    threads = [threading.Thread(target=clone, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN each got its own label: the label check and the insert stay one transaction across containers
+    assert errors == []
+    assert len(set(labels)) == 8 and "Same Label" in labels
+    assert len(SqliteVoiceCatalog(sqlite_path).list_entries()) == 8
+
+
+def test_the_catalog_functions_entry_point_serves_what_its_settings_name(
+    lambda_context: FakeLambdaContext, tmp_path: Path
+) -> None:
+    # GIVEN the catalog function's own entry point, with the settings the template gives CatalogForListFunction
+    settings = CatalogFunctionSettings.from_environment(
+        {"OPENTALKING_CATALOG_OPERATIONS": "list_entries", "OPENTALKING_SQLITE_PATH": str(tmp_path / "v.sqlite3")}
+    )
+    original = catalog_app.catalog_server
+    catalog_app.catalog_server = original.rebuilt(settings)
+    try:
+        listed = catalog_app.lambda_handler({"operation": "list_entries", "request": {}}, lambda_context)
+        refused = catalog_app.lambda_handler({"operation": "delete_entry", "request": {"entry_id": 1}}, lambda_context)
+    finally:
+        built = catalog_app.catalog_server.built()
+        catalog_app.catalog_server = original
+        if built is not None:
+            built.close()
+    assert listed == {"ok": True, "response": {"entries": []}}
+    assert refused["ok"] is False and refused["error"]["code"] == "refused"
+
+
+def test_an_unknown_operation_in_the_settings_stops_the_cold_start() -> None:
+    with pytest.raises(SettingsError, match="OPENTALKING_CATALOG_OPERATIONS.*drop_table"):
+        CatalogFunctionSettings.from_environment({"OPENTALKING_CATALOG_OPERATIONS": "list_entries,drop_table"})
+
+
+def test_each_caller_declares_the_operations_its_catalog_function_serves() -> None:
+    declared = {
+        "ListVoicesFunction": list_app.CATALOG_OPERATIONS,
+        "DeleteVoiceFunction": delete_app.CATALOG_OPERATIONS,
+        "CloneVoiceFunction": clone_app.CATALOG_OPERATIONS,
+    }
+    served = declared_catalog_functions()
+    assert {caller: served[catalog_function_of(caller)] for caller in declared} == declared
