@@ -52,7 +52,10 @@ export function createApi({ baseUrl = "", getToken = () => null } = {}) {
       const query = provider ? `?provider=${encodeURIComponent(provider)}` : "";
       return (await call(`/voices${query}`)).json();
     },
-    /** Returns the WAV as a Blob. Accept names audio/wav first so API Gateway returns bytes, not base64. */
+    /**
+     * Returns the WAV as a Blob, and how the preview cache answered (X-Speech-Cache: hit, miss, bypass, disabled;
+     * null where the service has no cache). Accept names audio/wav first so API Gateway returns bytes, not base64.
+     */
     async preview({ text, provider, voice, model }) {
       const response = await call("/tts/preview", {
         method: "POST",
@@ -61,7 +64,7 @@ export function createApi({ baseUrl = "", getToken = () => null } = {}) {
       });
       const type = response.headers.get("Content-Type") || "";
       if (!type.startsWith("audio/")) throw new ApiError(`Expected audio, got ${type || "no content type"}.`);
-      return response.blob();
+      return { audio: await response.blob(), cache: response.headers.get("X-Speech-Cache") };
     },
     async createUpload() {
       return (await call("/voices/uploads", { method: "POST" })).json();

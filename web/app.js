@@ -164,10 +164,6 @@ function renderVoiceChoices({ resetModel = false, keepVoice = null } = {}) {
   $("model-options").replaceChildren(...[...models].map((model) => new Option(model, model)));
   $("model").placeholder = entry.default_model ? "" : t("noModel");
   if (resetModel) $("model").value = entry.default_model || "";
-  // Where the list came from (live, installed, configured, fallback) and why it may be short, when the service says.
-  const source = entry.source ? t(`source${entry.source[0].toUpperCase()}${entry.source.slice(1)}`) : "";
-  const note = entry.note || source;
-  $("voices-note").textContent = note ? t("voicesNote", { provider: entry.provider, note }) : "";
   onVoiceChosen();
 }
 
@@ -189,20 +185,22 @@ async function audition() {
   $("play").disabled = true;
   const player = $("player");
   try {
-    const wav = await state.api.preview({
+    const { audio, cache } = await state.api.preview({
       text: $("text").value,
       provider: $("provider").value,
       voice: chosenVoice(),
       model: $("model").value.trim(),
     });
     if (state.audioUrl) URL.revokeObjectURL(state.audioUrl);
-    state.audioUrl = URL.createObjectURL(wav);
+    state.audioUrl = URL.createObjectURL(audio);
     player.src = state.audioUrl;
     await new Promise((resolve, reject) => {
       player.addEventListener("loadedmetadata", resolve, { once: true });
       player.addEventListener("error", () => reject(new Error("The browser could not play the audio.")), { once: true });
     });
-    setStatus("audition-status", t("playing", { seconds: player.duration.toFixed(1) }));
+    // Whether the preview cache answered, where the service says (a hit cost no provider call).
+    const cacheNote = ["hit", "miss", "bypass"].includes(cache) ? ` ${t(`cache_${cache}`)}` : "";
+    setStatus("audition-status", t("playing", { seconds: player.duration.toFixed(1) }) + cacheNote);
     player.play().catch(() => {}); // autoplay may be refused; the controls still play it
   } catch (error) {
     setStatus("audition-status", "");

@@ -403,12 +403,9 @@ class CloneVoiceFunctionSettings(FunctionSettings):
     dashscope: DashScopeEndpointSettings
 
 
-class PreviewFunctionSettings(FunctionSettings):
-    """POST /tts/preview."""
+class SynthesisFunctionSettings(FunctionSettings):
+    """What a function that synthesizes through every provider reads: the keys and each provider's settings."""
 
-    api: CorsSettings
-    preview: PreviewSettings
-    speech_cache: SpeechCacheSettings
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
     edge: EdgeTtsSettings
@@ -418,13 +415,17 @@ class PreviewFunctionSettings(FunctionSettings):
     espeak: EspeakTtsSettings
 
 
-class ListTtsVoicesFunctionSettings(FunctionSettings):
-    """GET /tts/voices: the preview's default provider and limit, and each provider's voice defaults."""
+class PreviewFunctionSettings(SynthesisFunctionSettings):
+    """POST /tts/preview."""
 
     api: CorsSettings
     preview: PreviewSettings
-    edge: EdgeTtsSettings
-    qwen: QwenTtsSettings
-    cosyvoice: CosyVoiceTtsSettings
-    elevenlabs: ElevenLabsTtsSettings
-    espeak: EspeakTtsSettings
+    speech_cache: SpeechCacheSettings
+
+
+class ListTtsVoicesFunctionSettings(SynthesisFunctionSettings):
+    """GET /tts/voices: each provider's voices and defaults (the keys tell which providers can run), and the
+    preview's default provider and limit."""
+
+    api: CorsSettings
+    preview: PreviewSettings

@@ -41,6 +41,7 @@ from testsupport.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
 from testsupport.fakes.elevenlabs_fake import ElevenLabsFake
 from testsupport.fakes.tts_loopback import LoopbackServer
 from testsupport.moto_s3 import running_moto_server
+from testsupport.unhostable import group_unhostable_skips
 
 ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 NOT_RUN = "browser suite not run on this machine"
@@ -98,6 +99,7 @@ class Upstreams:
     enrollment: FakeDashScopeEnrollment
     s3_endpoint: str
     bucket: str
+    cache_bucket: str
 
 
 @dataclass
@@ -118,17 +120,19 @@ def upstreams() -> Iterator[Upstreams]:
     moto = running_moto_server()
     try:
         s3_endpoint = next(moto)
-        bucket = f"samples-{uuid.uuid4().hex[:12]}"
+        bucket, cache_bucket = f"samples-{uuid.uuid4().hex[:12]}", f"speech-cache-{uuid.uuid4().hex[:12]}"
         # Session fixtures run before the per-test offline environment: name the stand-in credentials here.
-        boto3.client(
+        s3 = boto3.client(
             "s3",
             endpoint_url=s3_endpoint,
             region_name=REGION,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-        ).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        )
+        for name in (bucket, cache_bucket):
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         with FakeDashScopeEnrollment(api_key=DASHSCOPE_KEY) as enrollment:
-            yield Upstreams(edge, qwen, cosyvoice, elevenlabs, enrollment, s3_endpoint, bucket)
+            yield Upstreams(edge, qwen, cosyvoice, elevenlabs, enrollment, s3_endpoint, bucket, cache_bucket)
     finally:
         moto.close()
         for fake in loopback:
@@ -158,6 +162,7 @@ def service(
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ENDPOINT_URL_S3": upstreams.s3_endpoint,
             "OPENTALKING_SAMPLES_BUCKET": upstreams.bucket,
+            "OPENTALKING_SPEECH_CACHE_BUCKET": upstreams.cache_bucket,
             "OPENTALKING_SQLITE_PATH": str(directory / "voices.sqlite3"),
             "OPENTALKING_CORS_ALLOW_ORIGINS": origins["allowed"],
             "OPENTALKING_TTS_PROVIDER": "espeak",
@@ -334,13 +339,7 @@ def studio(browser: Any, request: pytest.FixtureRequest) -> Iterator[Studio]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
-    # A machine that cannot host a browser gets one summary line for the package, not one per test.
-    if report.skipped and isinstance(report.longrepr, tuple) and NOT_RUN in report.longrepr[2]:
-        report.longrepr = (
-            os.path.relpath(__file__, item.config.rootpath),
-            not_hostable.__code__.co_firstlineno,
-            report.longrepr[2],
-        )
+    group_unhostable_skips(report, item, __file__, not_hostable, NOT_RUN)
     studio = getattr(item, "studio", None)
     if report.failed and isinstance(studio, Studio):
         save_states(item, studio)

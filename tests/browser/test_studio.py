@@ -58,7 +58,10 @@ def test_audition_plays_each_provider(studio: Studio, service: Service, provider
         assert {"en-us", "cmn", "yue"} <= set(voices)
     else:
         assert audio["duration"] == pytest.approx(FAKE_AUDIO_SECONDS, abs=0.05)
-    assert re.fullmatch(r"Playing \d+\.\d s of audio\.", page.inner_text("#audition-status"))
+    assert re.fullmatch(
+        r"Playing \d+\.\d s of audio\. (Synthesized, and kept in the preview cache|From the preview cache)\.",
+        page.inner_text("#audition-status"),
+    )
     assert page.is_hidden("#audition-error")
     upstreams = service.upstreams
     if provider == "edge":
@@ -72,19 +75,39 @@ def test_audition_plays_each_provider(studio: Studio, service: Service, provider
         assert upstreams.elevenlabs.calls[-1].voice_id == ELEVENLABS_VOICE
 
 
+def test_a_repeated_audition_comes_from_the_preview_cache(studio: Studio, service: Service) -> None:
+    # GIVEN an Edge voice auditioned once with a new text
+    studio.open(f"{service.base_url}/")
+    page, edge = studio.page, service.upstreams.edge
+    page.select_option("#provider", "edge")
+    page.fill("#text", "Twice the same sentence, once from Edge.")
+    first = play(studio)
+    assert page.inner_text("#audition-status").endswith("Synthesized, and kept in the preview cache.")
+    calls = len(edge.calls)
+
+    # WHEN it is auditioned again
+    page.eval_on_selector("#player", "player => { player.removeAttribute('src'); player.load(); }")
+    second = play(studio)
+
+    # THEN the same audio plays, the page says it came from the cache, and Edge was not asked again
+    assert page.inner_text("#audition-status").endswith("From the preview cache.")
+    assert second["duration"] == pytest.approx(first["duration"])
+    assert len(edge.calls) == calls
+
+
 def test_an_upstream_failure_shows_the_services_detail_exactly(studio: Studio, service: Service) -> None:
-    # GIVEN Edge answering 503 to everything
+    # GIVEN Edge answering 503 to everything, and a text never previewed before (a cached preview needs no Edge)
     edge = service.upstreams.edge
     edge.mode = "http_503"
+    text = "This preview meets a failing Edge."
     try:
-        expected = service.http.post(
-            "/tts/preview", json={"text": "Hello, this is a voice preview.", "provider": "edge"}
-        ).json()["detail"]
+        expected = service.http.post("/tts/preview", json={"text": text, "provider": "edge"}).json()["detail"]
         studio.open(f"{service.base_url}/studio/")
         studio.expect_console_error("status of 502")
 
         # WHEN a person auditions an Edge voice
         studio.page.select_option("#provider", "edge")
+        studio.page.fill("#text", text)
         studio.page.click("#play")
         studio.page.wait_for_selector("#audition-error:not([hidden])")
         studio.snap("upstream-error")

@@ -47,18 +47,7 @@ def studio_bucket_policy() -> dict[str, Any]:
 
 
 class TestStudioBucket:
-    bucket = STACK.properties("StudioBucket")
-
-    def test_is_private_and_encrypted(self) -> None:
-        block = self.bucket["PublicAccessBlockConfiguration"]
-        assert block == dict.fromkeys(
-            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
-        )
-        assert self.bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-        assert self.bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        # No website endpoint: that would serve the files over plain HTTP to anyone
-        assert "WebsiteConfiguration" not in self.bucket
-        assert "AccessControl" not in self.bucket
+    """Private, encrypted and TLS-only like every bucket of the stack (test_resources.py); read only by CloudFront."""
 
     def test_only_this_distribution_may_read_it(self) -> None:
         statements = studio_bucket_policy()["Statement"]
@@ -68,12 +57,6 @@ class TestStudioBucket:
         assert allow["Resource"] == {"Fn::Sub": "${StudioBucket.Arn}/*"}
         source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
         assert source.endswith(":distribution/${StudioDistribution}")
-
-    def test_refuses_every_request_without_tls(self) -> None:
-        (deny,) = [statement for statement in studio_bucket_policy()["Statement"] if statement["Effect"] == "Deny"]
-        assert deny["Principal"] == "*" and deny["Action"] == "s3:*"
-        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        assert {"Fn::GetAtt": ["StudioBucket", "Arn"]} in deny["Resource"]
 
 
 class TestStudioDistribution:

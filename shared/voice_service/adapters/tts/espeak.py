@@ -13,7 +13,7 @@ from functools import cache
 
 from voice_service.adapters.audio_pcm import resample_pcm16
 from voice_service.errors import InvalidRequestError, ProviderUnavailableError, UpstreamError
-from voice_service.services.builtin_voices import BuiltinVoice, ProviderVoices
+from voice_service.services.builtin_voices import BuiltinVoice
 from voice_service.settings import EspeakTtsSettings
 
 PROVIDER = "espeak"
@@ -106,6 +106,11 @@ def _engine() -> _Engine:
     return engine
 
 
+def load_engine() -> object:
+    """Load eSpeak NG now (ProviderUnavailableError where it cannot run), e.g. to tell whether it is available."""
+    return _engine()
+
+
 def _unavailable() -> ProviderUnavailableError:
     return ProviderUnavailableError(
         "The espeak provider is not available in this deployment (its native library could not be loaded); "
@@ -146,45 +151,39 @@ class EspeakSynthesizer:
         return resample_pcm16(pcm, engine.sample_rate, sample_rate)
 
 
-class EspeakVoiceDirectory:
-    """Implements `VoiceDirectory`: the voices of the installed eSpeak NG data (no network)."""
+def list_espeak_voices() -> list[BuiltinVoice]:
+    """The voices installed with eSpeak NG (its language voices, not the +variants), by their file name, which
+    `espeak_SetVoiceByName` always takes (a language name may not be one: `en-gb` is the voice file `gmw/en`).
 
-    def __init__(self, settings: EspeakTtsSettings) -> None:
-        self._settings = settings
-
-    def list_voices(self) -> ProviderVoices:
-        default = self._settings.default_voice
-        try:
-            voices = _installed_voices()
-        except ProviderUnavailableError as exc:
-            return ProviderVoices(PROVIDER, "configured", (BuiltinVoice(default, default),), default, note=str(exc))
-        return ProviderVoices(PROVIDER, "installed", voices, default_voice=default)
-
-
-@cache
-def _installed_voices() -> tuple[BuiltinVoice, ...]:
-    """Every installed voice (variants excluded) by a name `espeak_SetVoiceByName` takes: its first language
-    (`en-gb`, `cmn`), or, where another voice already has that language, its identifier's last part in lower case
-    (`sit/yue-Latn-jyutping` → `yue-latn-jyutping`)."""
+    Raises:
+        ProviderUnavailableError: the native library cannot be loaded here.
+    """
     engine = _engine()
-    found: dict[str, BuiltinVoice] = {}
+    voices = []
     with engine.lock:
         listing = engine.library.espeak_ListVoices(None)
         index = 0
         while listing[index]:
-            voice = listing[index].contents
+            entry = listing[index].contents
             index += 1
-            language = _first_language(voice.languages)
-            identifier = (voice.identifier or b"").decode("utf-8", "replace").rsplit("/", 1)[-1].lower()
-            voice_id = language if language and language not in found else identifier
-            if not VOICE_NAME.match(voice_id) or voice_id in found:
+            language = _first_language(entry.languages)
+            file_name = (entry.identifier or b"").decode("utf-8", "replace").rsplit("/", 1)[-1].lower()
+            if not language or not VOICE_NAME.match(file_name):
                 continue
-            name = (voice.name or b"").decode("utf-8", "replace").replace("_", " ") or voice_id
-            found[voice_id] = BuiltinVoice(voice_id, name, language, GENDERS.get(voice.gender))
-    return tuple(sorted(found.values(), key=lambda voice: voice.id))
+            voices.append(
+                BuiltinVoice(
+                    provider=PROVIDER,
+                    voice=file_name,
+                    name=(entry.name or b"").decode("utf-8", "replace").replace("_", " ") or file_name,
+                    language=language,
+                    gender=GENDERS.get(entry.gender),
+                )
+            )
+    return sorted(voices, key=lambda voice: voice.voice)
 
 
 def _first_language(languages: int | None) -> str | None:
-    if not languages or ctypes.string_at(languages, 1) == b"\0":
+    if not languages:
         return None
+    # Skip the priority byte; the language name runs to the next NUL.
     return ctypes.string_at(languages + 1).decode("ascii", "replace") or None
