@@ -97,14 +97,14 @@ def test_edge_voices_come_from_the_live_list(edge: EdgeFake, lambda_context: Fak
     assert {voice["id"] for voice in entry["voices"]} == {voice["ShortName"] for voice in VOICE_LIST}
     assert {
         "id": "zh-CN-XiaoxiaoNeural",
-        "name": "Microsoft XiaoxiaoNeural Online (Natural)",
+        "name": "Microsoft Xiaoxiao Online (Natural) - Chinese (Mainland)",
         "locale": "zh-CN",
         "gender": "Female",
     } in entry["voices"]
     # A region variant keeps its region
     assert {
         "id": "zh-CN-liaoning-XiaobeiNeural",
-        "name": "Microsoft XiaobeiNeural Online (Natural)",
+        "name": "Microsoft Xiaobei Online (Natural) - Chinese (Northeastern Mandarin)",
         "locale": "zh-CN-liaoning",
         "gender": "Female",
     } in entry["voices"]
@@ -119,10 +119,14 @@ def test_the_live_list_is_fetched_once_per_warm_container(edge: EdgeFake, lambda
     assert len(edge.voice_list_queries) == 1
 
 
-@pytest.mark.parametrize("mode", ["http_403", "stall"])
-def test_edge_falls_back_to_a_fixed_selection(edge: EdgeFake, lambda_context: FakeLambdaContext, mode: str) -> None:
-    # GIVEN Edge's list refusing or hanging
-    edge.voice_list_mode = mode  # type: ignore[assignment]
+@pytest.mark.parametrize(
+    ("attribute", "mode"), [("voice_list_mode", "http_403"), ("voice_list_mode", "stall"), ("mode", "http_503")]
+)
+def test_edge_falls_back_to_a_fixed_selection(
+    edge: EdgeFake, lambda_context: FakeLambdaContext, attribute: str, mode: str
+) -> None:
+    # GIVEN Edge's list refusing or hanging, or the whole service down
+    setattr(edge, attribute, mode)
     started = time.monotonic()
 
     _, body = listing("list_tts_voices_all", lambda_context)

@@ -36,16 +36,17 @@ VOICE_LIST = [
         "Gender": gender,
         "Locale": locale,
         "SuggestedCodec": "audio-24khz-48kbitrate-mono-mp3",
-        "FriendlyName": f"Microsoft {name} Online (Natural)",
+        "FriendlyName": f"Microsoft {name.removesuffix('Neural')} Online (Natural) - {language}",
         "Status": "GA",
         "VoiceTag": {"ContentCategories": ["General"], "VoicePersonalities": ["Friendly"]},
     }
-    for locale, name, gender in (
-        ("en-US", "AriaNeural", "Female"),
-        ("en-US", "GuyNeural", "Male"),
-        ("zh-CN", "XiaoxiaoNeural", "Female"),
-        ("zh-CN", "YunxiNeural", "Male"),
-        ("zh-CN-liaoning", "XiaobeiNeural", "Female"),
+    for locale, name, gender, language in (
+        ("en-US", "AriaNeural", "Female", "English (United States)"),
+        ("en-US", "GuyNeural", "Male", "English (United States)"),
+        ("en-GB", "RyanNeural", "Male", "English (United Kingdom)"),
+        ("zh-CN", "XiaoxiaoNeural", "Female", "Chinese (Mainland)"),
+        ("zh-CN", "YunxiNeural", "Male", "Chinese (Mainland)"),
+        ("zh-CN-liaoning", "XiaobeiNeural", "Female", "Chinese (Northeastern Mandarin)"),
     )
 ]
 
@@ -85,7 +86,11 @@ class EdgeFake:
         return f"{self.server.base_url}/edge/voices/list?trustedclienttoken=fake-token"
 
     async def _voice_list(self, request: web.Request) -> web.StreamResponse:
+        """Edge's voice list, in its JSON shape (edge-tts reads ShortName, Gender, Locale, FriendlyName). It fails
+        with `voice_list_mode`, and with the whole service when `mode` is http_503."""
         self.voice_list_queries.append(dict(request.query))
+        if self.mode == "http_503":
+            return web.Response(status=503, text="Service Unavailable")
         if self.voice_list_mode == "http_403":
             return web.Response(status=403, text="Forbidden")
         if self.voice_list_mode == "stall":
