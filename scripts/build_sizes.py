@@ -30,6 +30,7 @@ BUDGET_BYTES = {
     "CloneVoiceFunction": 110 * MB,  # fastapi stack + dashscope + the audio-only ffmpeg layer
     "PreviewFunction": 160 * MB,  # five TTS SDKs, numpy + OpenBLAS, eSpeak NG's data for every language
     "OpenAiSpeechFunction": 165 * MB,  # the preview's providers, plus lameenc (0.5 MB) for MP3
+    "ListTtsVoicesFunction": 70 * MB,  # edge-tts + aiohttp (Edge's live list), eSpeak NG's library and data
     "ListVoicesFunction": 25 * MB,
     "DeleteVoiceFunction": 25 * MB,
     "CreateUploadFunction": 25 * MB,

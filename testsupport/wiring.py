@@ -19,6 +19,7 @@ from voice_service.http.dependencies import Dependency
 
 FUNCTION_MODULES = (
     "functions.preview.app",
+    "functions.list_tts_voices.app",
     "functions.list_voices.app",
     "functions.delete_voice.app",
     "functions.clone_voice.app",

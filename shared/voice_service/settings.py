@@ -443,3 +443,11 @@ class OpenAiSpeechFunctionSettings(SynthesisFunctionSettings):
     catalog_access: CatalogAccessSettings
     speech: SpeechSettings
     speech_cache: SpeechCacheSettings
+
+
+class ListTtsVoicesFunctionSettings(SynthesisFunctionSettings):
+    """GET /tts/voices: each provider's voices and defaults (the keys tell which providers can run), and the
+    preview's default provider and limit."""
+
+    api: CorsSettings
+    preview: PreviewSettings

@@ -168,7 +168,8 @@ class EspeakSynthesizer:
 
 
 def list_espeak_voices() -> list[BuiltinVoice]:
-    """The voices installed with eSpeak NG (its language voices, not the +variants), by their language name.
+    """The voices installed with eSpeak NG (its language voices, not the +variants), by their file name, which
+    `espeak_SetVoiceByName` always takes (a language name may not be one: `en-gb` is the voice file `gmw/en`).
 
     Raises:
         ProviderUnavailableError: the native library cannot be loaded here.
@@ -182,13 +183,14 @@ def list_espeak_voices() -> list[BuiltinVoice]:
             entry = listing[index].contents
             index += 1
             language = _first_language(entry.languages)
-            if not language or not VOICE_NAME.match(language):
+            file_name = (entry.identifier or b"").decode("utf-8", "replace").rsplit("/", 1)[-1].lower()
+            if not language or not VOICE_NAME.match(file_name):
                 continue
             voices.append(
                 BuiltinVoice(
                     provider=PROVIDER,
-                    voice=language,
-                    name=(entry.name or b"").decode("utf-8", "replace") or language,
+                    voice=file_name,
+                    name=(entry.name or b"").decode("utf-8", "replace").replace("_", " ") or file_name,
                     language=language,
                     gender=GENDERS.get(entry.gender),
                 )
