@@ -29,8 +29,14 @@ def wav_seconds(data: bytes) -> float:
 
 
 def play(studio: Studio) -> dict[str, Any]:
+    # The player may still hold the previous clip, already playing: wait for the new one (a new object URL)
+    previous = studio.page.eval_on_selector("#player", "audio => audio.currentSrc")
     studio.page.click("#play")
-    studio.page.wait_for_function(f"({PLAYING})(document.getElementById('player'))")
+    studio.page.wait_for_function(
+        f"previous => {{ const audio = document.getElementById('player'); "
+        f"return audio.currentSrc !== previous && ({PLAYING})(audio); }}",
+        arg=previous,
+    )
     studio.snap("playing")
     return studio.player()
 
