@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements-dev.txt shared/pyproject.toml $(wildcard functions/*/requirements.txt)
 
-.PHONY: help venv run token test lint unit integration clean reconcile assign-unowned
+.PHONY: help venv run token test lint unit integration clean reconcile assign-unowned browser-deps
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
@@ -46,14 +46,29 @@ lint: $(VENV)/.installed ## ruff, mypy (strict on shared/ and functions/), cfn-l
 	$(MAKE) --no-print-directory validate
 
 test: $(VENV)/.installed ## Install what is needed and run the whole suite offline
+	$(MAKE) --no-print-directory browser-deps
 	$(MAKE) lint
 	$(PY) -m pytest
 
 unit: $(VENV)/.installed ## Unit tests only (no sockets)
 	$(PY) -m pytest tests/unit
 
+# The browser suite (tests/browser) drives Debian's chromium through Playwright; never a browser download. A CJK
+# font lets the page's Chinese render in screenshots. Where apt-get cannot run (not root, not Debian), the suite
+# says why it is skipped (and fails on CI).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps: ## Install Debian's chromium and a CJK font for the browser suite (apt-get; nothing when present)
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+			$(BROWSER_PACKAGES); \
+	else \
+		echo "browser-deps: cannot install $(BROWSER_PACKAGES) here (needs root and apt-get)"; \
+	fi
+
 clean: ## Remove build output and local data (not the virtual environment)
-	rm -rf .aws-sam .data .pytest_cache
+	rm -rf .aws-sam .data .pytest_cache test-artifacts
 
 -include mk/*.mk
 

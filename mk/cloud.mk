@@ -12,7 +12,7 @@ BUILD_INPUTS := template.yaml samconfig.toml scripts/build_function.py scripts/b
 SAM_ENV := SAM_CLI_TELEMETRY=0
 SAM_OFFLINE_ENV := $(SAM_ENV) AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1}
 
-.PHONY: sam validate build build-test-artifacts deploy
+.PHONY: sam validate build build-test-artifacts deploy deploy-studio
 .PRECIOUS: .aws-sam/build-%/template.yaml
 $(SAM_VENV)/.installed: mk/sam-requirements.txt
 	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
@@ -44,3 +44,7 @@ deploy: ## sam build (arm64) and sam deploy with samconfig.toml CONFIG_ENV (defa
 	$(MAKE) --no-print-directory build ARCH=arm64
 	$(PY) -m scripts.build_sizes --check .aws-sam/build
 	$(SAM_ENV) $(SAM) deploy --config-env $(CONFIG_ENV) $(DEPLOY_ARGS)
+	$(MAKE) --no-print-directory deploy-studio
+
+deploy-studio: $(VENV)/.installed ## Upload web/ to the deployed stack's studio bucket, configured with its ApiUrl
+	$(PY) -m scripts.deploy_studio --config-env $(CONFIG_ENV) $(if $(AWS_REGION),--region $(AWS_REGION))

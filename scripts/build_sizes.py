@@ -29,6 +29,8 @@ ARCHITECTURE_BY_ELF_MACHINE = {62: "x86_64", 183: "arm64"}
 BUDGET_BYTES = {
     "CloneVoiceFunction": 110 * MB,  # fastapi stack + dashscope + the audio-only ffmpeg layer
     "PreviewFunction": 160 * MB,  # five TTS SDKs, numpy + OpenBLAS, eSpeak NG's data for every language
+    "OpenAiSpeechFunction": 165 * MB,  # the preview's providers, plus lameenc (0.5 MB) for MP3
+    "ListTtsVoicesFunction": 70 * MB,  # edge-tts + aiohttp (Edge's live list), eSpeak NG's library and data
     "ListVoicesFunction": 25 * MB,
     # Deletion, the single-voice read and the reconciler call DashScope (delete, query, list voices) through its SDK,
     # which brings its own dependency tree (aiohttp, websocket-client, cryptography): about 60 MB each as slimmed.
@@ -45,6 +47,7 @@ BUDGET_BYTES = {
     "CatalogForPreviewFunction": 25 * MB,
     "CatalogForGetFunction": 25 * MB,
     "CatalogForReconcileFunction": 25 * MB,
+    "CatalogForOpenAiSpeechFunction": 25 * MB,
 }
 
 

@@ -19,12 +19,14 @@ from voice_service.http.dependencies import Dependency
 
 FUNCTION_MODULES = (
     "functions.preview.app",
+    "functions.list_tts_voices.app",
     "functions.list_voices.app",
     "functions.get_voice.app",
     "functions.delete_voice.app",
     "functions.clone_voice.app",
     "functions.create_upload.app",
     "functions.authorizer.app",
+    "functions.openai_speech.app",
 )
 
 

@@ -19,6 +19,7 @@ from scripts.bench import (
     catalog_hop,
     clone_conversion,
     cold_start,
+    openai_speech,
     package_size,
     preview_overhead,
     speech_cache,
@@ -79,6 +80,7 @@ def runners(interpreter: list[str]) -> dict[str, Callable[[], list[Result]]]:
         "package size": package_size.run,
         "artifact cold start": artifact_cold_start.run,
         "preview cache": speech_cache.run,
+        "openai speech": openai_speech.run,
     }
 
 

@@ -16,6 +16,7 @@ HANDLER_MODULES = {
     "list_voices": "functions.list_voices.app",
     "delete_voice": "functions.delete_voice.app",
     "clone_voice": "functions.clone_voice.app",
+    "openai_speech": "functions.openai_speech.app",
     "create_upload": "functions.create_upload.app",
 }
 TARGET = 1.25

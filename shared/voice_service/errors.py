@@ -7,11 +7,18 @@ from __future__ import annotations
 
 
 class VoiceServiceError(Exception):
-    """Base class: `message` is a complete English sentence that is safe to show to the caller."""
+    """Base class: `message` is a complete English sentence that is safe to show to the caller.
 
-    def __init__(self, message: str) -> None:
+    `param` names the request field at fault, when there is one (OpenAI's error envelope reports it).
+    """
+
+    param: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if param is not None:
+            self.param = param
 
 
 class InvalidRequestError(VoiceServiceError):

@@ -244,7 +244,7 @@ class DashScopeEndpointSettings(_Base):
 
 
 class SpeechCacheSettings(_Base):
-    """The bucket of finished previews (unset: no cache; every preview is synthesized)."""
+    """The bucket of finished speech, previews and /v1 audio (unset: no cache; all speech is synthesized)."""
 
     speech_cache_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_CACHE_BUCKET")
 
@@ -261,10 +261,24 @@ class PreviewSettings(_Base):
     )
 
 
+class SpeechSettings(_Base):
+    """The OpenAI-compatible routes (/v1/audio/speech and the listings): default provider, limits, AAC's ffmpeg."""
+
+    default_provider: str = Field(default="edge", validation_alias="OPENTALKING_TTS_PROVIDER")
+    max_chars: int = Field(default=4096, ge=1, le=4096, validation_alias="OPENTALKING_SPEECH_MAX_CHARS")
+    # API Gateway gives up after 29 s and the function after 28 s: leave 6 s or more for encoding up to four minutes
+    # of speech (mp3 about 1 s, opus several) and for the response.
+    timeout_seconds: float = Field(default=20.0, gt=0, le=22, validation_alias="OPENTALKING_SPEECH_TIMEOUT_SECONDS")
+    # Only `aac` runs ffmpeg. Not IMAGEIO_FFMPEG_EXE: this function has no ffmpeg layer (it would not fit Lambda's
+    # 250 MB with the providers' SDKs). Unset: imageio-ffmpeg's binary where installed (locally), else aac is a 400.
+    ffmpeg_exe: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_FFMPEG_EXE")
+
+
 class EdgeTtsSettings(_Base):
     """Microsoft Edge read-aloud TTS (no key). The URL must already carry its query string."""
 
     websocket_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_TTS_URL")
+    voice_list_url: str | None = Field(default=None, validation_alias="OPENTALKING_EDGE_VOICE_LIST_URL")
     default_voice: str = Field(default="zh-CN-XiaoxiaoNeural", validation_alias="OPENTALKING_TTS_EDGE_VOICE")
 
 
@@ -564,7 +578,19 @@ class CloneVoiceFunctionSettings(FunctionSettings):
     idempotency: IdempotencySettings
 
 
-class PreviewFunctionSettings(FunctionSettings):
+class SynthesisFunctionSettings(FunctionSettings):
+    """What a function that synthesizes through every provider reads: the keys and each provider's settings."""
+
+    keys: ProviderKeySettings
+    dashscope: DashScopeEndpointSettings
+    edge: EdgeTtsSettings
+    qwen: QwenTtsSettings
+    cosyvoice: CosyVoiceTtsSettings
+    elevenlabs: ElevenLabsTtsSettings
+    espeak: EspeakTtsSettings
+
+
+class PreviewFunctionSettings(SynthesisFunctionSettings):
     """POST /tts/preview."""
 
     api: CorsSettings
@@ -575,13 +601,24 @@ class PreviewFunctionSettings(FunctionSettings):
     catalog_access: CatalogAccessSettings
     preview: PreviewSettings
     speech_cache: SpeechCacheSettings
-    keys: ProviderKeySettings
-    dashscope: DashScopeEndpointSettings
-    edge: EdgeTtsSettings
-    qwen: QwenTtsSettings
-    cosyvoice: CosyVoiceTtsSettings
-    elevenlabs: ElevenLabsTtsSettings
-    espeak: EspeakTtsSettings
+
+
+class OpenAiSpeechFunctionSettings(SynthesisFunctionSettings):
+    """POST /v1/audio/speech, GET /v1/audio/voices, /v1/models and /v1/audio/models."""
+
+    api: CorsSettings
+    catalog: CatalogSettings
+    catalog_access: CatalogAccessSettings
+    speech: SpeechSettings
+    speech_cache: SpeechCacheSettings
+
+
+class ListTtsVoicesFunctionSettings(SynthesisFunctionSettings):
+    """GET /tts/voices: each provider's voices and defaults (the keys tell which providers can run), and the
+    preview's default provider and limit."""
+
+    api: CorsSettings
+    preview: PreviewSettings
 
 
 class AuthorizerFunctionSettings(FunctionSettings):

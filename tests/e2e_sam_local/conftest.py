@@ -30,6 +30,8 @@ from scripts.sam_local.runner import (
 )
 from scripts.sam_local.stack import ensure_sam_cli
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
+from testsupport.fakes.tts_loopback import closed_port
+from testsupport.unhostable import group_unhostable_skips
 
 ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 NOT_RUN = "sam local end-to-end suite not run on this machine"
@@ -89,6 +91,9 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
                 "OPENTALKING_SPEECH_CACHE_BUCKET": cache_bucket,
                 "DASHSCOPE_API_KEY": enrollment.api_key,
                 "DASHSCOPE_HTTP_BASE_URL": f"http://{HOST_FROM_CONTAINERS}:{enrollment.port}/api/v1",
+                # GET /v1/audio/voices asks Edge for its voice list: here a port on this machine that refuses, so
+                # the listing uses its fallback and nothing leaves the machine.
+                "OPENTALKING_EDGE_VOICE_LIST_URL": f"http://{HOST_FROM_CONTAINERS}:{closed_port()}/voices/list",
             },
             host_aliases=[bucket_host, HostS3.bucket_host(cache_bucket)],
         )
@@ -107,13 +112,7 @@ def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocalStac
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
-    # A machine that cannot host the runtime gets one summary line for the package, not one per test.
-    if report.skipped and isinstance(report.longrepr, tuple) and NOT_RUN in report.longrepr[2]:
-        report.longrepr = (
-            os.path.relpath(__file__, item.config.rootpath),
-            not_hostable.__code__.co_firstlineno,
-            report.longrepr[2],
-        )
+    group_unhostable_skips(report, item, __file__, not_hostable, NOT_RUN)
     # A failed test shows the end of `sam`'s log: the function's own output (tracebacks, timeouts) is there.
     stack = getattr(item, "funcargs", {}).get("sam_stack")
     if report.failed and call.when == "call" and isinstance(stack, SamLocalStack):

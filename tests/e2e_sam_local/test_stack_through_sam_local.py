@@ -7,12 +7,16 @@ functions' reach from their containers to the fakes and the S3 server on this ma
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
+import time
 import wave
 
+import openai
 import pytest
+import soundfile
 
 from scripts import REPO_ROOT
 from scripts.sam_local.host import missing_forward_drop, podman_subnets
@@ -193,10 +197,17 @@ def test_dashscope_clone_is_listed_by_another_function_then_deleted(sam_stack: S
     assert body["entry_id"] not in [item["id"] for item in listed_voices(sam_stack)]
     again = sam_stack.http.delete(f"/voices/{body['entry_id']}")
     assert_error(again.status_code, again.json(), 404)
-    # And every catalog access went through a catalog function, invoked via `sam local start-lambda`
-    catalog_log = sam_stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace")
-    for operation in ("record_intent", "add_entry", "list_entries", "get_entry", "delete_entry"):
-        assert re.search(rf'"operation":\s*"{operation}"', catalog_log), operation
+    # And every catalog access went through a catalog function, invoked via `sam local start-lambda` (which may
+    # write a function's output to its log a moment after the invoke answered)
+    operations = ("record_intent", "add_entry", "list_entries", "get_entry", "delete_entry")
+    deadline = time.monotonic() + 15
+    while True:
+        catalog_log = sam_stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace")
+        unseen = [op for op in operations if not re.search(rf'"operation":\s*"{op}"', catalog_log)]
+        if not unseen or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert unseen == [], catalog_log[-3000:]
 
 
 def test_listing_filter_and_malformed_ids_are_client_errors(sam_stack: SamLocalStack) -> None:
@@ -268,3 +279,46 @@ def test_the_scheduled_reconciler_reaches_the_provider_and_its_own_catalog_funct
     catalog_log = sam_stack.stack.lambda_log.read_text(encoding="utf-8", errors="replace")
     for operation in ("list_entries", "list_intents", "purge_idempotency_records"):
         assert re.search(rf'"operation":\s*"{operation}"', catalog_log), operation
+
+
+def test_openai_sdk_gets_mp3_and_sse_through_api_gateway(sam_stack: SamLocalStack) -> None:
+    # GIVEN the official SDK pointed at the stack's /v1 (eSpeak NG is the default provider there)
+    client = openai.OpenAI(base_url=f"{sam_stack.http.base_url}/v1", api_key="unused", max_retries=0, timeout=60)
+    # WHEN it asks for speech in OpenAI's default format
+    # (sam local matches the request's Accept against the answer's type, so the SDK's application/octet-stream
+    # leaves the body base64 there; API Gateway itself matches Accept against the API's binary types, `*/*`, and
+    # decodes it. `*/*` is what browsers and curl send.)
+    speech = client.audio.speech.create(
+        model="tts-1", voice="alloy", input="Hello from sam local.", extra_headers={"Accept": "*/*"}
+    )
+    # THEN API Gateway's binary handling delivers the MP3 intact, with its media type
+    assert speech.response.headers["content-type"] == "audio/mpeg"
+    with soundfile.SoundFile(io.BytesIO(speech.content)) as clip:
+        assert (clip.samplerate, clip.channels) == (24_000, 1)
+        assert clip.frames > 24_000 // 2
+    # AND the same speech again comes from the speech cache (the function reached the embedded S3), still MP3
+    again = client.audio.speech.create(
+        model="tts-1", voice="alloy", input="Hello from sam local.", extra_headers={"Accept": "*/*"}
+    )
+    assert again.response.headers["x-speech-cache"] == "hit"
+    assert again.content[:2] == speech.content[:2] and again.response.headers["content-type"] == "audio/mpeg"
+    # AND the voice list, which reads the clones through the function's own catalog function (start-lambda)
+    voices = sam_stack.http.get("/v1/audio/voices")
+    assert voices.status_code == 200, voices.text
+    assert {"id": "alloy", "source": "openai"}.items() <= voices.json()["voices"][0].items()
+    # AND the SSE answer is text whose deltas re-join into the audio
+    with client.audio.speech.with_streaming_response.create(
+        model="espeak",
+        voice="espeak:en-us",
+        input="Hello from an agent, through sam local.",
+        response_format="pcm",
+        stream_format="sse",
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = [json.loads(line[6:]) for line in response.read().decode().splitlines() if line.startswith("data: ")]
+    assert events[-1] == {"type": "speech.audio.done"}
+    assert sum(len(base64.b64decode(event["audio"])) for event in events[:-1]) > 24_000  # over half a second
+    # AND errors keep OpenAI's envelope through API Gateway
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.audio.speech.create(model="tts-9", voice="alloy", input="Hi.")
+    assert raised.value.response.json()["error"]["code"] == "model_not_found"

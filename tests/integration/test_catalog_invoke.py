@@ -7,6 +7,8 @@ the deployed catalog functions share one file on EFS.
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,12 +27,15 @@ from functions.get_voice import app as get_app
 from functions.get_voice.app import lambda_handler as get_handler
 from functions.list_voices import app as list_app
 from functions.list_voices.app import lambda_handler as list_handler
+from functions.openai_speech import app as openai_app
+from functions.openai_speech.app import lambda_handler as openai_handler
 from functions.preview.app import lambda_handler as preview_handler
 from functions.reconcile_voices import app as reconcile_app
 from tests.template.stack import Stack, load_template
 from testsupport.apigw import FakeLambdaContext, json_body, load_event
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.fakes.lambda_endpoint import LambdaEndpoint
+from testsupport.fakes.tts_loopback import closed_port
 from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
@@ -140,6 +145,7 @@ def test_template_gives_each_caller_its_own_catalog_function_with_its_declared_o
                 "assign_unowned",
             }
         ),
+        "CatalogForOpenAiSpeechFunction": frozenset({"list_entries"}),
     }
 
 
@@ -310,6 +316,43 @@ def test_an_administrator_assigns_unowned_voices_through_the_reconcilers_catalog
     catalog.close()
 
 
+def openai_event(name: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    event = load_event(name)
+    if body is not None:
+        event["body"] = base64.b64encode(json.dumps(body).encode()).decode()
+    return event
+
+
+def test_the_openai_function_reads_clones_through_its_own_catalog_function(
+    lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext, tmp_path: Path
+) -> None:
+    # GIVEN a clone in the catalog file the catalog functions share
+    voice_id = "qwen-tts-vc-mine-0123456789"
+    efs_catalog = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
+    efs_catalog.add_entry(NewVoice("dashscope", voice_id, "Mine", "qwen3-tts-vc-realtime-2025-11-27"), NOW)
+    efs_catalog.close()
+
+    # WHEN the OpenAI function, configured as deployed, lists voices (Edge's voice list refused on loopback: its
+    # fallback names are listed, and nothing leaves the machine)
+    as_caller(wiring, "OpenAiSpeechFunction")
+    wiring.set(OPENTALKING_EDGE_VOICE_LIST_URL=f"http://127.0.0.1:{closed_port()}/voices/list")
+    listed = openai_handler(openai_event("openai_voices"), lambda_context)
+    # THEN the clone is there, read through its own catalog function (its own SQLite setting points elsewhere)
+    clones = [voice for voice in json_body(listed)["voices"] if voice["source"] == "clone"]
+    assert [voice["id"] for voice in clones] == [voice_id]
+    assert lambda_endpoint.invocations == ["CatalogForOpenAiSpeechFunction"]
+
+    # AND a speech request finds the clone there too: with a model it was not cloned for, a 400 naming it
+    wrong = openai_handler(
+        openai_event("openai_speech_unknown_voice", {"model": "edge", "input": "Hello.", "voice": voice_id}),
+        lambda_context,
+    )
+    assert wrong["statusCode"] == 400, wrong["body"]
+    assert json_body(wrong)["error"]["param"] == "model"
+    assert voice_id in json_body(wrong)["error"]["message"]
+    assert lambda_endpoint.invocations == ["CatalogForOpenAiSpeechFunction"] * 2
+
+
 def test_a_caller_pointed_at_another_callers_catalog_function_is_refused(
     lambda_endpoint: LambdaEndpoint, wiring: FunctionWiring, lambda_context: FakeLambdaContext
 ) -> None:
@@ -443,6 +486,7 @@ def test_each_caller_declares_the_operations_its_catalog_function_serves() -> No
         "DeleteVoiceFunction": delete_app.CATALOG_OPERATIONS,
         "CloneVoiceFunction": clone_app.CATALOG_OPERATIONS,
         "ReconcileVoicesFunction": reconcile_app.CATALOG_OPERATIONS,
+        "OpenAiSpeechFunction": openai_app.CATALOG_OPERATIONS,
     }
     served = declared_catalog_functions()
     assert {caller: served[catalog_function_of(caller)] for caller in declared} == declared

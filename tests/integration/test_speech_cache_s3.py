@@ -1,22 +1,29 @@
-"""The preview cache end to end: lambda_handler, the real edge-tts client against the Edge fake, S3 over HTTP (moto).
+"""The speech cache end to end: lambda_handler, the real edge-tts client against the Edge fake, S3 over HTTP (moto).
 
 Hit, miss, bypass (header and field), 304, the key layout that lets a voice's previews be purged, the purge on
-voice deletion, and S3 failures that degrade to synthesis without caching anything incomplete.
+voice deletion, and S3 failures that degrade to synthesis without caching anything incomplete; and
+/v1/audio/speech (the official openai client) on the same cache: the provider's audio cached, encoded afterwards.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
 
+import httpx
+import openai
 import pytest
+import soundfile
 
 from functions.delete_voice.app import lambda_handler as delete_handler
+from functions.openai_speech.app import lambda_handler as openai_handler
 from testsupport.apigw import FakeLambdaContext, load_event
 from testsupport.fakes.clone_support import bucket_keys, s3_client
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.fakes.edge_fake import AUDIO_SECONDS, EdgeFake
+from testsupport.fakes.openai_support import LambdaTransport
 from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, post_preview
 from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
 from testsupport.wiring import FunctionWiring
@@ -46,6 +53,13 @@ def cache_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, wiring: Func
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)  # boto3 reads it itself
     wiring.set(OPENTALKING_SPEECH_CACHE_BUCKET=bucket)
     return bucket
+
+
+@pytest.fixture
+def openai_client() -> Iterator[openai.OpenAI]:
+    """The official client, sending each request through the OpenAI function's lambda_handler."""
+    with httpx.Client(transport=LambdaTransport(openai_handler)) as http_client:
+        yield openai.OpenAI(api_key="sk-test", base_url="https://api.test/v1", http_client=http_client, max_retries=0)
 
 
 def _unreachable_cache(monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring) -> None:
@@ -220,3 +234,58 @@ def test_keys_stay_under_the_cache_prefix_whatever_the_voice() -> None:
     for voice in ("../../etc/passwd", "a/b", "x" * 200, "语音"):
         prefix = voice_prefix("dashscope", voice)
         assert prefix.startswith(CACHE_PREFIX) and prefix.count("/") == 3 and len(prefix) < 64
+
+
+def test_openai_speech_caches_the_providers_audio_and_encodes_each_format_from_it(
+    edge: EdgeFake, cache_bucket: str, s3_endpoint: str, openai_client: openai.OpenAI
+) -> None:
+    # GIVEN a speech request in OpenAI's default format
+    voice = "edge:en-US-AriaNeural"
+    first = openai_client.audio.speech.with_raw_response.create(model="tts-1", voice=voice, input="Hello there.")
+    # WHEN the same speech is asked for again, and then as FLAC
+    again = openai_client.audio.speech.with_raw_response.create(model="tts-1", voice=voice, input="Hello there.")
+    flac = openai_client.audio.speech.with_raw_response.create(
+        model="edge", voice=voice, input=" Hello  there. ", response_format="flac"
+    )
+    # THEN Edge spoke once; the other answers came from the cache, each in its own format
+    assert len(edge.calls) == 1
+    outcomes = [response.headers["x-speech-cache"] for response in (first, again, flac)]
+    assert outcomes == ["miss", "hit", "hit"]
+    assert (first.headers["content-type"], flac.headers["content-type"]) == ("audio/mpeg", "audio/flac")
+    assert again.content == first.content
+    with soundfile.SoundFile(io.BytesIO(flac.content)) as clip:
+        assert (clip.samplerate, clip.channels) == (24_000, 1)
+        assert abs(clip.frames / 24_000 - AUDIO_SECONDS) < 0.1
+    # AND the one stored object is the provider's audio under the voice's prefix, so deleting the voice purges it
+    (stored,) = bucket_keys(s3_endpoint, cache_bucket)
+    assert stored.startswith(voice_prefix("edge", "en-US-AriaNeural"))
+
+
+def test_a_24k_preview_and_the_same_openai_speech_share_one_entry(
+    edge: EdgeFake, cache_bucket: str, wiring: FunctionWiring, openai_client: openai.OpenAI
+) -> None:
+    # GIVEN previews at OpenAI's rate, and one made
+    wiring.set(OPENTALKING_TTS_SAMPLE_RATE="24000")
+    post_preview({"text": "Shared speech.", "provider": "edge", "voice": "en-US-AriaNeural"})
+    # WHEN /v1/audio/speech asks for the same speech as WAV
+    speech = openai_client.audio.speech.with_raw_response.create(
+        model="edge", voice="edge:en-US-AriaNeural", input="Shared speech.", response_format="wav"
+    )
+    # THEN it is the preview's entry, and the provider was not called again
+    assert speech.headers["x-speech-cache"] == "hit"
+    assert len(edge.calls) == 1
+
+
+def test_openai_speech_with_no_cache_synthesizes_afresh_and_another_speed_is_another_entry(
+    edge: EdgeFake, cache_bucket: str, s3_endpoint: str, openai_client: openai.OpenAI
+) -> None:
+    fields = {"model": "edge", "voice": "edge:en-US-AriaNeural", "input": "Again."}
+    openai_client.audio.speech.create(**fields)  # type: ignore[arg-type]
+    bypass = openai_client.audio.speech.with_raw_response.create(
+        **fields,  # type: ignore[arg-type]
+        extra_headers={"Cache-Control": "no-cache"},
+    )
+    faster = openai_client.audio.speech.with_raw_response.create(**fields, speed=1.5)  # type: ignore[arg-type]
+    assert (bypass.headers["x-speech-cache"], faster.headers["x-speech-cache"]) == ("bypass", "miss")
+    assert len(edge.calls) == 3
+    assert len(bucket_keys(s3_endpoint, cache_bucket)) == 2

@@ -11,6 +11,7 @@ import copy
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,7 @@ DEPLOY_TIME_VALUES = {
     "SamplesBucket": "opentalking-voices-samples-probe",
     "SpeechCacheBucket": "opentalking-voices-speech-cache-probe",
     "ProviderSecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:probe-keys",
+    "StudioDistribution.DomainName": "d111111abcdef8.cloudfront.net",
     **{name: name for name in STACK.functions},
 }
 
@@ -72,6 +74,11 @@ def deploy_time_value(stack: Stack, value: Any) -> str:
         return DEPLOY_TIME_VALUES[resolved["Ref"]]
     if isinstance(resolved, dict) and "Fn::If" in resolved:  # the created-or-given secret: created by default
         return deploy_time_value(stack, resolved["Fn::If"][1])
+    if isinstance(resolved, dict) and "Fn::Join" in resolved:
+        separator, parts = resolved["Fn::Join"]
+        return str(separator).join(deploy_time_value(stack, part) for part in parts)
+    if isinstance(resolved, dict) and isinstance(resolved.get("Fn::Sub"), str):
+        return re.sub(r"\$\{([^}]+)\}", lambda match: DEPLOY_TIME_VALUES[match.group(1)], resolved["Fn::Sub"])
     raise AssertionError(f"no stand-in for {value!r}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from typing import Any
@@ -13,7 +14,10 @@ from tests.template.stack import TEMPLATE_PATH, Stack, as_list, load_template
 
 STACK = Stack(load_template())
 NFS_PORT = 2049
-CORS_ORIGINS = {"Ref": "CorsAllowOrigins"}
+# The voice studio's origin first, then the configured ones (see test_studio_hosting.py).
+CORS_ORIGINS = {
+    "Fn::Join": [",", [{"Fn::Sub": "https://${StudioDistribution.DomainName}"}, {"Ref": "CorsAllowOrigins"}]]
+}
 
 
 def rules(bucket: dict[str, Any]) -> list[dict[str, Any]]:
@@ -40,26 +44,27 @@ def assert_tls_only(bucket: str) -> None:
 
 
 def test_every_bucket_has_a_tls_only_policy() -> None:
+    assert {"SamplesBucket", "SpeechCacheBucket", "StudioBucket"} <= set(STACK.of_type("AWS::S3::Bucket"))
     for bucket in STACK.of_type("AWS::S3::Bucket"):
         assert_tls_only(bucket)
 
 
+@pytest.mark.parametrize("bucket", sorted(STACK.of_type("AWS::S3::Bucket")))
+def test_every_bucket_is_private_and_encrypted(bucket: str) -> None:
+    properties = STACK.properties(bucket)
+    block = properties["PublicAccessBlockConfiguration"]
+    assert block == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    # No website endpoint or canned ACL: either would serve objects over plain HTTP or to anyone
+    assert "WebsiteConfiguration" not in properties and "AccessControl" not in properties
+
+
 class TestSamplesBucket:
     bucket = STACK.properties("SamplesBucket")
-
-    def test_blocks_every_kind_of_public_access(self) -> None:
-        block = self.bucket["PublicAccessBlockConfiguration"]
-        assert block == dict.fromkeys(
-            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
-        )
-        assert self.bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-
-    def test_encrypts_at_rest(self) -> None:
-        (encryption,) = self.bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
-
-    def test_policy_refuses_requests_without_tls(self) -> None:
-        assert_tls_only("SamplesBucket")
 
     @pytest.mark.parametrize("prefix", ["samples/", "uploads/"])
     def test_lifecycle_expires_each_sample_prefix(self, prefix: str) -> None:
@@ -258,11 +263,15 @@ class TestApi:
         assert auth["AddApiKeyRequiredToCorsPreflight"] is False
         assert auth["UsagePlan"]["CreateUsagePlan"] == "PER_API"
 
-    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE", "UNAUTHORIZED"])
+    @pytest.mark.parametrize(
+        "response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE", "THROTTLED", "UNAUTHORIZED"]
+    )
     def test_gateway_errors_carry_cors_and_a_detail_body(self, response_type: str) -> None:
         response = self.api["GatewayResponses"][response_type]
         origin = response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"]
-        assert origin["Fn::Sub"][1]["FirstOrigin"] == {"Fn::Select": [0, {"Fn::Split": [",", CORS_ORIGINS]}]}
+        # A gateway response names one origin: the voice studio's, first in the functions' allow-list too
+        assert origin == {"Fn::Sub": "'https://${StudioDistribution.DomainName}'"}
+        assert CORS_ORIGINS["Fn::Join"][1][0] == {"Fn::Sub": "https://${StudioDistribution.DomainName}"}
         assert response["ResponseTemplates"]["application/json"].startswith('{"detail": ')
 
     def test_the_authorizers_refusal_is_a_401_asking_for_a_bearer_token(self) -> None:
@@ -270,6 +279,19 @@ class TestApi:
         response = self.api["GatewayResponses"]["UNAUTHORIZED"]
         assert response["StatusCode"] == "401"
         assert response["ResponseParameters"]["Headers"]["WWW-Authenticate"].startswith("'Bearer ")
+
+    @pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX", "REQUEST_TOO_LARGE", "THROTTLED"])
+    def test_gateway_errors_also_carry_openais_envelope(self, response_type: str) -> None:
+        # GIVEN the body API Gateway renders, with its variables as it fills them in (messageString is quoted)
+        template = self.api["GatewayResponses"][response_type]["ResponseTemplates"]["application/json"]
+        rendered = template.replace("$context.error.messageString", '"Limit Exceeded"').replace(
+            "$context.error.responseType", "THROTTLED"
+        )
+        # THEN it is JSON with both shapes: the API's detail and OpenAI's error envelope
+        body = json.loads(rendered)
+        assert isinstance(body["detail"], str)
+        assert set(body["error"]) == {"message", "type", "param", "code"}
+        assert body["error"]["type"] in ("invalid_request_error", "rate_limit_error", "server_error")
 
     def test_the_413_explains_the_upload_route(self) -> None:
         response = self.api["GatewayResponses"]["REQUEST_TOO_LARGE"]

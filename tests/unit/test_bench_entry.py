@@ -17,6 +17,7 @@ EXPECTED = {
     "catalog concurrency",
     "catalog hop",
     "clone conversion",
+    "openai speech",
     "cold start",
     "package size",
     "preview cache",

@@ -27,6 +27,28 @@ EDGE_RATE = 24000
 EDGE_FRAME_BYTES = 1024
 SEC_MS_GEC = re.compile(r"^[0-9A-F]{16}-[0-9A-F]{64}$")
 VOICE_IN_SSML = re.compile(r"<voice name='([^']*)'>")
+VoiceListMode = Literal["ok", "http_403", "stall"]
+# What Edge's voice list returns per voice (a few of its ~400), in the fields edge-tts's `list_voices` passes on.
+VOICE_LIST = [
+    {
+        "Name": f"Microsoft Server Speech Text to Speech Voice ({locale}, {name})",
+        "ShortName": f"{locale}-{name}",
+        "Gender": gender,
+        "Locale": locale,
+        "SuggestedCodec": "audio-24khz-48kbitrate-mono-mp3",
+        "FriendlyName": f"Microsoft {name.removesuffix('Neural')} Online (Natural) - {language}",
+        "Status": "GA",
+        "VoiceTag": {"ContentCategories": ["General"], "VoicePersonalities": ["Friendly"]},
+    }
+    for locale, name, gender, language in (
+        ("en-US", "AriaNeural", "Female", "English (United States)"),
+        ("en-US", "GuyNeural", "Male", "English (United States)"),
+        ("en-GB", "RyanNeural", "Male", "English (United Kingdom)"),
+        ("zh-CN", "XiaoxiaoNeural", "Female", "Chinese (Mainland)"),
+        ("zh-CN", "YunxiNeural", "Male", "Chinese (Mainland)"),
+        ("zh-CN-liaoning", "XiaobeiNeural", "Female", "Chinese (Northeastern Mandarin)"),
+    )
+]
 
 
 @dataclass
@@ -47,12 +69,34 @@ class EdgeFake:
     server: LoopbackServer | None = None
     # How much tone every successful reply carries (the benchmark asks for a 200-character text's worth).
     audio_seconds: float = AUDIO_SECONDS
+    voice_list_mode: VoiceListMode = "ok"
+    voice_list_queries: list[dict[str, str]] = field(default_factory=list)
     pacing: Pacing = INSTANT
 
     def app(self) -> web.Application:
         application = web.Application()
         application.router.add_get("/edge/v1", self._synthesize)
+        application.router.add_get("/edge/voices/list", self._voice_list)
         return application
+
+    @property
+    def voice_list_url(self) -> str:
+        """OPENTALKING_EDGE_VOICE_LIST_URL: edge-tts appends `&Sec-MS-GEC=...`, so the query is already open."""
+        assert self.server is not None
+        return f"{self.server.base_url}/edge/voices/list?trustedclienttoken=fake-token"
+
+    async def _voice_list(self, request: web.Request) -> web.StreamResponse:
+        """Edge's voice list, in its JSON shape (edge-tts reads ShortName, Gender, Locale, FriendlyName). It fails
+        with `voice_list_mode`, and with the whole service when `mode` is http_503."""
+        self.voice_list_queries.append(dict(request.query))
+        if self.mode == "http_503":
+            return web.Response(status=503, text="Service Unavailable")
+        if self.voice_list_mode == "http_403":
+            return web.Response(status=403, text="Forbidden")
+        if self.voice_list_mode == "stall":
+            assert self.server is not None
+            await self.server.stall()
+        return web.json_response(VOICE_LIST)
 
     @property
     def url(self) -> str:

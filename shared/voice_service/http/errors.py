@@ -1,4 +1,5 @@
-"""The one place that maps errors to HTTP responses: `{"detail": "<English sentence>"}` for every failure."""
+"""The one place that maps errors to HTTP responses: `{"detail": "<English sentence>"}` for every failure, and
+OpenAI's envelope `{"error": {"message", "type", "param", "code"}}` on the OpenAI-compatible `/v1/` routes."""
 
 from __future__ import annotations
 
@@ -43,11 +44,43 @@ def status_for(error: errors.VoiceServiceError) -> HTTPStatus:
     return HTTPStatus.INTERNAL_SERVER_ERROR
 
 
-def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+OPENAI_PATH_PREFIX = "/v1/"
+# OpenAI's error `type` and default `code` per status (its SDK picks the exception class from the status alone).
+OPENAI_ERROR_KINDS: dict[int, tuple[str, str | None]] = {
+    HTTPStatus.BAD_REQUEST: ("invalid_request_error", None),
+    HTTPStatus.UNAUTHORIZED: ("authentication_error", "invalid_api_key"),
+    HTTPStatus.FORBIDDEN: ("permission_error", "forbidden"),
+    HTTPStatus.NOT_FOUND: ("invalid_request_error", "not_found"),
+    HTTPStatus.METHOD_NOT_ALLOWED: ("invalid_request_error", "method_not_allowed"),
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: ("invalid_request_error", "request_too_large"),
+    HTTPStatus.TOO_MANY_REQUESTS: ("rate_limit_error", "rate_limit_exceeded"),
+    HTTPStatus.INTERNAL_SERVER_ERROR: ("server_error", None),
+    HTTPStatus.BAD_GATEWAY: ("server_error", "provider_failed"),
+    HTTPStatus.SERVICE_UNAVAILABLE: ("server_error", "provider_not_configured"),
+}
+# A 404 about one of these fields gets OpenAI's own code for it.
+NOT_FOUND_CODES = {"model": "model_not_found", "voice": "voice_not_found"}
 
 
-async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
+def error_response(
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    path: str = "",
+    param: str | None = None,
+) -> JSONResponse:
+    """The error body for `path`: OpenAI's envelope under /v1/, `{"detail": ...}` everywhere else."""
+    if not path.startswith(OPENAI_PATH_PREFIX):
+        return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
+    kind, code = OPENAI_ERROR_KINDS.get(status, ("server_error" if status >= 500 else "invalid_request_error", None))
+    if status == HTTPStatus.NOT_FOUND and param in NOT_FOUND_CODES:
+        code = NOT_FOUND_CODES[param]
+    body = {"error": {"message": detail, "type": kind, "param": param, "code": code}}
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.VoiceServiceError)
     status = status_for(exc)
     if isinstance(exc, errors.UpstreamError):
@@ -57,13 +90,25 @@ async def _on_domain_error(_: Request, exc: Exception) -> JSONResponse:
         logger.error("Request failed", extra={"error": type(exc).__name__, "detail": exc.message})
     if isinstance(exc, errors.AuthenticationError):
         # RFC 6750: a 401 names the scheme the client should use.
-        return error_response(status, exc.message, headers={"WWW-Authenticate": 'Bearer realm="voice-service"'})
-    return error_response(status, exc.message)
+        return error_response(
+            status,
+            exc.message,
+            headers={"WWW-Authenticate": 'Bearer realm="voice-service"'},
+            path=request.url.path,
+            param=exc.param,
+        )
+    return error_response(status, exc.message, path=request.url.path, param=exc.param)
 
 
-async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(HTTPStatus.BAD_REQUEST, describe_validation_errors(exc.errors()))
+    problems = exc.errors()
+    return error_response(
+        HTTPStatus.BAD_REQUEST,
+        describe_validation_errors(problems),
+        path=request.url.path,
+        param=validation_param(problems),
+    )
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
@@ -78,7 +123,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         headers = {**(headers or {}), "Allow": ", ".join(_methods_on_path(request))}
     elif not detail.endswith("."):
         detail = f"{detail}."
-    return error_response(exc.status_code, detail, headers=headers)
+    return error_response(exc.status_code, detail, headers=headers, path=request.url.path)
 
 
 def _methods_on_path(request: Request) -> list[str]:
@@ -122,7 +167,9 @@ class UnexpectedErrorMiddleware:
             if response_started:
                 raise
             response = error_response(
-                HTTPStatus.INTERNAL_SERVER_ERROR, "The service failed unexpectedly; try again later."
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "The service failed unexpectedly; try again later.",
+                path=str(scope.get("path", "")),
             )
             await response(scope, receive, send)
 
@@ -150,6 +197,14 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.VoiceServiceError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+
+
+def validation_param(problems: Any) -> str | None:
+    """The top-level field of the first validation problem, if it is about one."""
+    if not problems:
+        return None
+    location = [part for part in problems[0].get("loc", ()) if part not in ("body", "query", "path", "header")]
+    return str(location[0]) if location else None
 
 
 def describe_validation_errors(problems: Any) -> str:

@@ -35,6 +35,21 @@ PREVIEW_AUDIO_FORMAT: Final = "wav-pcm16"
 WAV_HEADER_BYTES: Final = 44
 
 
+@dataclass(frozen=True, slots=True)
+class SpeechStyle:
+    """How to speak: a speed factor (1.0 = the provider's normal rate) and style instructions.
+
+    The caller checks `speed` against the provider's range (`voice_service.services.speech.SPEED_RANGES`);
+    providers without instructions ignore them.
+    """
+
+    speed: float = 1.0
+    instructions: str | None = None
+
+
+PLAIN_STYLE: Final = SpeechStyle()
+
+
 class SpeechSynthesizer(Protocol):
     """Port: one TTS provider."""
 
@@ -49,8 +64,17 @@ class SpeechSynthesizer(Protocol):
         """
         ...
 
-    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
-        """Return mono 16-bit little-endian PCM at `sample_rate`, within `timeout` seconds, for a resolved voice.
+    async def synthesize(
+        self,
+        text: str,
+        voice: str,
+        model: str,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
+        """Return mono 16-bit little-endian PCM at `sample_rate`, within `timeout` seconds, for a resolved voice,
+        spoken in `style` (a provider without instructions ignores them).
 
         Raises:
             UpstreamError: the provider failed, stalled past `timeout`, or sent no audio.

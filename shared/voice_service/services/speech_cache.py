@@ -36,7 +36,8 @@ class SpeechKey:
 
     `model` is "" for providers without models (a model sent to them is ignored, so it must not split the key).
     `audio_format` names the stored bytes (the preview stores "wav-pcm16"); another route storing another encoding
-    of the same speech gets its own entries.
+    of the same speech gets its own entries. `speed` and `instructions` are the speaking style (/v1/audio/speech);
+    the plain style (1.0, none) leaves the digest as it was before styles existed, so it matches the preview's.
     """
 
     provider: str
@@ -45,10 +46,12 @@ class SpeechKey:
     text: str
     sample_rate: int
     audio_format: str
+    speed: float = 1.0
+    instructions: str = ""
 
     def digest(self) -> str:
         """SHA-256 (hex) of the fields and the pipeline version, unambiguously encoded (JSON array)."""
-        fields = [
+        fields: list[object] = [
             AUDIO_PIPELINE_VERSION,
             self.audio_format,
             self.provider,
@@ -57,6 +60,8 @@ class SpeechKey:
             self.sample_rate,
             self.text,
         ]
+        if self.speed != 1.0 or self.instructions:
+            fields += [self.speed, self.instructions]  # a longer array: never equal to a plain key's encoding
         encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return hashlib.sha256(encoded).hexdigest()
 

@@ -20,6 +20,7 @@ from voice_service.adapters.tts.common import (
 )
 from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import ProviderNotConfiguredError
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import CosyVoiceTtsSettings
 
 PROVIDER = "cosyvoice"
@@ -39,7 +40,15 @@ class CosyVoiceSynthesizer:
         settings = self._settings
         return voice or settings.default_voice, model or settings.default_model
 
-    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+    async def synthesize(
+        self,
+        text: str,
+        voice: str,
+        model: str,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         try:
             dashscope = self._sdk.configured()  # the key and DASHSCOPE_WEBSOCKET_BASE_URL
         except ProviderNotConfiguredError as exc:
@@ -53,6 +62,8 @@ class CosyVoiceSynthesizer:
             voice=voice,
             format=audio_format[f"PCM_{native_rate}HZ_MONO_16BIT"],
             url=dashscope.base_websocket_api_url,
+            speech_rate=style.speed,
+            instruction=style.instructions or None,
         )
 
         def drive() -> None:

@@ -23,6 +23,7 @@ from voice_service.adapters.tts.common import (
 )
 from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import QwenTtsSettings
 
 PROVIDER = "dashscope"
@@ -46,7 +47,15 @@ class QwenRealtimeSynthesizer:
             raise InvalidRequestError(f"Invalid dashscope model {model_name!r}: use e.g. qwen3-tts-flash-realtime.")
         return voice or settings.default_voice, model_name
 
-    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+    async def synthesize(
+        self,
+        text: str,
+        voice: str,
+        model: str,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         settings = self._settings
         model_name, voice_name = model, voice
         self._sdk.configured()  # sets the key (ProviderNotConfiguredError without one)
@@ -59,7 +68,9 @@ class QwenRealtimeSynthesizer:
         def drive() -> None:
             try:
                 session.connect()
-                session.update_session(voice=voice_name, response_format=audio_format, mode="server_commit")
+                session.update_session(
+                    voice=voice_name, response_format=audio_format, mode="server_commit", **_style_options(style)
+                )
                 session.append_text(text)
                 session.finish()
             except Exception as exc:  # the SDK's connect timeout, or a send after the server hung up
@@ -67,6 +78,16 @@ class QwenRealtimeSynthesizer:
 
         pcm = await drive_websocket_stream(drive, session, outcome, timeout, thread_name="tts-dashscope")
         return resample_pcm16(pcm, QWEN_PCM_RATE, sample_rate)
+
+
+def _style_options(style: SpeechStyle) -> dict[str, Any]:
+    """session.update fields for a style; none at all for the plain style, as before speed existed."""
+    options: dict[str, Any] = {}
+    if style.speed != 1.0:
+        options["speech_rate"] = style.speed
+    if style.instructions:
+        options["instructions"] = style.instructions
+    return options
 
 
 @cache

@@ -12,6 +12,7 @@ from voice_service.adapters.provider_keys import ProviderKeys
 from voice_service.adapters.tts.common import MAX_UPSTREAM_AUDIO_BYTES, TOO_MUCH_AUDIO, deadline_reason
 from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import InvalidRequestError, ProviderNotConfiguredError, UpstreamError
+from voice_service.services.preview import PLAIN_STYLE, SpeechStyle
 from voice_service.settings import ElevenLabsTtsSettings
 
 PROVIDER = "elevenlabs"
@@ -45,7 +46,15 @@ class ElevenLabsSynthesizer:
             )
         return voice_id, model_id
 
-    async def synthesize(self, text: str, voice: str, model: str, sample_rate: int, timeout: float) -> bytes:
+    async def synthesize(
+        self,
+        text: str,
+        voice: str,
+        model: str,
+        sample_rate: int,
+        timeout: float,
+        style: SpeechStyle = PLAIN_STYLE,
+    ) -> bytes:
         settings = self._settings
         api_key = self._keys.elevenlabs()
         native_rate = sample_rate if sample_rate in PCM_RATES else FALLBACK_PCM_RATE
@@ -54,16 +63,19 @@ class ElevenLabsSynthesizer:
 
         try:
             async with asyncio.timeout(timeout):
-                pcm = await _stream_pcm(api_key, settings.base_url, voice, model, text, native_rate, timeout)
+                pcm = await _stream_pcm(
+                    api_key, settings.base_url, voice, model, text, native_rate, timeout, style.speed
+                )
         except TimeoutError as exc:
             raise UpstreamError(PROVIDER, deadline_reason(timeout)) from exc
         return resample_pcm16(pcm, native_rate, sample_rate)
 
 
 async def _stream_pcm(
-    api_key: str, base_url: str, voice_id: str, model_id: str, text: str, rate: int, timeout: float
+    api_key: str, base_url: str, voice_id: str, model_id: str, text: str, rate: int, timeout: float, speed: float
 ) -> bytes:
     import httpx
+    from elevenlabs import VoiceSettings
     from elevenlabs.client import AsyncElevenLabs
     from elevenlabs.core import ApiError
 
@@ -71,10 +83,14 @@ async def _stream_pcm(
     # process's TLS context, because loading the CA bundle anew costs about 15 ms per request.
     async with httpx.AsyncClient(timeout=timeout, verify=tls_context()) as http:
         client = AsyncElevenLabs(api_key=api_key, base_url=base_url.rstrip("/"), timeout=timeout, httpx_client=http)
+        # Only a changed speed sends voice_settings: otherwise the voice keeps its own stored settings.
+        options = {} if speed == 1.0 else {"voice_settings": VoiceSettings(speed=speed)}
         # The stream is lazy: the request is made, and every error raised, while iterating.
         try:
             buffer = bytearray()
-            stream = client.text_to_speech.stream(voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}")
+            stream = client.text_to_speech.stream(
+                voice_id, text=text, model_id=model_id, output_format=f"pcm_{rate}", **options
+            )
             async for chunk in stream:
                 buffer += chunk
                 if len(buffer) > MAX_UPSTREAM_AUDIO_BYTES:

@@ -1,4 +1,4 @@
-"""Provider name → synthesizer, built from the preview function's settings.
+"""Provider name → synthesizer, built from the settings of a function that synthesizes (preview, OpenAI speech).
 
 Each provider's module (and its SDK) is imported only when that provider is first used, so a cold start pays for
 none of them.
@@ -12,10 +12,10 @@ from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.provider_keys import ProviderKeys
 from voice_service.providers import PREVIEW_PROVIDERS
 from voice_service.services.preview import SpeechSynthesizer
-from voice_service.settings import PreviewFunctionSettings
+from voice_service.settings import SynthesisFunctionSettings
 
 
-def synthesizer_factories(settings: PreviewFunctionSettings) -> dict[str, Callable[[], SpeechSynthesizer]]:
+def synthesizer_factories(settings: SynthesisFunctionSettings) -> dict[str, Callable[[], SpeechSynthesizer]]:
     """One factory per preview provider, each constructing its adapter from `settings` when called."""
     keys = ProviderKeys(settings.keys)
     dashscope = DashScopeSdk(settings.dashscope, keys)

@@ -1,0 +1,422 @@
+// The voice studio: audition, clone and catalog, wired to the API named in config.json ("" = this origin).
+import { ApiError, createApi, uploadToStorage } from "./api.js";
+import { language, setLanguage, t } from "./i18n.js";
+import { canRecord, fromFile, startRecording } from "./recorder.js";
+
+// POST /voices/clone takes samples up to this size inline (OPENTALKING_CLONE_DIRECT_MAX_BYTES' default); larger
+// ones, and any the service answers 413 for, go through POST /voices/uploads and the presigned S3 POST.
+const DIRECT_MAX_BYTES = 4_500_000;
+const CUSTOM_VOICE = "\u0000custom";
+// While a clone is still deploying at its provider, its status is asked for this often, for this long at most.
+const STATUS_POLL_MS = 2000;
+const STATUS_POLL_LIMIT_MS = 180_000;
+// Target models a clone is made for; the service validates them, these are only suggestions.
+const CLONE_MODEL_SUGGESTIONS = {
+  dashscope: ["qwen3-tts-vc-realtime-2026-01-15"],
+  cosyvoice: ["cosyvoice-v2", "cosyvoice-v3-plus"],
+};
+
+const $ = (id) => document.getElementById(id);
+const state = { api: null, listing: null, clones: [], sample: null, recording: null, audioUrl: null };
+
+async function main() {
+  setLanguage(language());
+  $("text").value = t("defaultText");
+  wire();
+  const config = await loadConfig();
+  // Sign-in (a bearer token) is not built yet: `getToken` is where it will plug in.
+  state.api = createApi({ baseUrl: config.apiBaseUrl || "", getToken: () => null });
+  document.body.dataset.api = state.api.baseUrl || location.origin;
+  await Promise.all([loadBuiltinVoices(), loadCatalog()]);
+  document.body.dataset.ready = "true";
+}
+
+async function loadConfig() {
+  try {
+    const response = await fetch("config.json", { cache: "no-store" });
+    if (response.ok) return await response.json();
+  } catch {
+    // no config: the API is on this origin
+  }
+  return {};
+}
+
+function wire() {
+  $("language").addEventListener("click", () => {
+    const before = t("defaultText");
+    setLanguage(language() === "zh" ? "en" : "zh");
+    if ($("text").value === before) $("text").value = t("defaultText");
+    if (state.listing) {
+      renderLimit();
+      const model = $("model").value;
+      renderVoiceChoices({ keepVoice: $("voice").value });
+      $("model").value = model;
+    }
+    renderCatalog();
+  });
+  $("text").addEventListener("input", renderLimit);
+  $("provider").addEventListener("change", () => renderVoiceChoices({ resetModel: true }));
+  $("voice").addEventListener("change", onVoiceChosen);
+  $("audition").addEventListener("submit", (event) => {
+    event.preventDefault();
+    audition();
+  });
+  $("clone-provider").addEventListener("change", renderCloneModels);
+  $("display-label").value = t("defaultLabel");
+  renderCloneModels();
+  $("record").addEventListener("click", toggleRecording);
+  if (!canRecord()) {
+    $("record").disabled = true;
+    $("sample-info").textContent = t("noMicrophone");
+  }
+  $("sample-file").addEventListener("change", async (event) => {
+    const [file] = event.target.files;
+    if (file) showSample(await fromFile(file));
+  });
+  $("clone").addEventListener("submit", (event) => {
+    event.preventDefault();
+    clone();
+  });
+  $("catalog-filter").addEventListener("change", loadCatalog);
+  $("catalog-refresh").addEventListener("click", loadCatalog);
+}
+
+// ---------------------------------------------------------------- messages
+
+function describeError(error) {
+  if (error instanceof ApiError && error.kind === "network") {
+    return t("network", { api: state.api.baseUrl || location.origin, origin: location.origin });
+  }
+  if (error instanceof ApiError && error.kind === "storage" && error.status === 0) {
+    return t("storage", { origin: location.origin });
+  }
+  return error.message || String(error);
+}
+
+function showError(id, error) {
+  const element = $(id);
+  element.textContent = error ? describeError(error) : "";
+  element.hidden = !error;
+}
+
+function setStatus(id, text) {
+  $(id).textContent = text;
+}
+
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+}
+
+// ---------------------------------------------------------------- audition
+
+async function loadBuiltinVoices() {
+  try {
+    state.listing = await state.api.builtinVoices();
+  } catch (error) {
+    showError("page-error", new ApiError(t("loadFailed", { reason: describeError(error) })));
+    $("play").disabled = true;
+    return;
+  }
+  const select = $("provider");
+  select.replaceChildren(
+    ...state.listing.providers.map((entry) => new Option(entry.provider, entry.provider)),
+  );
+  select.value = state.listing.default_provider;
+  renderLimit();
+  renderVoiceChoices({ resetModel: true });
+}
+
+function providerEntry(provider = $("provider").value) {
+  return state.listing?.providers.find((entry) => entry.provider === provider);
+}
+
+function renderLimit() {
+  const max = state.listing?.max_chars;
+  const count = [...$("text").value.trim()].length;
+  $("text-limit").textContent = max ? t("limit", { count, max }) : "";
+  $("text-limit").classList.toggle("error", Boolean(max && count > max));
+}
+
+function renderVoiceChoices({ resetModel = false, keepVoice = null } = {}) {
+  const entry = providerEntry();
+  if (!entry) return;
+  const select = $("voice");
+  const builtin = document.createElement("optgroup");
+  builtin.label = t("builtinGroup");
+  for (const voice of entry.voices) {
+    const details = [voice.locale, voice.gender].filter(Boolean).join(", ");
+    builtin.append(new Option(details ? `${voice.name} (${details})` : voice.name, voice.id));
+  }
+  const clones = document.createElement("optgroup");
+  clones.label = t("cloneGroup");
+  for (const clone of state.clones.filter((item) => item.provider === entry.provider)) {
+    const option = new Option(`${clone.display_label} — ${clone.voice_id}`, clone.voice_id);
+    option.dataset.model = clone.target_model;
+    clones.append(option);
+  }
+  const groups = [builtin, clones].filter((group) => group.children.length);
+  select.replaceChildren(...groups, new Option(t("customVoice"), CUSTOM_VOICE));
+  const wanted = keepVoice ?? entry.default_voice;
+  select.value = [...select.options].some((option) => option.value === wanted) ? wanted : select.options[0].value;
+  const models = new Set([...(entry.models || []), ...state.clones.filter((c) => c.provider === entry.provider).map((c) => c.target_model)]);
+  $("model-options").replaceChildren(...[...models].map((model) => new Option(model, model)));
+  $("model").placeholder = entry.default_model ? "" : t("noModel");
+  if (resetModel) $("model").value = entry.default_model || "";
+  onVoiceChosen();
+}
+
+function onVoiceChosen() {
+  const option = $("voice").selectedOptions[0];
+  const custom = option?.value === CUSTOM_VOICE;
+  $("custom-voice-row").hidden = !custom;
+  if (option?.dataset.model) $("model").value = option.dataset.model;
+}
+
+function chosenVoice() {
+  const value = $("voice").value;
+  return value === CUSTOM_VOICE ? $("custom-voice").value.trim() : value;
+}
+
+async function audition() {
+  showError("audition-error", null);
+  setStatus("audition-status", t("synthesizing"));
+  $("play").disabled = true;
+  const player = $("player");
+  try {
+    const { audio, cache } = await state.api.preview({
+      text: $("text").value,
+      provider: $("provider").value,
+      voice: chosenVoice(),
+      model: $("model").value.trim(),
+    });
+    if (state.audioUrl) URL.revokeObjectURL(state.audioUrl);
+    state.audioUrl = URL.createObjectURL(audio);
+    player.src = state.audioUrl;
+    await new Promise((resolve, reject) => {
+      player.addEventListener("loadedmetadata", resolve, { once: true });
+      player.addEventListener("error", () => reject(new Error("The browser could not play the audio.")), { once: true });
+    });
+    // Whether the preview cache answered, where the service says (a hit cost no provider call).
+    const cacheNote = ["hit", "miss", "bypass"].includes(cache) ? ` ${t(`cache_${cache}`)}` : "";
+    setStatus("audition-status", t("playing", { seconds: player.duration.toFixed(1) }) + cacheNote);
+    player.play().catch(() => {}); // autoplay may be refused; the controls still play it
+  } catch (error) {
+    setStatus("audition-status", "");
+    player.removeAttribute("src");
+    player.load(); // forget the previous clip, so what is on screen is only the error
+    showError("audition-error", error);
+  } finally {
+    $("play").disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- clone
+
+function renderCloneModels() {
+  const suggestions = CLONE_MODEL_SUGGESTIONS[$("clone-provider").value] || [];
+  $("target-model-options").replaceChildren(...suggestions.map((model) => new Option(model, model)));
+  $("target-model").value = suggestions[0] || "";
+}
+
+async function toggleRecording() {
+  const button = $("record");
+  if (state.recording) {
+    clearInterval(state.recording.timer);
+    const recording = state.recording;
+    state.recording = null;
+    button.classList.remove("recording");
+    button.textContent = t("record");
+    showSample(await recording.session.stop());
+    return;
+  }
+  showError("clone-error", null);
+  try {
+    const session = await startRecording();
+    const timer = setInterval(() => {
+      $("sample-info").textContent = t("recording", { seconds: session.elapsedSeconds().toFixed(1) });
+    }, 250);
+    state.recording = { session, timer };
+    button.classList.add("recording");
+    button.textContent = t("stopRecording");
+  } catch (error) {
+    showError("clone-error", new Error(t("microphoneRefused", { reason: error.message || error.name })));
+  }
+}
+
+function showSample(sample) {
+  state.sample = sample;
+  const duration = sample.seconds == null ? t("unknownDuration") : `${sample.seconds.toFixed(1)} s`;
+  $("sample-info").textContent = t("sampleInfo", {
+    origin: t(sample.origin === "recording" ? "fromRecording" : "fromFile"),
+    duration,
+    size: formatBytes(sample.size),
+    type: sample.type,
+  });
+  const player = $("sample-player");
+  if (player.src) URL.revokeObjectURL(player.src);
+  player.src = URL.createObjectURL(sample.blob);
+  player.hidden = false;
+}
+
+async function clone() {
+  showError("clone-error", null);
+  setStatus("clone-status", "");
+  setStatus("voice-status", "");
+  const sample = state.sample;
+  if (!sample) {
+    showError("clone-error", new Error(t("noSample")));
+    return;
+  }
+  const fields = {
+    provider: $("clone-provider").value,
+    target_model: $("target-model").value.trim(),
+    display_label: $("display-label").value.trim(),
+  };
+  $("clone-submit").disabled = true;
+  try {
+    let result;
+    if (sample.size <= DIRECT_MAX_BYTES) {
+      try {
+        setStatus("clone-status", t("cloning"));
+        result = await state.api.clone(fields, sample);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 413)) throw error;
+      }
+    }
+    if (!result) result = await cloneThroughUpload(fields, sample);
+    setStatus("clone-status", `${t("cloned", { label: result.display_label, voice: result.voice_id })} ${result.message || ""}`);
+    await loadCatalog();
+    followStatus(result.entry_id);
+  } catch (error) {
+    setStatus("clone-status", "");
+    showError("clone-error", error);
+  } finally {
+    $("clone-submit").disabled = false;
+  }
+}
+
+async function cloneThroughUpload(fields, sample) {
+  setStatus("clone-status", t("uploading", { size: formatBytes(sample.size) }));
+  const ticket = await state.api.createUpload();
+  await uploadToStorage(ticket, sample);
+  setStatus("clone-status", t("cloning"));
+  return state.api.clone({ ...fields, upload_id: ticket.upload_id }, null);
+}
+
+// Catalog entries carry a `status` where the service tracks the voice's lifecycle (deploying, ready, failed, gone).
+// A new voice still deploying is followed until its provider has built it; without statuses there is nothing to do.
+async function followStatus(entryId) {
+  const started = performance.now();
+  let entry = state.clones.find((item) => item.id === entryId);
+  while (entry?.status === "deploying" && performance.now() - started < STATUS_POLL_LIMIT_MS) {
+    setStatus("voice-status", t("deploying", { label: entry.display_label }));
+    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+    try {
+      entry = await state.api.voice(entryId);
+    } catch (error) {
+      showError("clone-error", error);
+      return;
+    }
+  }
+  if (entry?.status && entry.status !== "deploying") {
+    setStatus("voice-status", t(`status_${entry.status}`, { label: entry.display_label }));
+    await loadCatalog();
+  }
+}
+
+// ---------------------------------------------------------------- catalog
+
+async function loadCatalog() {
+  showError("catalog-error", null);
+  try {
+    const filter = $("catalog-filter").value;
+    const [filtered, all] = await Promise.all([
+      state.api.clones(filter),
+      filter ? state.api.clones() : null,
+    ]);
+    state.catalog = filtered.items;
+    state.clones = (all || filtered).items;
+  } catch (error) {
+    showError("catalog-error", error);
+    return;
+  }
+  renderCatalog();
+  if (state.listing) renderVoiceChoices({ keepVoice: $("voice").value });
+}
+
+function renderCatalog() {
+  const list = $("catalog");
+  if (!state.catalog) return;
+  if (!state.catalog.length) {
+    const empty = document.createElement("li");
+    empty.className = "meta";
+    empty.textContent = t("empty");
+    list.replaceChildren(empty);
+    return;
+  }
+  list.replaceChildren(
+    ...state.catalog.map((voice) => {
+      const item = document.createElement("li");
+      item.dataset.entryId = voice.id;
+      const text = document.createElement("div");
+      const name = document.createElement("strong");
+      name.textContent = voice.display_label;
+      const meta = document.createElement("div");
+      meta.className = "meta";
+      meta.textContent = [voice.provider, voice.target_model, voice.voice_id, voice.status && t(`statusLabel_${voice.status}`)]
+        .filter(Boolean)
+        .join(" · ");
+      text.append(name, meta);
+      const actions = document.createElement("div");
+      actions.className = "actions";
+      const preview = document.createElement("button");
+      preview.type = "button";
+      preview.className = "secondary";
+      preview.textContent = t("previewWith");
+      preview.setAttribute("aria-label", `${t("previewWith")}: ${voice.display_label}`);
+      preview.addEventListener("click", () => previewWith(voice));
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "danger";
+      remove.textContent = t("delete");
+      remove.setAttribute("aria-label", `${t("delete")}: ${voice.display_label}`);
+      remove.addEventListener("click", () => confirmDelete(voice));
+      actions.append(preview, remove);
+      item.append(text, actions);
+      return item;
+    }),
+  );
+}
+
+function previewWith(voice) {
+  $("provider").value = voice.provider;
+  renderVoiceChoices({ keepVoice: voice.voice_id });
+  $("model").value = voice.target_model;
+  $("audition").scrollIntoView({ behavior: "smooth", block: "start" });
+  audition();
+}
+
+function confirmDelete(voice) {
+  const dialog = $("confirm-delete");
+  $("confirm-delete-text").textContent = t("confirmDelete", { label: voice.display_label });
+  dialog.returnValue = "";
+  dialog.addEventListener(
+    "close",
+    async () => {
+      if (dialog.returnValue !== "delete") return;
+      try {
+        await state.api.deleteVoice(voice.id);
+        setStatus("catalog-status", t("deleted", { label: voice.display_label }));
+        await loadCatalog();
+      } catch (error) {
+        showError("catalog-error", error);
+      }
+    },
+    { once: true },
+  );
+  dialog.showModal();
+}
+
+main();
