@@ -23,8 +23,11 @@ from voice_service.settings import AuthorizerFunctionSettings, AuthSettings, loa
 
 SETTINGS = load_settings(AuthorizerFunctionSettings)
 IAM_ACTIONS: Final[frozenset[str]] = frozenset()  # it calls no AWS API; the JWKS is fetched over HTTPS
-# Routes a caller may use without a token when OPENTALKING_AUTH_ANONYMOUS_PREVIEW is on.
-ANONYMOUS_PREVIEW_RESOURCES: Final = frozenset({"/tts/preview"})
+# Routes a caller may use without a token when OPENTALKING_AUTH_ANONYMOUS_PREVIEW is on: the preview, the built-in
+# voice listings and OpenAI's speech with built-in voices (an anonymous caller has no clones to list or speak with).
+ANONYMOUS_PREVIEW_RESOURCES: Final = frozenset(
+    {"/tts/preview", "/tts/voices", "/v1/audio/speech", "/v1/audio/voices", "/v1/models", "/v1/audio/models"}
+)
 # API Gateway maps exactly this error message to a 401 (any other error is a 500).
 UNAUTHORIZED: Final = "Unauthorized"
 

@@ -16,8 +16,10 @@ from pydantic import BaseModel, Field
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
 from voice_service.http.app import create_app
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
-from voice_service.http.schemas import ERROR_RESPONSES
+from voice_service.http.schemas import AUTH_ERROR_RESPONSES
+from voice_service.identity import Gate
 from voice_service.providers import PREVIEW_PROVIDERS, PROVIDER_ALIASES, preview_provider
 from voice_service.services.builtin_voices import BuiltinVoice, VoiceSource, list_builtin_voices
 from voice_service.settings import ListTtsVoicesFunctionSettings, load_settings
@@ -73,7 +75,16 @@ def build_voice_listing(settings: ListTtsVoicesFunctionSettings) -> BuiltinVoice
 
 
 voice_listing = Dependency(build_voice_listing, SETTINGS)
-DEPENDENCIES = (voice_listing,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (voice_listing, gate)
+
+
+def _anonymous_listing(the_gate: Gate) -> bool:
+    # Built-in voices are what an anonymous preview can use: listed to anonymous callers exactly when it is allowed.
+    return the_gate.settings.anonymous_preview
+
+
+listing_caller = caller_of(gate, anonymous_allowed=_anonymous_listing)
 router = APIRouter()
 
 
@@ -102,7 +113,8 @@ class BuiltinVoicesBody(BaseModel):
     "/tts/voices",
     response_model=BuiltinVoicesBody,
     summary="List each provider's built-in voices",
-    responses=ERROR_RESPONSES,
+    responses=AUTH_ERROR_RESPONSES,
+    dependencies=[Depends(listing_caller)],
 )
 def get_builtin_voices(
     builtin: Annotated[BuiltinVoiceListing, Depends(voice_listing)],

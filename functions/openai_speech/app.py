@@ -25,8 +25,11 @@ from voice_service.catalog_boundary.operations import LIST_ENTRIES
 from voice_service.http.app import create_app
 from voice_service.http.caching import CACHE_STATUS_HEADER, bypass_requested
 from voice_service.http.dependencies import Dependency
+from voice_service.http.identity import build_gate, caller_of
 from voice_service.http.lambda_entry import make_lambda_handler
 from voice_service.http.request_guard import BodyLimit, BodyLimits
+from voice_service.identity import Caller, Gate, owner_of
+from voice_service.models import Owner
 from voice_service.providers import preview_provider
 from voice_service.services.builtin_voices import VoiceSource, list_builtin_voices
 from voice_service.services.catalog import VoiceCatalog
@@ -99,8 +102,32 @@ def build_speech_services(settings: OpenAiSpeechFunctionSettings) -> SpeechServi
 
 
 speech_services = Dependency(build_speech_services, SETTINGS)
-DEPENDENCIES = (speech_services,)
+gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
+DEPENDENCIES = (speech_services, gate)
 Services = Annotated[SpeechServices, Depends(speech_services)]
+
+
+def _anonymous_speech(the_gate: Gate) -> bool:
+    # With anonymous previews on, anonymous callers may also list and speak with built-in voices here.
+    return the_gate.settings.anonymous_preview
+
+
+SpeechCaller = Annotated[Caller, Depends(caller_of(gate, anonymous_allowed=_anonymous_speech))]
+
+
+def clone_owner(caller: Caller, the_gate: Gate) -> Owner | None:
+    """Whose clones this caller lists and speaks with: their own; the shared catalog when nobody signs in; none
+    for an anonymous caller where users sign in (cloned voices are never anonymous)."""
+    if the_gate.users_sign_in and caller.user_id is None:
+        return None
+    return owner_of(caller)
+
+
+def caller_clones(caller: SpeechCaller, the_gate: Annotated[Gate, Depends(gate)]) -> Owner | None:
+    return clone_owner(caller, the_gate)
+
+
+CloneOwner = Annotated[Owner | None, Depends(caller_clones)]
 router = APIRouter()
 
 
@@ -140,6 +167,7 @@ SPEECH_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {**{media: {} for media in sorted(set(MEDIA_TYPES.values()))}, "text/event-stream": {}},
     },
     400: _openai_error("Invalid request"),
+    401: _openai_error("Sign-in required, or the token is invalid or expired"),
     404: _openai_error("Unknown voice or model"),
     413: _openai_error("The audio would not fit in a response"),
     502: _openai_error("The provider failed"),
@@ -151,6 +179,7 @@ SPEECH_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def post_speech(
     body: SpeechBody,
     services: Services,
+    owner: CloneOwner,
     cache_control: Annotated[
         str | None, Header(description="no-cache: synthesize afresh and replace the cached audio.")
     ] = None,
@@ -173,7 +202,7 @@ async def post_speech(
         services.policy,
         services.synthesizer_for,
         services.encoder,
-        clone_finder(services.catalog),
+        clone_finder(services.catalog, owner),
         services.cache,
         bypass_cache=bypass_requested(cache_control, pragma),
     )
@@ -205,8 +234,16 @@ class VoiceListing(BaseModel):
     voices: list[dict[str, Any]]
 
 
-@router.get("/v1/audio/voices", response_model=VoiceListing, summary="List voices", responses={502: {}})
-def get_voices(services: Services) -> dict[str, Any]:
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {401: _openai_error("Sign-in required, or the token is invalid")}
+
+
+@router.get(
+    "/v1/audio/voices",
+    response_model=VoiceListing,
+    summary="List voices",
+    responses={**AUTH_RESPONSES, 502: {}},
+)
+def get_voices(services: Services, owner: CloneOwner) -> dict[str, Any]:
     """OpenAI's voice names (for the default provider), each configured provider's built-in voices, and clones."""
     default = preview_provider(services.policy.default_provider, "default provider (OPENTALKING_TTS_PROVIDER)")
     voices: list[dict[str, Any]] = [
@@ -243,7 +280,7 @@ def get_voices(services: Services) -> dict[str, Any]:
             "model": clone_model_name(entry),
             "source": "clone",
         }
-        for entry in listed_clones(services.catalog)
+        for entry in listed_clones(services.catalog, owner)
     ]
     return {"voices": voices}
 
@@ -264,7 +301,7 @@ class AudioModelList(BaseModel):
     models: list[ModelObject]
 
 
-def model_objects(services: SpeechServices) -> list[ModelObject]:
+def model_objects(services: SpeechServices, owner: Owner | None) -> list[ModelObject]:
     """OpenAI's model names, each configured provider (and provider/default model), and the clones' models."""
     objects = [ModelObject(id=name, owned_by="opentalking") for name in OPENAI_MODELS]
     providers = services.configured_providers()
@@ -272,7 +309,7 @@ def model_objects(services: SpeechServices) -> list[ModelObject]:
         objects.append(ModelObject(id=provider, owned_by=provider))
         if provider in services.default_models:
             objects.append(ModelObject(id=f"{provider}/{services.default_models[provider]}", owned_by=provider))
-    for entry in listed_clones(services.catalog):
+    for entry in listed_clones(services.catalog, owner):
         if entry.provider in providers:
             objects.append(ModelObject(id=clone_model_name(entry), owned_by=entry.provider))
     unique: dict[str, ModelObject] = {}
@@ -281,14 +318,14 @@ def model_objects(services: SpeechServices) -> list[ModelObject]:
     return list(unique.values())
 
 
-@router.get("/v1/models", response_model=ModelList, summary="List models")
-def get_models(services: Services) -> ModelList:
-    return ModelList(data=model_objects(services))
+@router.get("/v1/models", response_model=ModelList, summary="List models", responses=AUTH_RESPONSES)
+def get_models(services: Services, owner: CloneOwner) -> ModelList:
+    return ModelList(data=model_objects(services, owner))
 
 
-@router.get("/v1/audio/models", response_model=AudioModelList, summary="List speech models")
-def get_audio_models(services: Services) -> AudioModelList:
-    return AudioModelList(models=model_objects(services))
+@router.get("/v1/audio/models", response_model=AudioModelList, summary="List speech models", responses=AUTH_RESPONSES)
+def get_audio_models(services: Services, owner: CloneOwner) -> AudioModelList:
+    return AudioModelList(models=model_objects(services, owner))
 
 
 # `input` and `instructions` of 4,096 characters each, even escaped as \uXXXX surrogate pairs (12 bytes a character).

@@ -607,6 +607,7 @@ class OpenAiSpeechFunctionSettings(SynthesisFunctionSettings):
     """POST /v1/audio/speech, GET /v1/audio/voices, /v1/models and /v1/audio/models."""
 
     api: CorsSettings
+    auth: AuthSettings
     catalog: CatalogSettings
     catalog_access: CatalogAccessSettings
     speech: SpeechSettings
@@ -618,6 +619,7 @@ class ListTtsVoicesFunctionSettings(SynthesisFunctionSettings):
     preview's default provider and limit."""
 
     api: CorsSettings
+    auth: AuthSettings
     preview: PreviewSettings
 
 

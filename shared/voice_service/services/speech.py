@@ -16,7 +16,7 @@ from typing import Final, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from voice_service.errors import InvalidRequestError, PayloadTooLargeError, UpstreamError
-from voice_service.models import VoiceEntry
+from voice_service.models import Owner, VoiceEntry
 from voice_service.observability import record_provider_metric
 from voice_service.services.catalog import VoiceCatalog
 from voice_service.services.openai_names import SpeechTarget, resolve_speech_target
@@ -108,19 +108,24 @@ class SpeechAudio:
     cache: CacheOutcome
 
 
-def listed_clones(catalog: VoiceCatalog) -> list[VoiceEntry]:
+def listed_clones(catalog: VoiceCatalog, owner: Owner | None) -> list[VoiceEntry]:
     """The catalog's clones that the OpenAI routes list and accept as `voice`: the one place that decides which.
 
-    Every /v1 listing (voices, models) and every clone look-up of a speech request goes through here.
+    Every /v1 listing (voices, models) and every clone look-up of a speech request goes through here. `owner` is
+    the caller's part of the catalog (a signed-in user's own voices; the shared catalog when nobody signs in);
+    None: a caller with no clones at all (anonymous where users sign in), and the catalog is not asked.
     """
-    return catalog.list_entries(status="ready")  # a deploying, failed or gone voice cannot speak yet (or again)
+    if owner is None:
+        return []
+    # A deploying, failed or gone voice cannot speak yet (or again).
+    return catalog.list_entries(status="ready", owner=owner)
 
 
-def clone_finder(catalog: VoiceCatalog) -> CloneLookup:
-    """A look-up of one listed clone by its voice id (as GET /v1/audio/voices shows it)."""
+def clone_finder(catalog: VoiceCatalog, owner: Owner | None) -> CloneLookup:
+    """A look-up of one of `owner`'s listed clones by its voice id (as GET /v1/audio/voices shows it to them)."""
 
     def find(voice_id: str) -> VoiceEntry | None:
-        return next((entry for entry in listed_clones(catalog) if entry.voice_id == voice_id), None)
+        return next((entry for entry in listed_clones(catalog, owner) if entry.voice_id == voice_id), None)
 
     return find
 
