@@ -8,6 +8,11 @@ export class ApiError extends Error {
     this.status = status; // 0: no HTTP answer reached the page
     this.kind = kind; // "http" | "network" | "storage"
   }
+
+  /** The service wants a signed-in caller (401; it names the Bearer scheme in WWW-Authenticate). */
+  get signInNeeded() {
+    return this.kind === "http" && this.status === 401;
+  }
 }
 
 // The studio's own sentences for failures that have no `detail` (see i18n.js for their Chinese versions).

@@ -1,5 +1,6 @@
 // The voice studio: audition, clone and catalog, wired to the API named in config.json ("" = this origin).
 import { ApiError, createApi, uploadToStorage } from "./api.js";
+import { beginSignIn, finishSignIn, forgetToken, hasProvider, keepToken, storedToken, tokenUser } from "./auth.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { canRecord, fromFile, startRecording } from "./recorder.js";
 
@@ -24,11 +25,68 @@ async function main() {
   $("text").value = t("defaultText");
   wire();
   const config = await loadConfig();
-  // Sign-in (a bearer token) is not built yet: `getToken` is where it will plug in.
-  state.api = createApi({ baseUrl: config.apiBaseUrl || "", getToken: () => null });
+  // config.json's `auth` (written by the deploy step): {"mode": "users", "authorizeUrl", "tokenUrl", "clientId",
+  // "scope", "tokenType"}. Without it the page still learns that sign-in is needed from the API's 401.
+  state.auth = config.auth || null;
+  state.api = createApi({ baseUrl: config.apiBaseUrl || "", getToken: storedToken });
   document.body.dataset.api = state.api.baseUrl || location.origin;
+  if (hasProvider(state.auth)) {
+    try {
+      await finishSignIn(state.auth);
+    } catch (error) {
+      showSignIn(t("signInFailed", { reason: error.message }));
+    }
+  }
+  renderSignIn();
   await Promise.all([loadBuiltinVoices(), loadCatalog()]);
   document.body.dataset.ready = "true";
+}
+
+// ---------------------------------------------------------------- sign-in
+
+/** Show how to sign in, with `message` (why). */
+function showSignIn(message) {
+  document.body.dataset.signIn = "needed";
+  $("sign-in").hidden = false;
+  $("sign-in-status").textContent = message;
+  $("sign-in-provider").hidden = !hasProvider(state.auth);
+  $("sign-in-token").hidden = hasProvider(state.auth);
+  $("sign-out").hidden = !storedToken();
+}
+
+/** The sign-in panel as the stored token and config.json's mode say (before any call was refused). */
+function renderSignIn() {
+  const token = storedToken();
+  if (token) {
+    document.body.dataset.signIn = "signed-in";
+    $("sign-in").hidden = false;
+    $("sign-in-status").textContent = t("signedInAs", { user: tokenUser(token) || "?" });
+    $("sign-in-provider").hidden = true;
+    $("sign-in-token").hidden = true;
+    $("sign-out").hidden = false;
+  } else if (state.auth && state.auth.mode === "users") {
+    showSignIn(t("signInNeeded"));
+  } else {
+    $("sign-in").hidden = true;
+  }
+}
+
+async function afterSignInChange() {
+  showError("page-error", null);
+  renderSignIn();
+  await Promise.all([loadBuiltinVoices(), loadCatalog()]);
+}
+
+/** Every refused call lands here: a 401 opens the sign-in panel (the error is shown where the call was made). */
+function noticeSignIn(error) {
+  if (error instanceof ApiError && error.signInNeeded) {
+    if (storedToken()) forgetToken(); // expired or not valid here: ask again
+    // Nothing of the previous user's stays on the page.
+    state.catalog = [];
+    state.clones = [];
+    $("catalog").replaceChildren();
+    showSignIn(`${t("signInNeeded")} ${hasProvider(state.auth) ? "" : t("signInPaste")}`.trim());
+  }
 }
 
 async function loadConfig() {
@@ -79,6 +137,17 @@ function wire() {
   });
   $("catalog-filter").addEventListener("change", loadCatalog);
   $("catalog-refresh").addEventListener("click", loadCatalog);
+  $("sign-in-provider").addEventListener("click", () => beginSignIn(state.auth));
+  $("sign-in-token").addEventListener("submit", (event) => {
+    event.preventDefault();
+    keepToken($("token").value);
+    $("token").value = "";
+    afterSignInChange();
+  });
+  $("sign-out").addEventListener("click", () => {
+    forgetToken();
+    afterSignInChange();
+  });
 }
 
 // ---------------------------------------------------------------- messages
@@ -94,6 +163,7 @@ function describeError(error) {
 }
 
 function showError(id, error) {
+  if (error) noticeSignIn(error);
   const element = $(id);
   element.textContent = error ? describeError(error) : "";
   element.hidden = !error;
@@ -115,10 +185,12 @@ async function loadBuiltinVoices() {
   try {
     state.listing = await state.api.builtinVoices();
   } catch (error) {
+    noticeSignIn(error);
     showError("page-error", new ApiError(t("loadFailed", { reason: describeError(error) })));
     $("play").disabled = true;
     return;
   }
+  $("play").disabled = false;
   const select = $("provider");
   select.replaceChildren(
     ...state.listing.providers.map((entry) => new Option(entry.provider, entry.provider)),
@@ -273,6 +345,9 @@ async function clone() {
     provider: $("clone-provider").value,
     target_model: $("target-model").value.trim(),
     display_label: $("display-label").value.trim(),
+    // The speaker's consent (required where users sign in): sent only when given.
+    consent_speaker: $("consent-speaker").value.trim(),
+    consent_affirmed: $("consent-affirmed").checked ? "true" : "",
   };
   $("clone-submit").disabled = true;
   try {

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +32,7 @@ import httpx
 import pytest
 
 from scripts import REPO_ROOT
+from scripts.local_issuer import SigningKey
 from tests.conftest import LEAKY_VARIABLES
 from testsupport.fakes.clone_support import make_sample
 from testsupport.fakes.dashscope_cosyvoice_fake import CosyVoiceFake
@@ -40,6 +42,7 @@ from testsupport.fakes.edge_fake import EdgeFake
 from testsupport.fakes.elevenlabs_fake import API_KEY as ELEVENLABS_KEY
 from testsupport.fakes.elevenlabs_fake import ElevenLabsFake
 from testsupport.fakes.tts_loopback import LoopbackServer
+from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
 from testsupport.moto_s3 import running_moto_server
 from testsupport.unhostable import group_unhostable_skips
 
@@ -150,8 +153,36 @@ def service(
     upstreams: Upstreams, origins: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     """`make run`'s process (scripts.run_local), with every upstream pointed at a loopback fake."""
+    with running_service(upstreams, origins, tmp_path_factory.mktemp("service")) as running:
+        yield running
+
+
+@dataclass
+class SignedInService:
+    """`make run`'s app in the users mode, trusting a loopback issuer whose tokens the tests mint."""
+
+    service: Service
+    key: SigningKey
+
+    def token(self, user: str) -> str:
+        return self.key.token(user, issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+
+
+@pytest.fixture(scope="package")
+def signed_in_service(
+    upstreams: Upstreams, origins: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SignedInService]:
+    with running_issuer() as (key, jwks):
+        auth = users_mode_settings(jwks)
+        with running_service(upstreams, origins, tmp_path_factory.mktemp("signed-in"), auth) as running:
+            yield SignedInService(running, key)
+
+
+@contextmanager
+def running_service(
+    upstreams: Upstreams, origins: dict[str, str], directory: Path, extra: dict[str, str] | None = None
+) -> Iterator[Service]:
     port = free_port()
-    directory = tmp_path_factory.mktemp("service")
     environment = {name: value for name, value in os.environ.items() if name not in LEAKY_VARIABLES}
     environment.update(
         {
@@ -176,6 +207,7 @@ def service(
             "OPENTALKING_TTS_ELEVENLABS_BASE_URL": upstreams.elevenlabs.server.base_url,  # type: ignore[union-attr]
             "OPENTALKING_TTS_ELEVENLABS_API_KEY": ELEVENLABS_KEY,
             "OPENTALKING_TTS_ELEVENLABS_VOICE_ID": ELEVENLABS_VOICE,
+            **(extra or {}),
         }
     )
     log = directory / "service.log"
