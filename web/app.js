@@ -127,7 +127,6 @@ function showVoiceStatus(key, values = {}) {
 function renderVoiceStatus() {
   const line = state.voiceStatus;
   setStatus("voice-status", line ? t(line.key, line.values) : "");
-  $("voice-status").dataset.status = line?.values.status ?? "";
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -348,7 +347,7 @@ async function followStatus(entryId) {
   let pause = STATUS_POLL_FIRST_MS;
   let asked = false;
   while (entry.status === "deploying") {
-    const values = { label: entry.display_label, status: entry.status };
+    const values = { label: entry.display_label };
     showVoiceStatus("deploying", values);
     if (performance.now() - started + pause > STATUS_POLL_LIMIT_MS) {
       showVoiceStatus("stillDeploying", { ...values, minutes: Math.round(STATUS_POLL_LIMIT_MS / 60_000) });
@@ -368,7 +367,7 @@ async function followStatus(entryId) {
     }
     if (!followed()) return;
   }
-  showVoiceStatus(`status_${entry.status}`, { label: entry.display_label, status: entry.status });
+  showVoiceStatus(`status_${entry.status}`, { label: entry.display_label });
   if (asked) await loadCatalog(); // the list still shows the status the voice had when it was cloned
 }
 
