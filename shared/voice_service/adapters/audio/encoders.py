@@ -6,7 +6,8 @@
   at the start (OpenAI's own MP3s have one too).
 - opus (Ogg Opus), flac, wav: libsndfile through `soundfile`, already in the function for decoding Edge's MP3 (its
   wheels bundle libsndfile 1.2 with libopus and FLAC; LGPL). In-process, no subprocess, no extra size.
-- aac (ADTS): ffmpeg's native AAC encoder (part of libavcodec, LGPL), run as a subprocess on our own PCM. libsndfile
+- aac (ADTS): ffmpeg's native AAC encoder (part of libavcodec, LGPL), run as a subprocess on our own PCM: in Lambda
+  the ffmpeg layer's audio-only build (scripts/build_ffmpeg.py enables the encoder and the ADTS muxer). libsndfile
   has no AAC, and PyAV (ffmpeg bundled, about 95 MB unzipped) would push the function past Lambda's 250 MB limit.
   Without an ffmpeg binary (`OPENTALKING_SPEECH_FFMPEG_EXE`, or imageio-ffmpeg's locally) aac is a clear 400.
 - pcm: the samples themselves (24 kHz, 16-bit signed little-endian, mono, no header), as OpenAI defines it.
