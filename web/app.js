@@ -7,9 +7,13 @@ import { canRecord, fromFile, startRecording } from "./recorder.js";
 // ones, and any the service answers 413 for, go through POST /voices/uploads and the presigned S3 POST.
 const DIRECT_MAX_BYTES = 4_500_000;
 const CUSTOM_VOICE = "\u0000custom";
-// While a clone is still deploying at its provider, its status is asked for this often, for this long at most.
-const STATUS_POLL_MS = 2000;
-const STATUS_POLL_LIMIT_MS = 180_000;
+// While a clone is still deploying at its provider, its status is asked again after 1 s, then twice as long each
+// time up to 15 s, for 5 minutes at most: DashScope usually builds a voice within a minute, and every ask is a
+// provider call. The catalog's Refresh asks about at most this many voices still deploying.
+const STATUS_POLL_FIRST_MS = 1000;
+const STATUS_POLL_MAX_MS = 15_000;
+const STATUS_POLL_LIMIT_MS = 300_000;
+const REFRESH_STATUS_LIMIT = 10;
 // Target models a clone is made for; the service validates them, these are only suggestions.
 const CLONE_MODEL_SUGGESTIONS = {
   dashscope: ["qwen3-tts-vc-realtime-2026-01-15"],
@@ -17,7 +21,16 @@ const CLONE_MODEL_SUGGESTIONS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { api: null, listing: null, clones: [], sample: null, recording: null, audioUrl: null };
+const state = {
+  api: null,
+  listing: null,
+  clones: [],
+  sample: null,
+  recording: null,
+  audioUrl: null,
+  follow: null, // the status line a clone's follow-up owns (a newer clone takes it over)
+  voiceStatus: null, // what the status line says, as a message key and its values (re-said on a language switch)
+};
 
 async function main() {
   setLanguage(language());
@@ -53,6 +66,7 @@ function wire() {
       $("model").value = model;
     }
     renderCatalog();
+    renderVoiceStatus();
   });
   $("text").addEventListener("input", renderLimit);
   $("provider").addEventListener("change", () => renderVoiceChoices({ resetModel: true }));
@@ -78,7 +92,7 @@ function wire() {
     clone();
   });
   $("catalog-filter").addEventListener("change", loadCatalog);
-  $("catalog-refresh").addEventListener("click", loadCatalog);
+  $("catalog-refresh").addEventListener("click", refreshCatalog);
 }
 
 // ---------------------------------------------------------------- messages
@@ -100,8 +114,22 @@ function showError(id, error) {
 }
 
 function setStatus(id, text) {
-  $(id).textContent = text;
+  // Unchanged text is not written again: a live region may announce every write.
+  if ($(id).textContent !== text) $(id).textContent = text;
 }
+
+/** The clone's status line (a live region): a message key of i18n.js and its values, or null to clear it. */
+function showVoiceStatus(key, values = {}) {
+  state.voiceStatus = key ? { key, values } : null;
+  renderVoiceStatus();
+}
+
+function renderVoiceStatus() {
+  const line = state.voiceStatus;
+  setStatus("voice-status", line ? t(line.key, line.values) : "");
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -263,7 +291,8 @@ function showSample(sample) {
 async function clone() {
   showError("clone-error", null);
   setStatus("clone-status", "");
-  setStatus("voice-status", "");
+  state.follow = null; // a follow-up of an earlier clone stops writing the status line
+  showVoiceStatus(null);
   const sample = state.sample;
   if (!sample) {
     showError("clone-error", new Error(t("noSample")));
@@ -306,24 +335,40 @@ async function cloneThroughUpload(fields, sample) {
 }
 
 // Catalog entries carry a `status` where the service tracks the voice's lifecycle (deploying, ready, failed, gone).
-// A new voice still deploying is followed until its provider has built it; without statuses there is nothing to do.
+// A new voice still deploying is followed through GET /voices/{entry_id}, which asks the provider, until its status
+// is final, with growing pauses and a time limit; without statuses there is nothing to follow.
 async function followStatus(entryId) {
-  const started = performance.now();
+  const follow = {};
+  state.follow = follow;
+  const followed = () => state.follow === follow;
   let entry = state.clones.find((item) => item.id === entryId);
-  while (entry?.status === "deploying" && performance.now() - started < STATUS_POLL_LIMIT_MS) {
-    setStatus("voice-status", t("deploying", { label: entry.display_label }));
-    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+  if (!entry?.status) return;
+  const started = performance.now();
+  let pause = STATUS_POLL_FIRST_MS;
+  let asked = false;
+  while (entry.status === "deploying") {
+    const values = { label: entry.display_label };
+    showVoiceStatus("deploying", values);
+    if (performance.now() - started + pause > STATUS_POLL_LIMIT_MS) {
+      showVoiceStatus("stillDeploying", { ...values, minutes: Math.round(STATUS_POLL_LIMIT_MS / 60_000) });
+      return;
+    }
+    await sleep(pause);
+    pause = Math.min(pause * 2, STATUS_POLL_MAX_MS);
+    if (!followed()) return;
     try {
       entry = await state.api.voice(entryId);
+      asked = true;
     } catch (error) {
+      if (!followed()) return;
+      showVoiceStatus("statusCheckFailed", values);
       showError("clone-error", error);
       return;
     }
+    if (!followed()) return;
   }
-  if (entry?.status && entry.status !== "deploying") {
-    setStatus("voice-status", t(`status_${entry.status}`, { label: entry.display_label }));
-    await loadCatalog();
-  }
+  showVoiceStatus(`status_${entry.status}`, { label: entry.display_label });
+  if (asked) await loadCatalog(); // the list still shows the status the voice had when it was cloned
 }
 
 // ---------------------------------------------------------------- catalog
@@ -346,6 +391,13 @@ async function loadCatalog() {
   if (state.listing) renderVoiceChoices({ keepVoice: $("voice").value });
 }
 
+// The listing reports statuses as stored; GET /voices/{entry_id} asks the provider about a voice still deploying.
+async function refreshCatalog() {
+  const deploying = state.clones.filter((voice) => voice.status === "deploying").slice(0, REFRESH_STATUS_LIMIT);
+  await Promise.allSettled(deploying.map((voice) => state.api.voice(voice.id)));
+  await loadCatalog();
+}
+
 function renderCatalog() {
   const list = $("catalog");
   if (!state.catalog) return;
@@ -365,9 +417,14 @@ function renderCatalog() {
       name.textContent = voice.display_label;
       const meta = document.createElement("div");
       meta.className = "meta";
-      meta.textContent = [voice.provider, voice.target_model, voice.voice_id, voice.status && t(`statusLabel_${voice.status}`)]
-        .filter(Boolean)
-        .join(" · ");
+      meta.textContent = [voice.provider, voice.target_model, voice.voice_id].join(" · ");
+      if (voice.status) {
+        const status = document.createElement("span");
+        status.className = "status-label";
+        status.dataset.status = voice.status;
+        status.textContent = t(`statusLabel_${voice.status}`);
+        meta.append(" · ", status);
+      }
       text.append(name, meta);
       const actions = document.createElement("div");
       actions.className = "actions";

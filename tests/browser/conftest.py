@@ -173,6 +173,8 @@ def service(
             "DASHSCOPE_WEBSOCKET_BASE_URL": upstreams.cosyvoice.url,
             "DASHSCOPE_HTTP_BASE_URL": upstreams.enrollment.base_url,
             "DASHSCOPE_API_KEY": DASHSCOPE_KEY,
+            # A CosyVoice clone asks for its status once and answers: the studio follows a voice still deploying.
+            "OPENTALKING_COSYVOICE_DEPLOY_WAIT_SECONDS": "0",
             "OPENTALKING_TTS_ELEVENLABS_BASE_URL": upstreams.elevenlabs.server.base_url,  # type: ignore[union-attr]
             "OPENTALKING_TTS_ELEVENLABS_API_KEY": ELEVENLABS_KEY,
             "OPENTALKING_TTS_ELEVENLABS_VOICE_ID": ELEVENLABS_VOICE,

@@ -313,3 +313,148 @@ def test_a_phone_screen_the_keyboard_and_chinese(studio: Studio, service: Servic
     assert 0.5 < audio["duration"] < 6
     assert page.inner_text("#audition-status").startswith("正在播放")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+# ---------------------------------------------------------------- a clone's status (the voice lifecycle)
+
+
+def clone_cosyvoice_file(studio: Studio, service: Service, label: str, sample: Path) -> dict[str, Any]:
+    """Clone `sample` with CosyVoice through the page; return the catalog entry the service made."""
+    sample.write_bytes(make_sample("wav", seconds=5.0))
+    page = studio.page
+    page.select_option("#clone-provider", "cosyvoice")
+    page.fill("#display-label", label)
+    page.set_input_files("#sample-file", str(sample))
+    page.wait_for_selector("#sample-info >> text=/^File: /")
+    page.click("#clone-submit")
+    page.wait_for_selector("#clone-status >> text=/^Cloned/")
+    (entry,) = [item for item in service.http.get("/voices").json()["items"] if item["display_label"] == label]
+    return dict(entry)
+
+
+def voice_checks(studio: Studio, service: Service, entry: dict[str, Any]) -> int:
+    """How often the page asked GET /voices/{entry_id} (each ask of a deploying voice is a provider query)."""
+    return studio.requests.count(("GET", f"{service.base_url}/voices/{entry['id']}"))
+
+
+def status_label(studio: Studio, label: str) -> Any:
+    return catalog_row(studio, label).locator(".status-label")
+
+
+def wait_for_catalog_status(studio: Studio, label: str, status: str) -> None:
+    """Until the catalog lists the voice named `label` with `status` (the list is re-rendered, not reloaded)."""
+    studio.page.wait_for_function(
+        "([label, status]) => [...document.querySelectorAll('#catalog li')].some(li =>"
+        " li.textContent.includes(label) && li.querySelector('.status-label')?.textContent === status)",
+        arg=[label, status],
+    )
+
+
+def test_a_deploying_clone_is_followed_until_it_is_ready(studio: Studio, service: Service, tmp_path: Path) -> None:
+    # GIVEN DashScope building a CosyVoice voice for four status queries (the clone itself asks once), then done
+    enrollment = service.upstreams.enrollment
+    enrollment.deploy_statuses = ["DEPLOYING"] * 3 + ["OK"]
+    queries = enrollment.action_count("query_voice")
+    studio.open(f"{service.base_url}/")
+    page = studio.page
+    page.evaluate("window.loadedOnce = true")
+    label = "Deploying voice"
+    try:
+        # WHEN a person clones a voice
+        entry = clone_cosyvoice_file(studio, service, label, tmp_path / "sample.wav")
+    finally:
+        enrollment.deploy_statuses = ["OK"]
+
+    # THEN the service's message says it is still deploying, the page says so in its status region, and the
+    # catalog lists the voice as deploying
+    assert entry["status"] == "deploying"
+    assert page.inner_text("#clone-status").endswith("(GET /voices/{entry_id} shows its status).")
+    page.get_by_role("status").filter(has_text=f"“{label}” is being built by its provider…").wait_for()
+    assert status_label(studio, label).inner_text() == "deploying"
+    studio.snap("deploying")
+
+    # THEN, without a reload, the page asks again until DashScope says the voice is built, and says it is ready
+    page.get_by_role("status").filter(has_text=f"“{label}” is ready.").wait_for()
+    wait_for_catalog_status(studio, label, "ready")
+    studio.snap("ready")
+    assert page.evaluate("window.loadedOnce") is True
+    # One GET /voices/{entry_id} per provider query, none after the final status
+    assert voice_checks(studio, service, entry) == 3
+    assert enrollment.action_count("query_voice") == queries + 4
+    assert service.http.get(f"/voices/{entry['id']}").json()["status"] == "ready"
+    assert page.is_hidden("#clone-error")
+    assert service.http.delete(f"/voices/{entry['id']}").status_code == 200
+
+
+def test_a_clone_its_provider_cannot_build_is_shown_failed(studio: Studio, service: Service, tmp_path: Path) -> None:
+    # GIVEN DashScope giving up on a CosyVoice voice after deploying it for a while (UNDEPLOYED)
+    enrollment = service.upstreams.enrollment
+    enrollment.deploy_statuses = ["DEPLOYING", "DEPLOYING", "UNDEPLOYED"]
+    studio.open(f"{service.base_url}/")
+    page = studio.page
+    label = "Undeployed voice"
+    try:
+        # WHEN a person clones a voice
+        entry = clone_cosyvoice_file(studio, service, label, tmp_path / "sample.wav")
+    finally:
+        enrollment.deploy_statuses = ["OK"]
+    page.get_by_role("status").filter(has_text=f"“{label}” is being built").wait_for()
+
+    # THEN the page says the provider could not build it, what to do, and the catalog lists it as failed
+    failed = f"The provider could not build “{label}”; try another sample, and delete this voice to free its slot."
+    page.get_by_role("status").filter(has_text=failed).wait_for()
+    wait_for_catalog_status(studio, label, "failed")
+    studio.snap("failed")
+    assert voice_checks(studio, service, entry) == 2
+    assert service.http.get(f"/voices/{entry['id']}").json()["status"] == "failed"
+
+    # AND in Chinese, the status line and the catalog say the same
+    page.click("#language")
+    assert page.inner_text("#voice-status") == f"服务商未能生成“{label}”；请换一个样本，并删除此音色以释放名额。"
+    assert status_label(studio, label).inner_text() == "失败"
+    studio.snap("failed-zh")
+    assert service.http.delete(f"/voices/{entry['id']}").status_code == 200
+
+
+def test_the_page_stops_following_a_voice_that_stays_deploying(
+    studio: Studio, service: Service, tmp_path: Path
+) -> None:
+    # GIVEN a CosyVoice voice DashScope never finishes, and the page's clock under the test's control
+    enrollment = service.upstreams.enrollment
+    enrollment.deploy_statuses = ["DEPLOYING"]
+    page = studio.page
+    page.clock.install()
+    studio.open(f"{service.base_url}/")
+    label = "Stuck voice"
+    try:
+        entry = clone_cosyvoice_file(studio, service, label, tmp_path / "sample.wav")
+    finally:
+        enrollment.deploy_statuses = ["OK"]
+    page.get_by_role("status").filter(has_text=f"“{label}” is being built").wait_for()
+
+    # WHEN the minutes pass (each step lets one pending pause elapse; the page's request then runs in real time)
+    stopped = f"“{label}” is still being built after 5 minutes; the page stopped checking."
+    for _ in range(120):
+        if page.inner_text("#voice-status").startswith(stopped):
+            break
+        page.clock.run_for(15_000)
+        page.wait_for_timeout(100)
+    studio.snap("stopped-following")
+
+    # THEN it stops asking and says so, with what to do next; its pauses grew, so it asked a few times, not 300
+    assert page.inner_text("#voice-status") == f"{stopped} Press Refresh in the catalog to check again."
+    checks = voice_checks(studio, service, entry)
+    assert 5 <= checks <= 25, checks
+    page.clock.run_for(600_000)
+    page.wait_for_timeout(500)
+    assert voice_checks(studio, service, entry) == checks
+    assert status_label(studio, label).inner_text() == "deploying"
+
+    # WHEN DashScope has built it after all, and the person presses Refresh
+    enrollment.voices[entry["voice_id"]].statuses = ["OK"]
+    page.click("#catalog-refresh")
+
+    # THEN the catalog asks about the voice and lists it as ready
+    wait_for_catalog_status(studio, label, "ready")
+    assert voice_checks(studio, service, entry) == checks + 1
+    assert service.http.delete(f"/voices/{entry['id']}").status_code == 200
