@@ -40,8 +40,8 @@ LICENSE_FILES: Final = ("COPYING.LGPLv2.1", "LICENSE.md")
 # What the conversion (shared/voice_service/adapters/audio/ffmpeg.py) uses for each container the sniffer accepts
 # (sniff.py): the forced demuxer, the codecs those containers carry for audio, the parsers the raw demuxers need,
 # the filters ffmpeg's command line inserts for -ac/-ar (aformat, aresample) and -t, and the WAV output; and, for
-# /v1/audio/speech's `aac` (functions/openai_speech): raw PCM in (s16le), ffmpeg's native AAC encoder, ADTS out.
-DEMUXERS: Final = ("wav", "mp3", "flac", "ogg", "mov", "matroska", "aac", "s16le")
+# /v1/audio/speech's `aac` (functions/openai_speech): WAV in, ffmpeg's native AAC encoder, ADTS out.
+DEMUXERS: Final = ("wav", "mp3", "flac", "ogg", "mov", "matroska", "aac")
 DECODERS: Final = (
     # WAV: integer and float PCM, A-law/mu-law, the two ADPCMs Windows recorders write.
     "pcm_s16le",

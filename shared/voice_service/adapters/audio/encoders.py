@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import wave
 from typing import Final
 
 from voice_service.errors import InvalidRequestError, VoiceServiceError
@@ -62,7 +63,8 @@ class LibraryAudioEncoder:
         return buffer.getvalue()
 
     def _aac(self, pcm: bytes, sample_rate: int) -> bytes:
-        """ADTS AAC from ffmpeg's native encoder, fed our own PCM on stdin (no file, no other input)."""
+        """ADTS AAC from ffmpeg's native encoder, fed our own PCM as a WAV on stdin (no file, no other input; the
+        layer's audio-only ffmpeg reads WAV but has no raw-PCM demuxer)."""
         command = [
             self._ffmpeg_exe(),
             "-nostdin",
@@ -70,11 +72,7 @@ class LibraryAudioEncoder:
             "-loglevel",
             "error",
             "-f",
-            "s16le",
-            "-ar",
-            str(sample_rate),
-            "-ac",
-            "1",
+            "wav",
             "-i",
             "pipe:0",
             "-c:a",
@@ -86,7 +84,9 @@ class LibraryAudioEncoder:
             "pipe:1",
         ]
         try:
-            done = subprocess.run(command, input=pcm, capture_output=True, timeout=AAC_TIMEOUT_SECONDS, check=False)
+            done = subprocess.run(
+                command, input=_wav(pcm, sample_rate), capture_output=True, timeout=AAC_TIMEOUT_SECONDS, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise VoiceServiceError(f"Encoding the audio as aac failed ({type(exc).__name__}).") from exc
         if done.returncode != 0 or not done.stdout:
@@ -106,6 +106,16 @@ class LibraryAudioEncoder:
                 f"{FFMPEG_SETTING}); use mp3, opus, flac, wav or pcm.",
                 param="response_format",
             ) from exc
+
+
+def _wav(pcm: bytes, sample_rate: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(sample_rate)
+        writer.writeframes(pcm)
+    return buffer.getvalue()
 
 
 def _mp3(pcm: bytes, sample_rate: int) -> bytes:
