@@ -39,7 +39,8 @@ LICENSE_FILES: Final = ("COPYING.LGPLv2.1", "LICENSE.md")
 
 # What the conversion (shared/voice_service/adapters/audio/ffmpeg.py) uses for each container the sniffer accepts
 # (sniff.py): the forced demuxer, the codecs those containers carry for audio, the parsers the raw demuxers need,
-# the filters ffmpeg's command line inserts for -ac/-ar (aformat, aresample) and -t, and the WAV output.
+# the filters ffmpeg's command line inserts for -ac/-ar (aformat, aresample) and -t, and the WAV output; and, for
+# /v1/audio/speech's `aac` (functions/openai_speech): WAV in, ffmpeg's native AAC encoder, ADTS out.
 DEMUXERS: Final = ("wav", "mp3", "flac", "ogg", "mov", "matroska", "aac")
 DECODERS: Final = (
     # WAV: integer and float PCM, A-law/mu-law, the two ADPCMs Windows recorders write.
@@ -65,6 +66,8 @@ DECODERS: Final = (
 )
 PARSERS: Final = ("mpegaudio", "flac", "opus", "vorbis", "aac")
 FILTERS: Final = ("abuffer", "abuffersink", "aformat", "anull", "aresample", "atrim")
+ENCODERS: Final = ("pcm_s16le", "aac")
+MUXERS: Final = ("wav", "adts")
 COMMON_CONFIGURE: Final = (
     "--disable-everything",
     "--disable-autodetect",
@@ -85,8 +88,8 @@ COMMON_CONFIGURE: Final = (
     f"--enable-decoder={','.join(DECODERS)}",
     f"--enable-parser={','.join(PARSERS)}",
     f"--enable-filter={','.join(FILTERS)}",
-    "--enable-encoder=pcm_s16le",
-    "--enable-muxer=wav",
+    f"--enable-encoder={','.join(ENCODERS)}",
+    f"--enable-muxer={','.join(MUXERS)}",
 )
 # Neither --enable-gpl nor --enable-nonfree: the result is LGPL v2.1 or later (checked after configure).
 FORBIDDEN_OPTIONS: Final = ("--enable-gpl", "--enable-nonfree", "--enable-version3")

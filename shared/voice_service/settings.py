@@ -269,8 +269,8 @@ class SpeechSettings(_Base):
     # API Gateway gives up after 29 s and the function after 28 s: leave 6 s or more for encoding up to four minutes
     # of speech (mp3 about 1 s, opus several) and for the response.
     timeout_seconds: float = Field(default=20.0, gt=0, le=22, validation_alias="OPENTALKING_SPEECH_TIMEOUT_SECONDS")
-    # Only `aac` runs ffmpeg. Not IMAGEIO_FFMPEG_EXE: this function has no ffmpeg layer (it would not fit Lambda's
-    # 250 MB with the providers' SDKs). Unset: imageio-ffmpeg's binary where installed (locally), else aac is a 400.
+    # Only `aac` runs ffmpeg: in Lambda the ffmpeg layer's audio-only build (2.5 MB, with the native AAC encoder).
+    # Unset: imageio-ffmpeg's binary where installed (locally), else aac is a 400.
     ffmpeg_exe: str | None = Field(default=None, validation_alias="OPENTALKING_SPEECH_FFMPEG_EXE")
 
 

@@ -219,6 +219,47 @@ def test_a_version_1_catalog_file_is_upgraded_keeping_its_rows(db_path: Path) ->
     raw.close()
 
 
+def test_a_version_1_file_on_a_read_only_mount_is_read_in_todays_schema_without_being_written(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a version-1 catalog (an upgrade was just deployed; no writer has migrated the file yet), opened the way
+    # the list's catalog function opens it: EFS mounted read-only (SQLite's own read-only mode plays the mount)
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as raw:
+        raw.executescript(sqlite_catalog.MIGRATIONS[0])
+        raw.execute(
+            "INSERT INTO voices (provider, voice_id, display_label, target_model, created_at)"
+            " VALUES ('dashscope', 'qwen-tts-vc-a-voice-1', 'Alice', 'm', '2026-01-02T03:04:05.678000Z')"
+        )
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+    connect = sqlite3.connect
+
+    def read_only_mount(database: Path, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if str(database) == ":memory:":
+            return connect(database, *args, **kwargs)  # type: ignore[arg-type]
+        return connect(f"file:{database}?mode=ro", *args, uri=True, **kwargs)  # type: ignore[arg-type,misc]
+
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
+    reader = SqliteVoiceCatalog(db_path)
+    # WHEN the listing is read
+    # THEN it answers in today's schema (the row `ready`), not with an error, and the file is left as it was
+    assert [(e.voice_id, e.status) for e in reader.list_entries()] == [("qwen-tts-vc-a-voice-1", "ready")]
+    assert reader.list_entries(status="deploying") == [] and reader.get_entry(1) is not None
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    raw.close()
+    # AND a write on the read-only mount fails loudly rather than landing in the copy
+    with pytest.raises(StorageError):
+        reader.add_entry(voice(label="Bob", voice_id="v2"), NOW)
+    # AND what a writer (another catalog function) adds and migrates meanwhile is seen at the next read
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", connect)
+    SqliteVoiceCatalog(db_path).add_entry(voice(label="Carol", voice_id="v3"), NOW)
+    monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
+    assert [e.voice_id for e in reader.list_entries()] == ["qwen-tts-vc-a-voice-1", "v3"]
+    reader.close()
+
+
 def test_an_entry_replaces_its_intent_in_one_transaction(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
     intent = catalog.record_intent(

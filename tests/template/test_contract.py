@@ -46,6 +46,8 @@ BUCKET_VARIABLE = "OPENTALKING_SAMPLES_BUCKET"
 SPEECH_CACHE_VARIABLE = "OPENTALKING_SPEECH_CACHE_BUCKET"
 S3_BUCKETS = set(STACK.of_type("AWS::S3::Bucket"))
 FFMPEG_VARIABLE = "OPENTALKING_FFMPEG_PATH"
+# The clone conversion's and /v1/audio/speech's aac encoder's ffmpeg: both the layer's binary in Lambda.
+FFMPEG_VARIABLES = {FFMPEG_VARIABLE, "OPENTALKING_SPEECH_FFMPEG_EXE"}
 
 by_function = pytest.mark.parametrize("function", FUNCTIONS, ids=lambda function: function.logical_id)
 by_api_function = pytest.mark.parametrize("function", API_FUNCTIONS, ids=lambda function: function.logical_id)
@@ -223,8 +225,10 @@ def test_bucket_and_secret_variables_name_the_stacks_own_resources(function: Fun
 @by_function
 def test_ffmpeg_comes_from_the_layer_where_the_code_runs_it(function: FunctionSpec) -> None:
     read = {name for names in variables_read_by(function.app_module) for name in names}
-    if FFMPEG_VARIABLE in read:
-        assert function.environment[FFMPEG_VARIABLE] == "/opt/bin/ffmpeg"
+    runs_ffmpeg = read & FFMPEG_VARIABLES
+    if runs_ffmpeg:
+        for variable in runs_ffmpeg:
+            assert function.environment[variable] == "/opt/bin/ffmpeg", variable
         assert "FfmpegLayer" in function.layer_ids
     else:
         assert "FfmpegLayer" not in function.layer_ids

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from scripts.build_ffmpeg import DECODERS, DEMUXERS, FORBIDDEN_OPTIONS
+from scripts.build_ffmpeg import DECODERS, DEMUXERS, ENCODERS, FORBIDDEN_OPTIONS, MUXERS
 from tests.template.conftest import ARCHITECTURES, Build
 from testsupport.fakes.clone_support import ENCODINGS, make_sample
 from testsupport.fakes.dashscope_enrollment_fake import describe_wav
+from voice_service.adapters.audio.encoders import LibraryAudioEncoder
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -105,8 +106,8 @@ def test_layer_binary_reads_and_writes_only_what_the_conversion_needs(
     demuxers = {name.split(",")[0] for name in listed_names(run_ffmpeg(build, "-demuxers"))}
     assert demuxers == set(DEMUXERS)
     assert listed_names(run_ffmpeg(build, "-decoders")) == set(DECODERS)
-    assert listed_names(run_ffmpeg(build, "-encoders")) == {"pcm_s16le"}
-    assert listed_names(run_ffmpeg(build, "-muxers")) == {"wav"}
+    assert listed_names(run_ffmpeg(build, "-encoders")) == set(ENCODERS)
+    assert listed_names(run_ffmpeg(build, "-muxers")) == set(MUXERS)
     # No network, no devices: reading and writing go through files and pipes only
     inputs, outputs = run_ffmpeg(build, "-protocols").split("Input:", 1)[1].split("Output:")
     assert set(inputs.split()) == set(outputs.split()) == {"file", "pipe"}
@@ -138,3 +139,19 @@ def test_arm64_layer_converts_every_accepted_container_like_x86_64(
     converted = np.frombuffer(arm64.wav[WAV_HEADER_BYTES:], "<i2").astype(np.int32)
     assert np.abs(reference).max() > 1000  # a tone, not silence
     assert np.abs(converted - reference).max() <= MAX_SAMPLE_DIFFERENCE
+
+
+def test_arm64_layer_encodes_openais_aac_like_x86_64(builds: dict[str, Build], arm64_ffmpeg_wrapper: str) -> None:
+    # GIVEN 3.5 s of a 24 kHz tone, as /v1/audio/speech hands its encoder
+    rate = 24_000
+    seconds = np.arange(int(rate * 3.5)) / rate
+    pcm = (np.sin(2 * np.pi * 220 * seconds) * 8000).astype("<i2").tobytes()
+    native = str(layer_dir(builds["x86_64"]) / "bin" / "ffmpeg")
+    decoder = FfmpegSampleConverter(ffmpeg_exe=native, max_seconds=60, min_seconds=3, timeout_seconds=120)
+
+    # WHEN the OpenAI function's encoder runs each architecture's layer binary (arm64 under qemu)
+    for exe in (native, arm64_ffmpeg_wrapper):
+        aac = LibraryAudioEncoder(ffmpeg_exe=exe).encode(pcm, rate, "aac")
+        # THEN it is ADTS AAC (sync word 0xFFF) whose audio lasts as long as the speech
+        assert aac[:2] in (b"\xff\xf1", b"\xff\xf9"), exe
+        assert abs(decoder.to_clone_wav(aac).duration_seconds - 3.5) < 0.1, exe

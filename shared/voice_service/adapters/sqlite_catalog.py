@@ -119,6 +119,8 @@ class SqliteVoiceCatalog:
         self._connection: sqlite3.Connection | None = None
         self._file_identity: tuple[int, int] | None = None
         self._busy_timeout_ms = 0
+        # True while the connection is an upgraded in-memory copy of an older file this process may not write.
+        self._reading_a_snapshot = False
         # FastAPI runs sync routes in a thread pool; one connection is shared, so access is serialised.
         self._lock = threading.Lock()
 
@@ -449,8 +451,9 @@ class SqliteVoiceCatalog:
 
     def _current_connection(self, wait: float) -> sqlite3.Connection:
         identity = _file_identity(self._path)
-        if self._connection is not None and identity != self._file_identity:
-            # The file was replaced or removed (restore, manual swap): a stale handle would see the old inode.
+        if self._connection is not None and (identity != self._file_identity or self._reading_a_snapshot):
+            # The file was replaced or removed (restore, manual swap): a stale handle would see the old inode. A
+            # snapshot is taken afresh for every use, so it never hides what writers did since.
             self._close_connection()
         if self._connection is None:
             self._connection = self._open(wait)
@@ -471,11 +474,36 @@ class SqliteVoiceCatalog:
             if str(mode).lower() == "wal":
                 connection.execute("PRAGMA journal_mode=DELETE")
             connection.execute("PRAGMA foreign_keys=ON")
-            self._migrate(connection)
+            try:
+                self._migrate(connection)
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_READONLY:
+                    raise
+                connection = self._upgraded_snapshot(connection)
+            else:
+                self._reading_a_snapshot = False
         except BaseException:
             connection.close()
             raise
         return connection
+
+    def _upgraded_snapshot(self, connection: sqlite3.Connection) -> sqlite3.Connection:
+        """An older file on a read-only mount (the list's catalog function, right after an upgrade is deployed and
+        before any writer migrated the file): its rows, copied into memory and upgraded there, so reads answer in
+        today's schema. Writes to the copy would be lost, so only reads happen here: the read-only catalog function
+        serves no write operation, and a write on a read-only mount fails before it gets here."""
+        snapshot = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            connection.backup(snapshot)
+            self._migrate(snapshot)
+            snapshot.execute("PRAGMA query_only = ON")  # a write fails as on the mount itself, never lost silently
+        except BaseException:
+            snapshot.close()
+            raise
+        finally:
+            connection.close()
+        self._reading_a_snapshot = True
+        return snapshot
 
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:

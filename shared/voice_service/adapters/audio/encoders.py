@@ -6,7 +6,8 @@
   at the start (OpenAI's own MP3s have one too).
 - opus (Ogg Opus), flac, wav: libsndfile through `soundfile`, already in the function for decoding Edge's MP3 (its
   wheels bundle libsndfile 1.2 with libopus and FLAC; LGPL). In-process, no subprocess, no extra size.
-- aac (ADTS): ffmpeg's native AAC encoder (part of libavcodec, LGPL), run as a subprocess on our own PCM. libsndfile
+- aac (ADTS): ffmpeg's native AAC encoder (part of libavcodec, LGPL), run as a subprocess on our own PCM: in Lambda
+  the ffmpeg layer's audio-only build (scripts/build_ffmpeg.py enables the encoder and the ADTS muxer). libsndfile
   has no AAC, and PyAV (ffmpeg bundled, about 95 MB unzipped) would push the function past Lambda's 250 MB limit.
   Without an ffmpeg binary (`OPENTALKING_SPEECH_FFMPEG_EXE`, or imageio-ffmpeg's locally) aac is a clear 400.
 - pcm: the samples themselves (24 kHz, 16-bit signed little-endian, mono, no header), as OpenAI defines it.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import wave
 from typing import Final
 
 from voice_service.errors import InvalidRequestError, VoiceServiceError
@@ -61,7 +63,8 @@ class LibraryAudioEncoder:
         return buffer.getvalue()
 
     def _aac(self, pcm: bytes, sample_rate: int) -> bytes:
-        """ADTS AAC from ffmpeg's native encoder, fed our own PCM on stdin (no file, no other input)."""
+        """ADTS AAC from ffmpeg's native encoder, fed our own PCM as a WAV on stdin (no file, no other input; the
+        layer's audio-only ffmpeg reads WAV but has no raw-PCM demuxer)."""
         command = [
             self._ffmpeg_exe(),
             "-nostdin",
@@ -69,11 +72,7 @@ class LibraryAudioEncoder:
             "-loglevel",
             "error",
             "-f",
-            "s16le",
-            "-ar",
-            str(sample_rate),
-            "-ac",
-            "1",
+            "wav",
             "-i",
             "pipe:0",
             "-c:a",
@@ -85,7 +84,9 @@ class LibraryAudioEncoder:
             "pipe:1",
         ]
         try:
-            done = subprocess.run(command, input=pcm, capture_output=True, timeout=AAC_TIMEOUT_SECONDS, check=False)
+            done = subprocess.run(
+                command, input=_wav(pcm, sample_rate), capture_output=True, timeout=AAC_TIMEOUT_SECONDS, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise VoiceServiceError(f"Encoding the audio as aac failed ({type(exc).__name__}).") from exc
         if done.returncode != 0 or not done.stdout:
@@ -105,6 +106,16 @@ class LibraryAudioEncoder:
                 f"{FFMPEG_SETTING}); use mp3, opus, flac, wav or pcm.",
                 param="response_format",
             ) from exc
+
+
+def _wav(pcm: bytes, sample_rate: int) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(sample_rate)
+        writer.writeframes(pcm)
+    return buffer.getvalue()
 
 
 def _mp3(pcm: bytes, sample_rate: int) -> bytes:
