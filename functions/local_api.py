@@ -74,8 +74,13 @@ def _local_entry_router(function: ModuleType) -> APIRouter:
 
 
 def create_local_app(
-    body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS, *, serve_studio: bool = True
+    body_read_timeout_seconds: float = BODY_READ_TIMEOUT_SECONDS,
+    *,
+    serve_studio: bool = True,
+    studio_config: dict[str, object] | None = None,
 ) -> FastAPI:
+    """The whole API in one app; `studio_config` replaces web/config.json (`make run AUTH=users` tells the page how
+    to sign in through the local issuer)."""
     routers = [module.router for module in FUNCTIONS if module not in ENTRY_FUNCTIONS]
     routers += [_local_entry_router(module) for module in ENTRY_FUNCTIONS]
     # Every function reads the same CORS variable; the preview function also documents its text limit.
@@ -87,6 +92,9 @@ def create_local_app(
         body_read_timeout_seconds=body_read_timeout_seconds,
     )
     if serve_studio:
+        if studio_config is not None:
+            # Registered before the mount, so it answers instead of web/config.json.
+            app.add_api_route(f"{STUDIO_PATH}/config.json", lambda: studio_config, include_in_schema=False)
         app.mount(STUDIO_PATH, StaticFiles(directory=STUDIO_DIR, html=True), name="studio")
         app.add_api_route("/", lambda: RedirectResponse(f"{STUDIO_PATH}/"), include_in_schema=False)
     return app

@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         "--auth",
         choices=("open", "users"),
         default="open",
-        help="open (default): no sign-in; users: sign in with tokens from the local issuer (make token)",
+        help="open (default): no sign-in; users: sign in through the local issuer (its page, or make token)",
+    )
+    parser.add_argument(
+        "--issuer-port",
+        type=int,
+        help="users mode: the local issuer's loopback port (default 8001, the one `make token` signs for)",
     )
     args = parser.parse_args(argv)
 
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         except RuntimeError as exc:
             print(exc, file=sys.stderr)
             return 1
-    issuer = start_local_issuer() if args.auth == "users" else None
+    issuer = start_local_issuer(args.issuer_port) if args.auth == "users" else None
 
     from voice_service.settings import SettingsError
 
@@ -72,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         print(f"Serving the voice API on http://{args.host}:{args.port} (Ctrl+C stops it)", file=sys.stderr)
-        uvicorn.run(create_local_app(), host=args.host, port=args.port, log_level="info")
+        app = create_local_app(studio_config=local_studio_config(issuer, args.host, args.port) if issuer else None)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     finally:
         if s3_server is not None:
             s3_server.stop()
@@ -81,18 +87,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start_local_issuer() -> Any:
-    """Serve the local issuer's keys on loopback and make the service trust it (scripts.local_issuer)."""
-    from scripts.local_issuer import DEFAULT_PORT, JwksServer, SigningKey, local_auth_environment
+def start_local_issuer(port: int | None = None) -> Any:
+    """Serve the local issuer on loopback (its keys, sign-in page and token endpoint) and make the service trust it
+    (scripts.local_issuer)."""
+    from scripts.local_issuer import DEFAULT_PORT, LocalIdentityProvider, SigningKey, local_auth_environment
 
-    server = JwksServer([SigningKey.stored()], port=DEFAULT_PORT).start()
-    for name, value in local_auth_environment().items():
+    server = LocalIdentityProvider(SigningKey.stored(), port=port or DEFAULT_PORT).start()
+    for name, value in local_auth_environment(server.issuer).items():
         os.environ.setdefault(name, value)
     print(
-        f"Signed-in mode: tokens from the local issuer ({server.url}); get one with `make token USER=alice`",
+        f"Signed-in mode: the local issuer ({server.url}) signs in any user name from the studio's Sign in button;"
+        " `make token USER=alice` prints a token for other clients",
         file=sys.stderr,
     )
     return server
+
+
+def local_studio_config(issuer: Any, host: str, port: int) -> dict[str, Any]:
+    """The studio at /studio/ on this origin, signing in through the local issuer's discovery document as a deployed
+    page does through its provider's."""
+    from functions.local_api import STUDIO_PATH
+    from scripts.studio_config import oidc_sign_in, studio_config
+
+    page_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    studio_url = f"http://{page_host}:{port}{STUDIO_PATH}/"
+    return studio_config("", oidc_sign_in(issuer.discovery(), issuer.client_id, studio_url))
 
 
 def start_embedded_s3() -> Any:

@@ -30,6 +30,7 @@ const state = {
   recording: null,
   audioUrl: null,
   follow: null, // the status line a clone's follow-up owns (a newer clone takes it over)
+  signInProblem: null, // why the last sign-in through the identity provider failed
   voiceStatus: null, // what the status line says, as a message key and its values (re-said on a language switch)
 };
 
@@ -39,7 +40,7 @@ async function main() {
   wire();
   const config = await loadConfig();
   // config.json's `auth` (written by the deploy step): {"mode": "users", "authorizeUrl", "tokenUrl", "clientId",
-  // "scope", "tokenType"}. Without it the page still learns that sign-in is needed from the API's 401.
+  // "scope", "tokenType", "logoutUrl"}. Without it the page still learns that sign-in is needed from the API's 401.
   state.auth = config.auth || null;
   state.api = createApi({ baseUrl: config.apiBaseUrl || "", getToken: storedToken });
   document.body.dataset.api = state.api.baseUrl || location.origin;
@@ -47,7 +48,8 @@ async function main() {
     try {
       await finishSignIn(state.auth);
     } catch (error) {
-      showSignIn(t("signInFailed", { reason: error.message }));
+      // Kept on the sign-in panel until the next attempt: the calls refused next would otherwise replace it.
+      state.signInProblem = t("signInFailed", { reason: error.message });
     }
   }
   renderSignIn();
@@ -57,11 +59,11 @@ async function main() {
 
 // ---------------------------------------------------------------- sign-in
 
-/** Show how to sign in, with `message` (why). */
+/** Show how to sign in, with `message` (why), after why the last sign-in failed, if it did. */
 function showSignIn(message) {
   document.body.dataset.signIn = "needed";
   $("sign-in").hidden = false;
-  $("sign-in-status").textContent = message;
+  $("sign-in-status").textContent = [state.signInProblem, message].filter(Boolean).join(" ");
   $("sign-in-provider").hidden = !hasProvider(state.auth);
   $("sign-in-token").hidden = hasProvider(state.auth);
   $("sign-out").hidden = !storedToken();
@@ -151,16 +153,22 @@ function wire() {
   });
   $("catalog-filter").addEventListener("change", loadCatalog);
   $("catalog-refresh").addEventListener("click", refreshCatalog);
-  $("sign-in-provider").addEventListener("click", () => beginSignIn(state.auth));
+  $("sign-in-provider").addEventListener("click", () => {
+    state.signInProblem = null;
+    beginSignIn(state.auth);
+  });
   $("sign-in-token").addEventListener("submit", (event) => {
     event.preventDefault();
+    state.signInProblem = null;
     keepToken($("token").value);
     $("token").value = "";
     afterSignInChange();
   });
   $("sign-out").addEventListener("click", () => {
     forgetToken();
-    afterSignInChange();
+    // The provider's session ends too, or its next sign-in would return the same person without asking.
+    if (state.auth && state.auth.logoutUrl) location.assign(state.auth.logoutUrl);
+    else afterSignInChange();
   });
 }
 

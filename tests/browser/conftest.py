@@ -178,9 +178,34 @@ def signed_in_service(
             yield SignedInService(running, key)
 
 
+@dataclass
+class LocallySignedInService:
+    """`make run AUTH=users`: the app and the local issuer it starts, whose sign-in page the studio leads to."""
+
+    service: Service
+    issuer_url: str
+
+
+@pytest.fixture(scope="package")
+def locally_signed_in_service(
+    upstreams: Upstreams, origins: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocallySignedInService]:
+    directory = tmp_path_factory.mktemp("local-issuer")
+    issuer_port = free_port()
+    # The issuer's key under this directory, not the repository's .data/
+    key = {"OPENTALKING_LOCAL_ISSUER_KEY": str(directory / "signing-key.pem")}
+    arguments = ["--auth", "users", "--issuer-port", str(issuer_port)]
+    with running_service(upstreams, origins, directory, key, arguments) as running:
+        yield LocallySignedInService(running, f"http://127.0.0.1:{issuer_port}")
+
+
 @contextmanager
 def running_service(
-    upstreams: Upstreams, origins: dict[str, str], directory: Path, extra: dict[str, str] | None = None
+    upstreams: Upstreams,
+    origins: dict[str, str],
+    directory: Path,
+    extra: dict[str, str] | None = None,
+    arguments: list[str] | None = None,
 ) -> Iterator[Service]:
     port = free_port()
     environment = {name: value for name, value in os.environ.items() if name not in LEAKY_VARIABLES}
@@ -215,7 +240,7 @@ def running_service(
     log = directory / "service.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "scripts.run_local", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "scripts.run_local", "--host", "127.0.0.1", "--port", str(port), *(arguments or [])],
             cwd=REPO_ROOT,
             env=environment,
             stdout=output,
