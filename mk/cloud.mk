@@ -46,5 +46,5 @@ deploy: ## sam build (arm64) and sam deploy with samconfig.toml CONFIG_ENV (defa
 	$(SAM_ENV) $(SAM) deploy --config-env $(CONFIG_ENV) $(DEPLOY_ARGS)
 	$(MAKE) --no-print-directory deploy-studio
 
-deploy-studio: $(VENV)/.installed ## Upload web/ to the deployed stack's studio bucket, configured with its ApiUrl
-	$(PY) -m scripts.deploy_studio --config-env $(CONFIG_ENV) $(if $(AWS_REGION),--region $(AWS_REGION))
+deploy-studio: $(VENV)/.installed ## Upload web/ to the stack's studio bucket, configured with its ApiUrl and sign-in
+	$(PY) -m scripts.deploy_studio --config-env $(CONFIG_ENV) $(if $(AWS_REGION),--region $(AWS_REGION)) $(DEPLOY_STUDIO_ARGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -172,3 +173,70 @@ class Stack:
         if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in self.parameter_defaults:
             return self.parameter_defaults[value["Ref"]]
         return value
+
+
+PSEUDO_PARAMETERS = {
+    "AWS::Region": "eu-west-1",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::StackName": "voices",
+    "AWS::StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/voices/51af3dc0-da77-11e4-872e-1234567db123",
+}
+
+
+class Deployment:
+    """Evaluates the template's intrinsic functions as CloudFormation would for one set of parameter values.
+
+    `names` stands for what only a deployment knows: resources' Refs and GetAtts (`"UserPool"`,
+    `"StudioDistribution.DomainName"`). Only the functions the tests need: Ref, Fn::GetAtt, Fn::If (conditions of
+    Fn::Equals, Fn::Not, Fn::And, Fn::Or), Fn::Join, Fn::Select, Fn::Split and Fn::Sub.
+    """
+
+    def __init__(self, stack: Stack, names: dict[str, str] | None = None, **parameters: str) -> None:
+        unknown = set(parameters) - set(stack.parameter_defaults)
+        assert not unknown, f"not parameters of the template: {unknown}"
+        self.stack = stack
+        self.values: dict[str, Any] = {**PSEUDO_PARAMETERS, **stack.parameter_defaults, **parameters, **(names or {})}
+
+    def condition(self, name: str) -> bool:
+        return bool(self.evaluate(self.stack.template["Conditions"][name]))
+
+    def evaluate(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.evaluate(item) for item in value]
+        if not isinstance(value, dict) or len(value) != 1:
+            return {key: self.evaluate(item) for key, item in value.items()} if isinstance(value, dict) else value
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return self.values[argument]
+        if function == "Fn::GetAtt":
+            return self.values[".".join(argument) if isinstance(argument, list) else argument]
+        if function == "Condition":
+            return self.condition(argument)
+        if function == "Fn::If":
+            name, when_true, when_false = argument
+            return self.evaluate(when_true if self.condition(name) else when_false)
+        if function == "Fn::Equals":
+            left, right = self.evaluate(argument)
+            return left == right
+        if function == "Fn::Not":
+            return not self.evaluate(argument[0])
+        if function == "Fn::And":
+            return all(self.evaluate(argument))
+        if function == "Fn::Or":
+            return any(self.evaluate(argument))
+        if function == "Fn::Join":
+            separator, items = argument
+            return separator.join(str(item) for item in self.evaluate(items))
+        if function == "Fn::Select":
+            index, items = self.evaluate(argument)
+            return items[int(index)]
+        if function == "Fn::Split":
+            separator, text = self.evaluate(argument)
+            return text.split(separator)
+        if function == "Fn::Sub":
+            text, variables = (argument, {}) if isinstance(argument, str) else argument
+            local = {name: self.evaluate(item) for name, item in variables.items()}
+            return re.sub(r"\$\{([^}!]+)\}", lambda match: str({**self.values, **local}[match[1]]), text)
+        return {key: self.evaluate(item) for key, item in value.items()}

@@ -185,6 +185,7 @@ NOT_BILLED_BY_THE_HOUR = {
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
+    "AWS::Cognito::UserPoolDomain",
     # The voice studio: CloudFront bills requests and transfer, its policies nothing.
     "AWS::CloudFront::Distribution",
     "AWS::CloudFront::OriginAccessControl",

@@ -30,6 +30,7 @@ def headers_policy() -> dict[str, Any]:
 
 def csp_directives() -> dict[str, list[str]]:
     policy = headers_policy()["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    policy = policy[0] if isinstance(policy, list) else policy  # the text, without its variables
     directives = {}
     for directive in policy.split(";"):
         name, *sources = directive.split()
