@@ -20,14 +20,14 @@ CLONES_PER_PROCESS = 100
 
 def _writer(path: str, worker: int, queue: Queue[Any]) -> None:
     from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
-    from voice_service.models import NewVoice
+    from voice_service.models import NewEntry, NewVoice
 
     catalog = SqliteVoiceCatalog(Path(path), busy_timeout_seconds=20)
     latencies, ids = [], []
     for index in range(CLONES_PER_PROCESS):
         voice = NewVoice("dashscope", f"w{worker}-{index}", f"Shared label {index % 5}", "qwen3-tts-vc-realtime")
         start = time.perf_counter()
-        entry = catalog.add_entry(voice, datetime.now(UTC))
+        entry = catalog.add_entry(NewEntry(voice, datetime.now(UTC)))
         latencies.append(time.perf_counter() - start)
         ids.append(entry.id)
     queue.put((latencies, ids))

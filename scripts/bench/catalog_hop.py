@@ -30,7 +30,7 @@ def run() -> list[Result]:
     from voice_service.catalog_boundary.client import CatalogClient, InProcessInvoker, RemoteVoiceCatalog
     from voice_service.catalog_boundary.operations import OPERATIONS
     from voice_service.catalog_boundary.server import CatalogServer
-    from voice_service.models import NewVoice
+    from voice_service.models import NewEntry, NewVoice
 
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -38,7 +38,9 @@ def run() -> list[Result]:
         direct = SqliteVoiceCatalog(path)
         now = datetime.now(UTC)
         for index in range(ENTRIES):
-            direct.add_entry(NewVoice("dashscope", f"qwen-tts-vc-{index:05d}", f"Voice {index}", "qwen3-tts-vc"), now)
+            direct.add_entry(
+                NewEntry(NewVoice("dashscope", f"qwen-tts-vc-{index:05d}", f"Voice {index}", "qwen3-tts-vc"), now)
+            )
         server = CatalogServer(SqliteVoiceCatalog(path), frozenset(OPERATIONS))
         in_process = RemoteVoiceCatalog(CatalogClient(InProcessInvoker(server), frozenset(OPERATIONS)))
 

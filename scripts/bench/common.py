@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 BENCH_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "voice-service-bench",
@@ -54,6 +57,70 @@ def time_calls(call: Callable[[], object], repeat: int) -> list[float]:
         call()
         samples.append(time.perf_counter() - start)
     return samples
+
+
+def alternated(
+    measured: Callable[[], object], baselines: Mapping[str, Callable[[], object]], runs: int, warmup: int
+) -> tuple[list[float], dict[str, list[float]]]:
+    """Wall times of `measured` and of each baseline called in turn, `runs` rounds after `warmup`, so that the
+    machine's noise hits them alike."""
+    for _ in range(warmup):
+        measured()
+        for baseline in baselines.values():
+            baseline()
+    samples: list[float] = []
+    baseline_samples: dict[str, list[float]] = {label: [] for label in baselines}
+    for _ in range(runs):
+        samples += time_calls(measured, 1)
+        for label, baseline in baselines.items():
+            baseline_samples[label] += time_calls(baseline, 1)
+    return samples, baseline_samples
+
+
+def compared(
+    benchmark: str,
+    measure: str,
+    samples: list[float],
+    baseline_label: str,
+    baseline: list[float],
+    *,
+    target: float | None,
+    difference: str,
+    note: str,
+) -> Result:
+    """The row of `samples` against `baseline`: median and p95 of each, the ratio of the medians, and the note
+    led by the difference of the medians under the name `difference`."""
+    median, p95 = median_and_p95(samples)
+    base_median, base_p95 = median_and_p95(baseline)
+    return Result(
+        benchmark,
+        measure,
+        f"median {ms(median)}, p95 {ms(p95)}",
+        f"{baseline_label} median {ms(base_median)}, p95 {ms(base_p95)}",
+        median / base_median,
+        target,
+        f"{difference} {ms(median - base_median)}; {note}",
+    )
+
+
+def handler_invocation(
+    lambda_handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict[str, Any], body: object, what: str
+) -> Callable[[], int]:
+    """A warm call of `lambda_handler` with `event` carrying the JSON `body`, that fails unless it answers 200 and
+    returns the length of the (base64) answer. The body goes base64-encoded, as API Gateway hands every body over
+    (the API lists */* as binary) and events/ records it."""
+    from testsupport.apigw import FakeLambdaContext
+
+    event = {**event, "body": base64.b64encode(json.dumps(body).encode()).decode("ascii"), "isBase64Encoded": True}
+    context = FakeLambdaContext()
+
+    def invoke() -> int:
+        result = lambda_handler(event, context)
+        if result["statusCode"] != 200:
+            raise RuntimeError(f"{what} failed: {result['body'][:300]}")
+        return len(result["body"])
+
+    return invoke
 
 
 def python312() -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
 import threading
 import warnings
@@ -19,7 +18,16 @@ from collections.abc import Callable
 from contextlib import redirect_stdout
 from typing import Any
 
-from scripts.bench.common import BENCH_ENVIRONMENT, Result, median_and_p95, ms, time_calls
+from scripts.bench.common import (
+    BENCH_ENVIRONMENT,
+    Result,
+    alternated,
+    compared,
+    handler_invocation,
+    median_and_p95,
+    ms,
+    time_calls,
+)
 from scripts.bench.fake_upstream import fake_upstream
 
 # Issue 13: every provider at most 1.10x against a provider-like (paced) fake; against the instant Edge fake,
@@ -168,24 +176,12 @@ def _espeak_library() -> Callable[[], bytes]:
 
 def _handler_call(provider: str, voice: str | None) -> Callable[[], int]:
     from functions.preview.app import lambda_handler
-    from testsupport.apigw import FakeLambdaContext, load_event
+    from testsupport.apigw import load_event
 
-    event = load_event("preview_web_client")
-    body: dict[str, str] = {"text": TEXT, "provider": provider}
+    body = {"text": TEXT, "provider": provider}
     if voice:
         body["voice"] = voice
-    # API Gateway hands every body over base64-encoded (the API lists */* as binary), as events/ records it.
-    event["body"] = base64.b64encode(json.dumps(body).encode("utf-8")).decode("ascii")
-    event["isBase64Encoded"] = True
-    context = FakeLambdaContext()
-
-    def invoke() -> int:
-        result = lambda_handler(event, context)
-        if result["statusCode"] != 200:
-            raise RuntimeError(f"{provider} preview failed: {result['body'][:300]}")
-        return len(result["body"])
-
-    return invoke
+    return handler_invocation(lambda_handler, load_event("preview_web_client"), body, f"{provider} preview")
 
 
 def _in_a_thread(call: Callable[[], object]) -> Callable[[], None]:
@@ -220,23 +216,6 @@ STRICT = "SDK receive"
 PER_CALL = "SDK receive, asyncio.run per call in a worker thread"
 
 
-def _interleaved(
-    handler: Callable[[], object], baselines: dict[str, Callable[[], object]], runs: int, warmup: int
-) -> tuple[Samples, dict[str, Samples]]:
-    """The handler and each baseline in turn, `runs` rounds after `warmup`; wall times."""
-    for _ in range(warmup):
-        handler()
-        for baseline in baselines.values():
-            baseline()
-    handler_samples: Samples = []
-    baseline_samples: dict[str, Samples] = {label: [] for label in baselines}
-    for _ in range(runs):
-        handler_samples += time_calls(handler, 1)
-        for label, baseline in baselines.items():
-            baseline_samples[label] += time_calls(baseline, 1)
-    return handler_samples, baseline_samples
-
-
 _wiring: list[Any] = []
 
 
@@ -257,7 +236,7 @@ def _measure(paced: bool) -> Measured:
         _set_environment(OPENTALKING_EDGE_TTS_URL=edge["url"])
         baselines = {STRICT: _edge_sdk(edge["url"]), PER_CALL: _edge_sdk_per_call(edge["url"])}
         handler = _handler_call("edge", EDGE_VOICE)
-        measured["edge"] = (*_interleaved(handler, baselines, runs, warmup), "MP3 24 kHz 48 kbit/s")
+        measured["edge"] = (*alternated(handler, baselines, runs, warmup), "MP3 24 kHz 48 kbit/s")
 
     with fake_upstream("elevenlabs", AUDIO_SECONDS, paced=paced) as eleven:
         _set_environment(
@@ -266,21 +245,21 @@ def _measure(paced: bool) -> Measured:
         )
         handler = _handler_call("elevenlabs", ELEVENLABS_VOICE)
         sdk = _elevenlabs_sdk(eleven["base_url"], eleven["api_key"])
-        measured["elevenlabs"] = (*_interleaved(handler, {STRICT: sdk}, runs, warmup), "PCM 16 kHz over HTTP")
+        measured["elevenlabs"] = (*alternated(handler, {STRICT: sdk}, runs, warmup), "PCM 16 kHz over HTTP")
 
     with fake_upstream("dashscope", AUDIO_SECONDS, paced=paced) as qwen:
         _set_environment(OPENTALKING_QWEN_TTS_WS_URL=qwen["url"], DASHSCOPE_API_KEY=qwen["api_key"])
         handler, sdk = _handler_call("dashscope", None), _in_a_thread(_qwen_sdk(qwen["url"], qwen["api_key"]))
-        measured["dashscope"] = (*_interleaved(handler, {STRICT: sdk}, runs, warmup), "PCM 24 kHz in base64 events")
+        measured["dashscope"] = (*alternated(handler, {STRICT: sdk}, runs, warmup), "PCM 24 kHz in base64 events")
 
     with fake_upstream("cosyvoice", AUDIO_SECONDS, paced=paced) as cosy:
         _set_environment(DASHSCOPE_WEBSOCKET_BASE_URL=cosy["url"], DASHSCOPE_API_KEY=cosy["api_key"])
         handler = _handler_call("cosyvoice", None)
         sdk = _in_a_thread(_cosyvoice_sdk(cosy["url"], cosy["api_key"]))
-        measured["cosyvoice"] = (*_interleaved(handler, {STRICT: sdk}, runs, warmup), "PCM 16 kHz websocket frames")
+        measured["cosyvoice"] = (*alternated(handler, {STRICT: sdk}, runs, warmup), "PCM 16 kHz websocket frames")
     if not paced:  # in-process: there is no upstream to pace
         handler, sdk = _handler_call("espeak", "en-us"), _espeak_library()
-        measured["espeak"] = (*_interleaved(handler, {STRICT: sdk}, runs, warmup), "in-process eSpeak NG 22.05 kHz")
+        measured["espeak"] = (*alternated(handler, {STRICT: sdk}, runs, warmup), "in-process eSpeak NG 22.05 kHz")
     return measured
 
 
@@ -313,21 +292,20 @@ def run() -> list[Result]:
         runs = PACED_RUNS if paced else RUNS
         fake = "paced fake (300 ms to first audio, real time)" if paced else "instant fake"
         for provider, (handler_samples, baselines, upstream) in by_provider.items():
-            median, p95 = median_and_p95(handler_samples)
             for label, samples in baselines.items():
-                base_median, base_p95 = median_and_p95(samples)
-                extra = f"; decoding + resampling the MP3 alone: {ms(audio_work)}" if provider == "edge" else ""
+                extra = f"decoding + resampling the MP3 alone: {ms(audio_work)}; " if provider == "edge" else ""
                 audio = "eSpeak NG's own length" if provider == "espeak" else f"{AUDIO_SECONDS:g} s"
                 results.append(
-                    Result(
+                    compared(
                         "3. preview overhead (lambda_handler)",
                         f"{provider}, {len(TEXT)} chars, {fake}",
-                        f"median {ms(median)}, p95 {ms(p95)}",
-                        f"{label} median {ms(base_median)}, p95 {ms(base_p95)}",
-                        median / base_median,
-                        _target(provider, label, paced),
-                        f"overhead {ms(median - base_median)}{extra}; {runs} runs; upstream {upstream}; "
-                        f"{audio} of audio → {SESSION_RATE // 1000} kHz WAV; speech cache off",
+                        handler_samples,
+                        label,
+                        samples,
+                        target=_target(provider, label, paced),
+                        difference="overhead",
+                        note=f"{extra}{runs} runs; upstream {upstream}; {audio} of audio → {SESSION_RATE // 1000} kHz "
+                        "WAV; speech cache off",
                     )
                 )
     return results

@@ -21,13 +21,13 @@ _COLUMNS = ("id", "user_id", "provider", "voice_id", "display_label", "target_mo
 
 def _seed(path: Path, count: int) -> None:
     from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
-    from voice_service.models import NewVoice
+    from voice_service.models import NewEntry, NewVoice
 
     catalog = SqliteVoiceCatalog(path)
     now = datetime.now(UTC)
     for index in range(count):
         voice = NewVoice("dashscope", f"qwen-tts-vc-voice-{index:05d}", f"Voice {index}", "qwen3-tts-vc-realtime")
-        catalog.add_entry(voice, now)
+        catalog.add_entry(NewEntry(voice, now))
     catalog.close()
 
 

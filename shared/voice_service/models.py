@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Final, Literal, NamedTuple
 
@@ -107,6 +107,25 @@ class Owner:
 
 
 SHARED_CATALOG: Final = Owner(user_id=None)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """One call of `VoiceCatalog.add_entry`: `voice` for `owner`, with its consent record, stored in one transaction
+    that also checks `owner`'s voice limit and removes the clone intent the entry completes."""
+
+    voice: NewVoice
+    # The caller's clock: the label suffix and created_at describe when the clone was made, not when it was stored.
+    now: datetime
+    _: KW_ONLY
+    owner: Owner = SHARED_CATALOG
+    consent: ConsentRecord | None = None
+    # The clone intent this entry completes (removed in the same transaction), if any.
+    intent_id: int | None = None
+    # The owner's voice limit, counting every status (None: unlimited).
+    max_voices: int | None = None
+    # How long to wait for other writers (None: the catalog's busy timeout); StorageBusyError after.
+    wait_seconds: float | None = None
 
 
 class VoiceEntry(NamedTuple):

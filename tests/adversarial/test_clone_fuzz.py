@@ -32,7 +32,7 @@ from testsupport.moto_s3 import running_moto_server
 from testsupport.wiring import FunctionWiring
 from voice_service.adapters.audio.ffmpeg import FfmpegSampleConverter
 from voice_service.errors import InvalidRequestError
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 
 SEED = 20261124
 BASES = ("aac-adts", "flac", "m4a", "mp3", "mp4-fragmented", "ogg-opus", "wav", "webm-opus")
@@ -145,7 +145,9 @@ def world(
     with FakeDashScopeEnrollment() as fake:
         wiring.set(DASHSCOPE_HTTP_BASE_URL=fake.base_url, DASHSCOPE_API_KEY=fake.api_key)
         s3_client(s3_endpoint).put_object(Bucket=bucket, Key="samples/keep-me.wav", Body=b"unrelated")
-        wiring.catalog().add_entry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
+        wiring.catalog().add_entry(
+            NewEntry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
+        )
         yield fake, bucket
 
 

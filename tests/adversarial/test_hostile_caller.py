@@ -42,7 +42,7 @@ from voice_service.http.request_guard import (
     DEFAULT_BODY_MAX_BYTES,
     PREVIEW_BODY_MAX_BYTES,
 )
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 from voice_service.services.catalog import ENTRY_ID_PATTERN, MAX_ENTRY_ID
 from voice_service.services.cloning import CloneForm
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
@@ -371,7 +371,10 @@ NOT_CANONICAL = (
 @pytest.fixture
 def hundred_entries(world: HostileWorld) -> list[int]:
     catalog = world.catalog()
-    return [catalog.add_entry(NewVoice("dashscope", f"v{n}", f"Voice {n}", QWEN_TARGET), NOW).id for n in range(100)]
+    return [
+        catalog.add_entry(NewEntry(NewVoice("dashscope", f"v{n}", f"Voice {n}", QWEN_TARGET), NOW)).id
+        for n in range(100)
+    ]
 
 
 LAX_IDS = ["8_3", "+85", "%2084%20", "%20", "084", "-1", "0", "1e1", "0x10", "%D9%A8%D9%A3", "83.0", "9" * 20]

@@ -120,7 +120,7 @@ def test_a_locked_catalog_does_not_hold_up_an_unrelated_preview(wiring: Function
 
 def test_the_catalog_wait_is_bounded_by_what_the_caller_has_left(wiring: FunctionWiring) -> None:
     from voice_service.errors import StorageBusyError
-    from voice_service.models import NewVoice
+    from voice_service.models import NewEntry, NewVoice
     from voice_service.services.catalog import utc_now
 
     wiring.set(OPENTALKING_SQLITE_BUSY_TIMEOUT_SECONDS=str(BUSY_TIMEOUT_SECONDS))
@@ -130,7 +130,7 @@ def test_the_catalog_wait_is_bounded_by_what_the_caller_has_left(wiring: Functio
         # The lock is held until this block ends: a clone with 0.2 s of its budget left gives up with a 503 instead
         # of waiting the 25 s busy timeout (which would outlast the block and then succeed)
         with pytest.raises(StorageBusyError):
-            catalog.add_entry(NewVoice("dashscope", "v1", "Late", "m"), utc_now(), wait_seconds=0.2)
+            catalog.add_entry(NewEntry(NewVoice("dashscope", "v1", "Late", "m"), utc_now(), wait_seconds=0.2))
     assert catalog.list_entries() == []
 
 

@@ -17,12 +17,12 @@ from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.list_voices.app import lambda_handler as list_handler
 from testsupport.apigw import FakeLambdaContext, json_body, load_event
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 
 
 def seed_one(wiring: FunctionWiring) -> Path:
     catalog = wiring.catalog()
-    catalog.add_entry(NewVoice("dashscope", "v1", "Alice", "m"), datetime.now(UTC))
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "v1", "Alice", "m"), datetime.now(UTC)))
     return catalog.path
 
 

@@ -35,7 +35,7 @@ from scripts.sam_local.runner import HOST_FROM_CONTAINERS, RunningStack, StackOp
 from scripts.sam_local.stack import ensure_sam_cli
 from tests.e2e_sam_local.conftest import free_loopback_port, not_hostable
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
-from voice_service.models import NewVoice, Owner
+from voice_service.models import NewEntry, NewVoice, Owner
 
 # The first test also waits for the stack to build (cached by make, shared with the package's stack) and start.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -108,7 +108,7 @@ def test_the_authorizer_verifies_tokens_against_the_local_jwks_and_the_user_sees
 ) -> None:
     # GIVEN a voice of bob's in the catalog the functions mount
     bob_voice = signed_in.catalog.add_entry(
-        NewVoice("dashscope", "v-bob-1", "Mine", "m"), datetime.now(UTC), owner=Owner("bob")
+        NewEntry(NewVoice("dashscope", "v-bob-1", "Mine", "m"), datetime.now(UTC), owner=Owner("bob"))
     )
     path = f"/voices/{bob_voice.id}"
     # WHEN GET /voices/{entry_id} (which keeps the authorizer under sam local) is called with no or a bad token
@@ -136,8 +136,12 @@ def test_the_authorizer_verifies_tokens_against_the_local_jwks_and_the_user_sees
 def test_routes_merged_with_their_preflight_either_keep_the_authorizer_or_fail_closed(signed_in: SignedInStack) -> None:
     # GIVEN one voice each for alice and bob in the catalog the functions mount
     now = datetime.now(UTC)
-    alice_voice = signed_in.catalog.add_entry(NewVoice("dashscope", "v-alice", "Mine", "m"), now, owner=Owner("alice"))
-    bob_voice = signed_in.catalog.add_entry(NewVoice("dashscope", "v-bob", "Mine", "m"), now, owner=Owner("bob"))
+    alice_voice = signed_in.catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "v-alice", "Mine", "m"), now, owner=Owner("alice"))
+    )
+    bob_voice = signed_in.catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "v-bob", "Mine", "m"), now, owner=Owner("bob"))
+    )
     before = signed_in.catalog.list_entries()
     # WHEN the list and delete functions (each also serving its path's preflight) are called without a token
     for response in (

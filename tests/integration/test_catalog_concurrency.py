@@ -12,7 +12,7 @@ from typing import Any
 
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.errors import StorageBusyError
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 
 WORKERS = 6
 INSERTS_PER_WORKER = 40
@@ -27,7 +27,7 @@ def _worker(path: str, worker: int, results: Queue[Any]) -> None:
         # Every worker uses the same few labels, so de-duplication races constantly.
         new = NewVoice("dashscope", f"w{worker}-{index}", f"Label {index % 3}", "qwen3-tts-vc-realtime-2026-01-15")
         try:
-            entry = catalog.add_entry(new, datetime.now(UTC))
+            entry = catalog.add_entry(NewEntry(new, datetime.now(UTC)))
         except StorageBusyError:
             busy += 1
             continue

@@ -15,7 +15,7 @@ from functions.list_voices.app import lambda_handler as list_handler
 from testsupport.apigw import FakeLambdaContext, header, load_event
 from testsupport.apigw import json_body as body
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
@@ -29,7 +29,7 @@ CONSENT_FIELDS = {"consent"}
 def seed(wiring: FunctionWiring, *providers: CloneProvider) -> None:
     catalog = wiring.catalog()
     for index, provider in enumerate(providers):
-        catalog.add_entry(NewVoice(provider, f"voice-{index}", f"Label {index}", "model"), NOW)
+        catalog.add_entry(NewEntry(NewVoice(provider, f"voice-{index}", f"Label {index}", "model"), NOW))
 
 
 def test_list_empty_catalog(lambda_context: FakeLambdaContext) -> None:
@@ -51,7 +51,9 @@ def test_list_returns_spec_fields_oldest_first(wiring: FunctionWiring, lambda_co
 def test_list_filter_by_status(wiring: FunctionWiring, lambda_context: FakeLambdaContext) -> None:
     # GIVEN one voice still deploying among ready ones
     seed(wiring, "dashscope", "cosyvoice")
-    wiring.catalog().add_entry(NewVoice("cosyvoice", "voice-d", "Deploying", "model", status="deploying"), NOW)
+    wiring.catalog().add_entry(
+        NewEntry(NewVoice("cosyvoice", "voice-d", "Deploying", "model", status="deploying"), NOW)
+    )
     # WHEN the listing asks for deploying voices only
     response = list_handler(load_event("list_voices_deploying"), lambda_context)
     # THEN only that one comes back

@@ -40,7 +40,7 @@ from testsupport.wiring import FunctionWiring
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.catalog_boundary.client import CatalogClient, RemoteVoiceCatalog
 from voice_service.catalog_boundary.server import CatalogServer
-from voice_service.models import NewVoice, Owner
+from voice_service.models import NewEntry, NewVoice, Owner
 from voice_service.settings import CatalogFunctionSettings, ReconcileVoicesFunctionSettings, SettingsError
 
 STACK = Stack(load_template())
@@ -275,7 +275,9 @@ def test_the_reconciler_goes_through_its_catalog_function(
 ) -> None:
     # GIVEN a ready entry whose voice DashScope no longer has
     catalog = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
-    entry = catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-vanished-voice-1", "Gone", "qwen3-tts-vc"), NOW)
+    entry = catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "qwen-tts-vc-vanished-voice-1", "Gone", "qwen3-tts-vc"), NOW)
+    )
     # WHEN the scheduled function runs, configured as deployed
     as_caller(wiring, "ReconcileVoicesFunction")
     settings = ReconcileVoicesFunctionSettings.from_environment(wiring.values)
@@ -297,8 +299,13 @@ def test_an_administrator_assigns_unowned_voices_through_the_reconcilers_catalog
 ) -> None:
     # GIVEN two voices cloned before sign-in and one of the user's own with the same label
     catalog = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
-    old = [catalog.add_entry(NewVoice("dashscope", f"qwen-tts-vc-old-{n}", "Old", f"m{n}"), NOW).id for n in (1, 2)]
-    catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-mine", "Old", "m1"), NOW, owner=Owner("alice-sub-0001"))
+    old = [
+        catalog.add_entry(NewEntry(NewVoice("dashscope", f"qwen-tts-vc-old-{n}", "Old", f"m{n}"), NOW)).id
+        for n in (1, 2)
+    ]
+    catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "qwen-tts-vc-mine", "Old", "m1"), NOW, owner=Owner("alice-sub-0001"))
+    )
     as_caller(wiring, "ReconcileVoicesFunction")
     monkeypatch.setattr(reconcile_app, "SETTINGS", ReconcileVoicesFunctionSettings.from_environment(wiring.values))
     # WHEN a malformed request is invoked, nothing is assigned and nothing is called
@@ -329,7 +336,7 @@ def test_the_openai_function_reads_clones_through_its_own_catalog_function(
     # GIVEN a clone in the catalog file the catalog functions share
     voice_id = "qwen-tts-vc-mine-0123456789"
     efs_catalog = SqliteVoiceCatalog(tmp_path / "efs" / "voices.sqlite3")
-    efs_catalog.add_entry(NewVoice("dashscope", voice_id, "Mine", "qwen3-tts-vc-realtime-2025-11-27"), NOW)
+    efs_catalog.add_entry(NewEntry(NewVoice("dashscope", voice_id, "Mine", "qwen3-tts-vc-realtime-2025-11-27"), NOW))
     efs_catalog.close()
 
     # WHEN the OpenAI function, configured as deployed, lists voices (Edge's voice list refused on loopback: its
@@ -433,7 +440,7 @@ def test_concurrent_clones_through_separate_catalog_functions_never_share_a_labe
     def clone(index: int) -> None:
         try:
             voice = NewVoice("dashscope", f"voice-{index}", "Same Label", "qwen3-tts-vc")
-            labels.append(clients[index % 2].add_entry(voice, NOW).display_label)
+            labels.append(clients[index % 2].add_entry(NewEntry(voice, NOW)).display_label)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 

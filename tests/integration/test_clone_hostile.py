@@ -24,7 +24,7 @@ from testsupport.fakes.clone_support import (
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.moto_s3 import running_moto_server
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 
 MIB = 1024 * 1024
 NOT_AUDIO = "The audio is not in a supported format"
@@ -49,7 +49,9 @@ def world(
     with FakeDashScopeEnrollment() as fake:
         wiring.set(DASHSCOPE_HTTP_BASE_URL=fake.base_url, DASHSCOPE_API_KEY=fake.api_key)
         s3_client(s3_endpoint).put_object(Bucket=bucket, Key="samples/keep-me.wav", Body=b"unrelated")
-        wiring.catalog().add_entry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
+        wiring.catalog().add_entry(
+            NewEntry(NewVoice("cosyvoice", "existing", "Existing", "cosyvoice-v2"), datetime.now(UTC))
+        )
         yield fake, recorder, bucket
     recorder.stop()
 

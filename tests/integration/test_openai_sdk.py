@@ -25,7 +25,7 @@ from testsupport.fakes.openai_support import (
     serve_local_app,
 )
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 from voice_service.services.speech import RESPONSE_FORMATS
 
 # Formats whose decoders return exactly the encoded samples; ADTS AAC and the MP3 (no LAME tag) carry no priming
@@ -156,8 +156,10 @@ def test_a_cloned_voice_is_spoken_with_the_model_it_was_cloned_for(
 ) -> None:
     # GIVEN a Qwen clone in the catalog
     entry = wiring.catalog().add_entry(
-        NewVoice("dashscope", "qwen-tts-vc-alice-voice-1", "Alice", "qwen3-tts-vc-realtime-2026-01-15"),
-        datetime.now(UTC),
+        NewEntry(
+            NewVoice("dashscope", "qwen-tts-vc-alice-voice-1", "Alice", "qwen3-tts-vc-realtime-2026-01-15"),
+            datetime.now(UTC),
+        )
     )
     # WHEN it is used by id (string and object form) with an OpenAI model name or its own model
     for voice in (entry.voice_id, {"id": entry.voice_id}):
@@ -180,7 +182,9 @@ def test_a_cloned_voice_is_spoken_with_the_model_it_was_cloned_for(
 def test_voices_list_in_the_shape_open_webui_reads(
     client: openai.OpenAI, fakes: ProviderFakes, wiring: FunctionWiring
 ) -> None:
-    wiring.catalog().add_entry(NewVoice("cosyvoice", "cosyvoice-v2-bob-1", "Bob", "cosyvoice-v2"), datetime.now(UTC))
+    wiring.catalog().add_entry(
+        NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-bob-1", "Bob", "cosyvoice-v2"), datetime.now(UTC))
+    )
     voices = client.get("/audio/voices", cast_to=httpx.Response).json()["voices"]
     by_id = {voice["id"]: voice for voice in voices}
     assert all(isinstance(voice["id"], str) and isinstance(voice["name"], str) for voice in voices)
@@ -207,11 +211,15 @@ def test_only_ready_clones_are_listed_and_spoken(
     # GIVEN a clone DashScope is still building, and one it no longer has
     catalog = wiring.catalog()
     deploying = catalog.add_entry(
-        NewVoice("dashscope", "qwen-tts-vc-carol-voice-1", "Carol", "qwen3-tts-vc-realtime-2026-01-15"),
-        datetime.now(UTC),
+        NewEntry(
+            NewVoice("dashscope", "qwen-tts-vc-carol-voice-1", "Carol", "qwen3-tts-vc-realtime-2026-01-15"),
+            datetime.now(UTC),
+        )
     )
     catalog.set_status(deploying.id, "deploying")
-    gone = catalog.add_entry(NewVoice("cosyvoice", "cosyvoice-v2-dave-1", "Dave", "cosyvoice-v2"), datetime.now(UTC))
+    gone = catalog.add_entry(
+        NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-dave-1", "Dave", "cosyvoice-v2"), datetime.now(UTC))
+    )
     catalog.set_status(gone.id, "gone")
     # WHEN a client lists voices and asks for speech in either
     voices = client.get("/audio/voices", cast_to=httpx.Response).json()["voices"]

@@ -25,7 +25,7 @@ from testsupport.apigw import FakeLambdaContext, load_event
 from testsupport.fakes.openai_support import LambdaTransport, ProviderFakes, all_provider_fakes, serve_local_app
 from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice, Owner, VoiceEntry
+from voice_service.models import NewEntry, NewVoice, Owner, VoiceEntry
 
 HOST = "https://abc123.execute-api.eu-west-1.amazonaws.com"
 ClientFor = Callable[[str | None], openai.OpenAI]
@@ -106,7 +106,7 @@ def client_for(request: pytest.FixtureRequest, wiring: FunctionWiring, fakes: Pr
 
 def clone_of(wiring: FunctionWiring, user: str, voice_id: str, label: str) -> VoiceEntry:
     entry: VoiceEntry = wiring.catalog().add_entry(
-        NewVoice("cosyvoice", voice_id, label, "cosyvoice-v2"), datetime.now(UTC), owner=Owner(user_id=user)
+        NewEntry(NewVoice("cosyvoice", voice_id, label, "cosyvoice-v2"), datetime.now(UTC), owner=Owner(user_id=user))
     )
     return entry
 
@@ -181,7 +181,7 @@ def test_open_mode_keeps_one_shared_catalog_on_v1(wiring: FunctionWiring, fakes:
     wiring.unset("OPENTALKING_AUTH_MODE", "OPENTALKING_AUTH_ISSUER", "OPENTALKING_AUTH_AUDIENCE")
     entry = clone_of(wiring, "alice", "cosyvoice-v2-alice-1", "Alice")
     shared = wiring.catalog().add_entry(
-        NewVoice("cosyvoice", "cosyvoice-v2-shared-1", "Shared", "cosyvoice-v2"), datetime.now(UTC)
+        NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-shared-1", "Shared", "cosyvoice-v2"), datetime.now(UTC))
     )
     with httpx.Client(transport=LambdaTransport(speech_handler)) as http_client:
         client = openai.OpenAI(api_key="sk-test", base_url=f"{HOST}/v1", http_client=http_client, max_retries=0)

@@ -15,7 +15,7 @@ from testsupport.fakes.clone_support import make_sample
 from testsupport.fakes.dashscope_enrollment_fake import FakeDashScopeEnrollment
 from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 
 # Every clone here stages its sample in a fresh bucket and enrolls with the DashScope fake.
 pytestmark = pytest.mark.usefixtures("bucket", "fake")
@@ -96,7 +96,9 @@ def test_voices_from_before_sign_in_are_seen_by_the_admin_group_only(
     key: SigningKey, client: TestClient, wiring: FunctionWiring
 ) -> None:
     # GIVEN a row cloned in the open mode (no owner)
-    old = wiring.catalog().add_entry(NewVoice("dashscope", "v-old", "Old voice", QWEN_TARGET), datetime.now(UTC))
+    old = wiring.catalog().add_entry(
+        NewEntry(NewVoice("dashscope", "v-old", "Old voice", QWEN_TARGET), datetime.now(UTC))
+    )
     assert old.user_id is None
 
     assert labels(client, as_user(key, "alice")) == []
@@ -109,7 +111,7 @@ def test_make_assign_unowned_hands_the_old_rows_to_one_user(
     key: SigningKey, client: TestClient, wiring: FunctionWiring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a row cloned in the open mode, and the command pointed at the same catalog file
-    wiring.catalog().add_entry(NewVoice("dashscope", "v-old", "Old voice", QWEN_TARGET), datetime.now(UTC))
+    wiring.catalog().add_entry(NewEntry(NewVoice("dashscope", "v-old", "Old voice", QWEN_TARGET), datetime.now(UTC)))
     # (the command fills in `make run`'s environment; set here, it is undone after the test)
     for name, value in {
         **LOCAL_ENVIRONMENT,

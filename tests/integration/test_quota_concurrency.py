@@ -10,7 +10,7 @@ from typing import Any
 
 from voice_service.adapters.sqlite_catalog import SqliteVoiceCatalog
 from voice_service.errors import QuotaExceededError
-from voice_service.models import NewVoice, Owner
+from voice_service.models import NewEntry, NewVoice, Owner
 
 WORKERS = 6
 ATTEMPTS_PER_WORKER = 5
@@ -25,7 +25,7 @@ def _clone_worker(path: str, worker: int, start: Any, results: Queue[Any]) -> No
     for index in range(ATTEMPTS_PER_WORKER):
         voice = NewVoice("dashscope", f"w{worker}-{index}", "Same label", "qwen3-tts-vc-realtime-2026-01-15")
         try:
-            catalog.add_entry(voice, datetime.now(UTC), owner=Owner("alice"), max_voices=MAX_VOICES)
+            catalog.add_entry(NewEntry(voice, datetime.now(UTC), owner=Owner("alice"), max_voices=MAX_VOICES))
             added += 1
         except QuotaExceededError:
             refused += 1

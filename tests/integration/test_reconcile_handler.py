@@ -19,7 +19,7 @@ from testsupport.apigw import FakeLambdaContext, load_event
 from testsupport.fakes.clone_support import make_sample
 from testsupport.fakes.dashscope_enrollment_fake import COSYVOICE_MODEL, QWEN_MODEL, FakeDashScopeEnrollment
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 from voice_service.services.catalog import utc_now
 from voice_service.settings import ReconcileVoicesFunctionSettings
 
@@ -104,8 +104,10 @@ def test_scheduled_run_refreshes_marks_gone_deletes_orphans_and_reports(
     catalog = wiring.catalog()
     now = utc_now()
     fake.add_voice(COSYVOICE_MODEL, "cosyvoice-v2-ota1b2c3d-0001", "cosyvoice-v2", statuses=["OK"])
-    catalog.add_entry(NewVoice("cosyvoice", "cosyvoice-v2-ota1b2c3d-0001", "A", "cosyvoice-v2", "deploying"), now)
-    catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-otdropped-voice-2", "B", QWEN_TARGET), now)
+    catalog.add_entry(
+        NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-ota1b2c3d-0001", "A", "cosyvoice-v2", "deploying"), now)
+    )
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "qwen-tts-vc-otdropped-voice-2", "B", QWEN_TARGET), now))
     fake.add_voice(QWEN_MODEL, "qwen-tts-vc-ot9f8e7d6-voice-3", QWEN_TARGET)
     fake.add_voice(QWEN_MODEL, "qwen-tts-vc-theirs-voice-4", QWEN_TARGET)
     run_later(wiring, monkeypatch, hours=2)

@@ -17,7 +17,7 @@ from scripts.local_issuer import JwksServer, SigningKey
 from testsupport.apigw import FakeLambdaContext, json_body, load_event
 from testsupport.issuer import TEST_AUDIENCE, TEST_ISSUER, running_issuer, users_mode_settings
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice, Owner
+from voice_service.models import NewEntry, NewVoice, Owner
 
 NOW = time.time()
 
@@ -175,7 +175,8 @@ def test_cognito_access_tokens_match_the_audience_by_client_id(
     payload = {
         "sub": "alice",
         "iss": TEST_ISSUER,
-        "exp": int(NOW) + 600,
+        # From now, not from the module's import: a slow suite reaches this test more than 10 minutes after it.
+        "exp": int(time.time()) + 600,
         "token_use": "access",
         "client_id": TEST_AUDIENCE,
     }
@@ -267,8 +268,8 @@ def test_function_reads_the_user_from_the_authorizer_context_never_from_a_header
     catalog = wiring.catalog()
     from datetime import UTC, datetime
 
-    catalog.add_entry(NewVoice("dashscope", "v-alice", "Mine", "m"), datetime.now(UTC), owner=Owner("alice"))
-    catalog.add_entry(NewVoice("dashscope", "v-bob", "Mine", "m"), datetime.now(UTC), owner=Owner("bob"))
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "v-alice", "Mine", "m"), datetime.now(UTC), owner=Owner("alice")))
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "v-bob", "Mine", "m"), datetime.now(UTC), owner=Owner("bob")))
 
     # WHEN the list function runs behind the authorizer for alice
     response = list_handler(list_event({"userId": "alice", "groups": ""}), lambda_context)

@@ -28,7 +28,7 @@ from testsupport.fakes.preview_checks import assert_error, assert_preview_wav, p
 from testsupport.fakes.tts_loopback import LoopbackServer, closed_port
 from testsupport.wiring import FunctionWiring
 from voice_service.adapters.s3_speech_cache import CACHE_PREFIX, S3SpeechStore, voice_prefix
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 from voice_service.services.catalog import utc_now
 from voice_service.services.speech_cache import SpeechKey
 
@@ -183,7 +183,7 @@ def test_deleting_a_cloned_voice_purges_its_cached_previews(
 ) -> None:
     # GIVEN a cloned voice (catalog entry 1) with previews cached under two models and texts, and another voice's
     voice = "cosyvoice-v2-mine-0123456789"
-    wiring.catalog().add_entry(NewVoice("cosyvoice", voice, "Mine", "cosyvoice-v2"), utc_now())
+    wiring.catalog().add_entry(NewEntry(NewVoice("cosyvoice", voice, "Mine", "cosyvoice-v2"), utc_now()))
     store = S3SpeechStore(cache_bucket)
     for model, text in (("cosyvoice-v2", "hello"), ("cosyvoice-v3", "你好")):
         store.put_audio(SpeechKey("cosyvoice", voice, model, text, 16000, "wav-pcm16"), b"RIFF")
@@ -203,7 +203,9 @@ def test_a_purge_that_fails_keeps_the_voice(
     monkeypatch: pytest.MonkeyPatch, wiring: FunctionWiring, fake: FakeDashScopeEnrollment
 ) -> None:
     # GIVEN a cloned voice and a cache that cannot be reached
-    wiring.catalog().add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "Mine", "qwen3-tts-vc-realtime"), utc_now())
+    wiring.catalog().add_entry(
+        NewEntry(NewVoice("dashscope", "qwen-tts-vc-1", "Mine", "qwen3-tts-vc-realtime"), utc_now())
+    )
     _unreachable_cache(monkeypatch, wiring)
     # WHEN it is deleted, THEN the caller learns it failed, and the entry stays for a retry
     response = delete_handler(load_event("delete_voice_first"), FakeLambdaContext())

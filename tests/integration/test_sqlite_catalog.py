@@ -13,7 +13,7 @@ import pytest
 from voice_service.adapters import sqlite_catalog
 from voice_service.adapters.sqlite_catalog import SCHEMA_VERSION, SqliteVoiceCatalog
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import ConsentRecord, IdempotencyRecord, NewVoice, Owner
+from voice_service.models import ConsentRecord, IdempotencyRecord, NewEntry, NewVoice, Owner
 from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, 456000, tzinfo=UTC)
@@ -45,7 +45,7 @@ def test_schema_is_created_on_first_use_with_version_and_unique_index(db_path: P
 
 def test_existing_catalog_is_reopened_without_losing_rows(db_path: Path) -> None:
     first = SqliteVoiceCatalog(db_path)
-    first.add_entry(voice(), NOW)
+    first.add_entry(NewEntry(voice(), NOW))
     first.close()
     second = SqliteVoiceCatalog(db_path)
     assert [e.voice_id for e in second.list_entries()] == ["v1"]
@@ -59,7 +59,7 @@ def test_an_empty_existing_file_gets_the_schema(db_path: Path) -> None:
 
 def test_a_later_migration_runs_once_on_an_existing_catalog(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN a catalog at the current version with a row
-    SqliteVoiceCatalog(db_path).add_entry(voice(), NOW)
+    SqliteVoiceCatalog(db_path).add_entry(NewEntry(voice(), NOW))
     # WHEN the code ships one more migration
     extra = "ALTER TABLE voices ADD COLUMN note TEXT;"
     monkeypatch.setattr(sqlite_catalog, "MIGRATIONS", (*sqlite_catalog.MIGRATIONS, extra))
@@ -75,9 +75,9 @@ def test_a_later_migration_runs_once_on_an_existing_catalog(db_path: Path, monke
 
 def test_same_label_twice_gets_a_utc_suffix(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
-    first = catalog.add_entry(voice(), NOW)
-    second = catalog.add_entry(voice(voice_id="v2"), NOW)
-    third = catalog.add_entry(voice(voice_id="v3"), NOW)
+    first = catalog.add_entry(NewEntry(voice(), NOW))
+    second = catalog.add_entry(NewEntry(voice(voice_id="v2"), NOW))
+    third = catalog.add_entry(NewEntry(voice(voice_id="v3"), NOW))
     assert first.display_label == "Alice"
     assert second.display_label == "Alice-20261124-010203-456"
     assert third.display_label == "Alice-20261124-010203-457"
@@ -85,15 +85,15 @@ def test_same_label_twice_gets_a_utc_suffix(db_path: Path) -> None:
 
 def test_same_label_for_another_model_or_provider_is_kept(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
-    catalog.add_entry(voice(), NOW)
-    assert catalog.add_entry(voice(model="other"), NOW).display_label == "Alice"
-    assert catalog.add_entry(voice(provider="cosyvoice"), NOW).display_label == "Alice"
+    catalog.add_entry(NewEntry(voice(), NOW))
+    assert catalog.add_entry(NewEntry(voice(model="other"), NOW)).display_label == "Alice"
+    assert catalog.add_entry(NewEntry(voice(provider="cosyvoice"), NOW)).display_label == "Alice"
 
 
 def test_listing_is_oldest_first_and_filters_by_provider(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
     for index, provider in enumerate(["cosyvoice", "dashscope", "cosyvoice"]):
-        catalog.add_entry(voice(label=f"L{index}", provider=provider, voice_id=f"v{index}"), NOW)
+        catalog.add_entry(NewEntry(voice(label=f"L{index}", provider=provider, voice_id=f"v{index}"), NOW))
     assert [e.voice_id for e in catalog.list_entries()] == ["v0", "v1", "v2"]
     assert [e.voice_id for e in catalog.list_entries("cosyvoice")] == ["v0", "v2"]
     assert all(e.user_id is None and e.source == "clone" for e in catalog.list_entries())
@@ -101,19 +101,19 @@ def test_listing_is_oldest_first_and_filters_by_provider(db_path: Path) -> None:
 
 def test_get_entry_finds_one_entry_by_id(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
-    catalog.add_entry(voice(label="a"), NOW)
-    second = catalog.add_entry(voice(label="b"), NOW)
+    catalog.add_entry(NewEntry(voice(label="a"), NOW))
+    second = catalog.add_entry(NewEntry(voice(label="b"), NOW))
     assert catalog.get_entry(second.id) == second
     assert catalog.get_entry(second.id + 1) is None
 
 
 def test_delete_removes_once_and_ids_are_never_reused(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
-    first = catalog.add_entry(voice(label="a"), NOW)
-    second = catalog.add_entry(voice(label="b"), NOW)
+    first = catalog.add_entry(NewEntry(voice(label="a"), NOW))
+    second = catalog.add_entry(NewEntry(voice(label="b"), NOW))
     assert catalog.delete_entry(second.id) is True
     assert catalog.delete_entry(second.id) is False
-    third = catalog.add_entry(voice(label="c"), NOW)
+    third = catalog.add_entry(NewEntry(voice(label="c"), NOW))
     assert third.id > second.id > first.id
 
 
@@ -125,17 +125,17 @@ def test_corrupt_file_is_a_storage_error_and_is_left_untouched(db_path: Path) ->
     with pytest.raises(StorageError, match="could not be read"):
         catalog.list_entries()
     with pytest.raises(StorageError):
-        catalog.add_entry(voice(), NOW)
+        catalog.add_entry(NewEntry(voice(), NOW))
     assert db_path.read_bytes() == garbage
     assert not db_path.with_name(db_path.name + "-journal").exists()
 
 
 def test_a_replaced_file_is_reopened(db_path: Path) -> None:
     catalog = SqliteVoiceCatalog(db_path)
-    catalog.add_entry(voice(), NOW)
+    catalog.add_entry(NewEntry(voice(), NOW))
     # GIVEN the file is swapped for another catalog (a restore) while the connection is open
     other = db_path.with_name("restored.sqlite3")
-    SqliteVoiceCatalog(other).add_entry(voice(voice_id="restored"), NOW)
+    SqliteVoiceCatalog(other).add_entry(NewEntry(voice(voice_id="restored"), NOW))
     os.replace(other, db_path)
     # THEN the next read sees the new file, not the old inode
     assert [e.voice_id for e in catalog.list_entries()] == ["restored"]
@@ -148,13 +148,13 @@ def test_lock_held_past_the_busy_timeout_is_a_busy_error_and_recovers(db_path: P
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(StorageBusyError, match="busy"):
-            catalog.add_entry(voice(), NOW)
+            catalog.add_entry(NewEntry(voice(), NOW))
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     # THEN nothing was written, and the next request succeeds
     assert catalog.list_entries() == []
-    assert catalog.add_entry(voice(), NOW).display_label == "Alice"
+    assert catalog.add_entry(NewEntry(voice(), NOW)).display_label == "Alice"
 
 
 def test_a_version_1_catalog_file_is_upgraded_keeping_its_rows(db_path: Path) -> None:
@@ -188,7 +188,7 @@ def test_a_version_1_catalog_file_is_upgraded_keeping_its_rows(db_path: Path) ->
         (3, "cosyvoice-v2-b-0003", "Bob", "ready"),
     ]
     assert entries[0].created_at == datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
-    assert catalog.add_entry(voice(label="Carol", voice_id="v4"), NOW).id == 4
+    assert catalog.add_entry(NewEntry(voice(label="Carol", voice_id="v4"), NOW)).id == 4
     # AND the lifecycle's tables work on the upgraded file
     intent = catalog.record_intent(
         provider="cosyvoice", target_model="cosyvoice-v2", voice_name="ot1234567", display_label="Dan", now=NOW
@@ -199,7 +199,7 @@ def test_a_version_1_catalog_file_is_upgraded_keeping_its_rows(db_path: Path) ->
     # its owner and consent, and the unowned rows can be handed to a user
     consent = ConsentRecord("Eve", "I agree.", "eve", NOW)
     assert {e.user_id for e in catalog.list_entries()} == {None}
-    mine = catalog.add_entry(voice(label="Alice", voice_id="v5"), NOW, owner=Owner("eve"), consent=consent)
+    mine = catalog.add_entry(NewEntry(voice(label="Alice", voice_id="v5"), NOW, owner=Owner("eve"), consent=consent))
     assert (mine.display_label, catalog.get_entry(mine.id, owner=Owner("eve"))) == ("Alice", mine)
     owned = catalog.record_intent(
         provider="dashscope",
@@ -251,10 +251,10 @@ def test_a_version_1_file_on_a_read_only_mount_is_read_in_todays_schema_without_
     raw.close()
     # AND a write on the read-only mount fails loudly rather than landing in the copy
     with pytest.raises(StorageError):
-        reader.add_entry(voice(label="Bob", voice_id="v2"), NOW)
+        reader.add_entry(NewEntry(voice(label="Bob", voice_id="v2"), NOW))
     # AND what a writer (another catalog function) adds and migrates meanwhile is seen at the next read
     monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", connect)
-    SqliteVoiceCatalog(db_path).add_entry(voice(label="Carol", voice_id="v3"), NOW)
+    SqliteVoiceCatalog(db_path).add_entry(NewEntry(voice(label="Carol", voice_id="v3"), NOW))
     monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
     assert [e.voice_id for e in reader.list_entries()] == ["qwen-tts-vc-a-voice-1", "v3"]
     reader.close()
@@ -267,7 +267,7 @@ def test_an_entry_replaces_its_intent_in_one_transaction(db_path: Path) -> None:
     )
     # Intents are invisible to the listing
     assert catalog.list_entries() == []
-    entry = catalog.add_entry(voice(voice_id="qwen-tts-vc-ot1234567-voice-1"), NOW, intent_id=intent.id)
+    entry = catalog.add_entry(NewEntry(voice(voice_id="qwen-tts-vc-ot1234567-voice-1"), NOW, intent_id=intent.id))
     assert catalog.list_intents() == [] and catalog.get_entry(entry.id) == entry
     assert catalog.get_entry(entry.id + 1) is None
     # An intent dropped twice reports the second time that it was gone
@@ -318,10 +318,10 @@ def test_a_catalog_file_that_does_not_exist_yet_on_a_read_only_mount_lists_no_vo
     assert not path.exists()
     # AND a write still fails loudly (only reads may take a missing file for an empty one)
     with pytest.raises(StorageError, match="could not be used"):
-        catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW)
+        catalog.add_entry(NewEntry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW))
     # AND once the file exists (a clone's catalog function created it), the same reads see it
     monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", connect)
-    SqliteVoiceCatalog(path).add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW)
+    SqliteVoiceCatalog(path).add_entry(NewEntry(NewVoice("dashscope", "qwen-tts-vc-1", "A", "qwen3-tts-vc"), NOW))
     monkeypatch.setattr(sqlite_catalog.sqlite3, "connect", read_only_mount)
     assert [entry.voice_id for entry in catalog.list_entries()] == ["qwen-tts-vc-1"]
     catalog.close()

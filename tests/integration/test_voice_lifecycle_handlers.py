@@ -21,7 +21,7 @@ from testsupport.fakes.dashscope_enrollment_fake import (
     FakeDashScopeEnrollment,
 )
 from testsupport.wiring import FunctionWiring
-from voice_service.models import NewVoice, VoiceStatus
+from voice_service.models import NewEntry, NewVoice, VoiceStatus
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)
 COSY_VOICE = "cosyvoice-v2-ota1b2c3d-0001"
@@ -33,7 +33,9 @@ def seed_cosyvoice(
 ) -> int:
     """Entry 1 in the catalog, and its voice at the provider."""
     fake.add_voice(COSYVOICE_MODEL, COSY_VOICE, "cosyvoice-v2", statuses=provider_statuses)
-    entry = wiring.catalog().add_entry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2", status), NOW)
+    entry = wiring.catalog().add_entry(
+        NewEntry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2", status), NOW)
+    )
     return entry.id
 
 
@@ -103,7 +105,9 @@ def test_delete_of_a_voice_the_provider_no_longer_has_still_removes_the_row(
     wiring: FunctionWiring, fake: FakeDashScopeEnrollment, lambda_context: FakeLambdaContext
 ) -> None:
     fake.add_voice(QWEN_MODEL, QWEN_VOICE, "qwen3-tts-vc-realtime-2026-01-15")
-    wiring.catalog().add_entry(NewVoice("dashscope", QWEN_VOICE, "Bob", "qwen3-tts-vc-realtime-2026-01-15"), NOW)
+    wiring.catalog().add_entry(
+        NewEntry(NewVoice("dashscope", QWEN_VOICE, "Bob", "qwen3-tts-vc-realtime-2026-01-15"), NOW)
+    )
     fake.vanish(QWEN_VOICE)
     response = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert response["statusCode"] == 200
@@ -133,7 +137,7 @@ def test_delete_without_a_provider_key_is_503_and_keeps_the_row(
     wiring: FunctionWiring, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wiring.unset("DASHSCOPE_API_KEY")
-    wiring.catalog().add_entry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2"), NOW)
+    wiring.catalog().add_entry(NewEntry(NewVoice("cosyvoice", COSY_VOICE, "Alice", "cosyvoice-v2"), NOW))
     response = delete_handler(load_event("delete_voice_first"), lambda_context)
     assert response["statusCode"] == 503
     assert "DASHSCOPE_API_KEY" in body(response)["detail"]

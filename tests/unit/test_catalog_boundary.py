@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from voice_service.catalog_boundary.operations import (
     ADD_ENTRY,
     LIST_ENTRIES,
     OPERATIONS,
+    AddEntryRequest,
     ListEntriesRequest,
     OwnerRecord,
     WireModel,
@@ -27,7 +29,7 @@ from voice_service.errors import (
     VoiceNotFoundError,
     VoiceServiceError,
 )
-from voice_service.models import SHARED_CATALOG, ConsentRecord, IdempotencyRecord, NewVoice, Owner, VoiceEntry
+from voice_service.models import SHARED_CATALOG, ConsentRecord, IdempotencyRecord, NewEntry, NewVoice, Owner, VoiceEntry
 from voice_service.services.catalog import list_voices
 from voice_service.services.speech_cache import SpeechCache
 from voice_service.services.voice_lifecycle import delete_voice
@@ -50,7 +52,7 @@ class FailingCatalog:
     def list_entries(self, provider: object = None, status: object = None, **scope: object) -> list[VoiceEntry]:
         raise self.error
 
-    def add_entry(self, voice: NewVoice, now: datetime, **_: object) -> VoiceEntry:
+    def add_entry(self, new: NewEntry) -> VoiceEntry:
         raise self.error
 
     def delete_entry(self, entry_id: int, **scope: object) -> bool:
@@ -62,9 +64,11 @@ def test_entries_survive_the_round_trip_unchanged() -> None:
     backing = InMemoryVoiceCatalog()
     catalog = remote(backing)
     # WHEN voices are added, two with the same label, and listed through it
-    first = catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-1", "Alice's Voice 我", "qwen3-tts-vc"), NOW)
-    second = catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-2", "Alice's Voice 我", "qwen3-tts-vc"), NOW)
-    catalog.add_entry(NewVoice("cosyvoice", "cosyvoice-v2-x", "Bob", "cosyvoice-v2"), NOW)
+    first = catalog.add_entry(NewEntry(NewVoice("dashscope", "qwen-tts-vc-1", "Alice's Voice 我", "qwen3-tts-vc"), NOW))
+    second = catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "qwen-tts-vc-2", "Alice's Voice 我", "qwen3-tts-vc"), NOW)
+    )
+    catalog.add_entry(NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-x", "Bob", "cosyvoice-v2"), NOW))
     # THEN what comes back equals what the catalog itself holds, timestamps and de-duplicated labels included
     assert catalog.list_entries() == backing.list_entries()
     assert second.display_label == "Alice's Voice 我-20261129-120000-123"
@@ -83,10 +87,10 @@ def test_the_callers_identity_crosses_with_every_scoped_call() -> None:
     alice, bob = Owner("alice"), Owner("bob")
     admin = Owner("root", sees_unowned=True)
     consent = ConsentRecord("Alice", "I agree.", "alice", NOW)
-    unowned = catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-0", "Old", "qwen3-tts-vc"), NOW)
+    unowned = catalog.add_entry(NewEntry(NewVoice("dashscope", "qwen-tts-vc-0", "Old", "qwen3-tts-vc"), NOW))
     # WHEN each adds a voice with the same label, Alice with a consent record
-    mine = catalog.add_entry(NewVoice("dashscope", "vc-a", "Mine", "m"), NOW, owner=alice, consent=consent)
-    theirs = catalog.add_entry(NewVoice("dashscope", "vc-b", "Mine", "m"), NOW, owner=bob, max_voices=1)
+    mine = catalog.add_entry(NewEntry(NewVoice("dashscope", "vc-a", "Mine", "m"), NOW, owner=alice, consent=consent))
+    theirs = catalog.add_entry(NewEntry(NewVoice("dashscope", "vc-b", "Mine", "m"), NOW, owner=bob, max_voices=1))
     # THEN each sees, gets and deletes only their own; labels are per user; the consent record comes back
     assert (mine.display_label, theirs.display_label) == ("Mine", "Mine")
     assert catalog.list_entries(owner=alice) == [mine] and mine.consent == consent
@@ -95,7 +99,7 @@ def test_the_callers_identity_crosses_with_every_scoped_call() -> None:
     assert catalog.get_entry(unowned.id, owner=bob) is None and catalog.get_entry(unowned.id, owner=admin) == unowned
     # AND the quota reads and writes cross too: the voice limit, the count, the rate slots, the voice's owners
     with pytest.raises(QuotaExceededError, match="Voice limit reached"):
-        catalog.add_entry(NewVoice("dashscope", "vc-c", "Two", "m"), NOW, owner=bob, max_voices=1)
+        catalog.add_entry(NewEntry(NewVoice("dashscope", "vc-c", "Two", "m"), NOW, owner=bob, max_voices=1))
     assert catalog.count_entries(bob) == 1 and catalog.count_entries(SHARED_CATALOG) == 1
     assert [catalog.take_request_slot("bob", "preview", NOW, 2, 60) for _ in range(3)] == [True, True, False]
     assert catalog.voice_owners("dashscope", "vc-a") == ["alice"]
@@ -130,7 +134,11 @@ def test_the_lifecycle_operations_survive_the_round_trip_unchanged() -> None:
     )
     assert catalog.list_intents() == backing.list_intents() == [intent]
     entry = catalog.add_entry(
-        NewVoice("cosyvoice", "cosyvoice-v2-ot1234567-x", "Bob", "cosyvoice-v2", "deploying"), NOW, intent_id=intent.id
+        NewEntry(
+            NewVoice("cosyvoice", "cosyvoice-v2-ot1234567-x", "Bob", "cosyvoice-v2", "deploying"),
+            NOW,
+            intent_id=intent.id,
+        )
     )
     # THEN the intent is gone, the entry carries its status, and the status filter and update cross too
     assert catalog.list_intents() == [] and entry.status == "deploying"
@@ -203,7 +211,7 @@ def test_the_server_refuses_operations_outside_its_allow_list() -> None:
     catalog = remote(backing, served=frozenset({"list_entries"}))
     # THEN a write is refused, nothing is written, and reading still works
     with pytest.raises(CatalogAccessError, match="does not serve this operation"):
-        catalog.add_entry(NewVoice("dashscope", "v", "L", "m"), NOW)
+        catalog.add_entry(NewEntry(NewVoice("dashscope", "v", "L", "m"), NOW))
     with pytest.raises(CatalogAccessError):
         catalog.delete_entry(1)
     assert backing.list_entries() == [] and catalog.list_entries() == []
@@ -213,7 +221,7 @@ def test_the_client_calls_only_what_its_function_declared() -> None:
     backing = InMemoryVoiceCatalog()
     catalog = remote(backing, declared=frozenset({"list_entries"}))
     with pytest.raises(StorageError, match="did not declare the catalog operation add_entry"):
-        catalog.add_entry(NewVoice("dashscope", "v", "L", "m"), NOW)
+        catalog.add_entry(NewEntry(NewVoice("dashscope", "v", "L", "m"), NOW))
     assert backing.list_entries() == []
 
 
@@ -277,3 +285,57 @@ def test_the_wire_entry_has_the_entrys_fields_in_its_order() -> None:
     from voice_service.catalog_boundary.operations import EntryRecord
 
     assert tuple(EntryRecord.model_fields) == VoiceEntry._fields
+
+
+def test_add_entry_crosses_flat_as_catalog_functions_deployed_before_new_entry_read_it() -> None:
+    # GIVEN a call with every field of NewEntry set, through a transport that records what it carries
+    sent: list[object] = []
+
+    class Recording(InProcessInvoker):
+        def invoke(self, payload: bytes) -> bytes:
+            sent.append(json.loads(payload))
+            return super().invoke(payload)
+
+    backing = InMemoryVoiceCatalog()
+    intent = backing.record_intent(
+        provider="cosyvoice", target_model="cosyvoice-v2", voice_name="ot1", display_label="Bob", now=NOW
+    )
+    consent = ConsentRecord("Bob", "I agree.", "bob", NOW)
+    new = NewEntry(
+        NewVoice("cosyvoice", "cosyvoice-v2-ot1-x", "Bob", "cosyvoice-v2", "deploying"),
+        NOW,
+        owner=Owner("bob", sees_unowned=True),
+        consent=consent,
+        intent_id=intent.id,
+        max_voices=3,
+        wait_seconds=1.5,
+    )
+    # WHEN it is added through the boundary
+    entry = RemoteVoiceCatalog(CatalogClient(Recording(CatalogServer(backing, ALL)), ALL)).add_entry(new)
+    # THEN the request is the flat object the operation has always taken, and the catalog got every field back
+    assert sent == [
+        {
+            "operation": "add_entry",
+            "request": {
+                "owner": {"user_id": "bob", "sees_unowned": True},
+                "provider": "cosyvoice",
+                "voice_id": "cosyvoice-v2-ot1-x",
+                "display_label": "Bob",
+                "target_model": "cosyvoice-v2",
+                "now": "2026-11-29T12:00:00.123000Z",
+                "status": "deploying",
+                "intent_id": intent.id,
+                "wait_seconds": 1.5,
+                "max_voices": 3,
+                "consent": {
+                    "speaker": "Bob",
+                    "affirmation": "I agree.",
+                    "recorded_by": "bob",
+                    "recorded_at": "2026-11-29T12:00:00.123000Z",
+                },
+            },
+        }
+    ]
+    assert AddEntryRequest.of(new).to_new_entry() == new
+    assert (entry.user_id, entry.status, entry.consent) == ("bob", "deploying", consent)
+    assert backing.list_intents() == []

@@ -8,7 +8,7 @@ import pytest
 
 from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from voice_service.errors import InvalidRequestError
-from voice_service.models import IdempotencyRecord, NewVoice
+from voice_service.models import IdempotencyRecord, NewEntry, NewVoice
 from voice_service.providers import catalog_filter as parse_provider_filter
 from voice_service.services.catalog import (
     MAX_ENTRY_ID,
@@ -39,9 +39,9 @@ def test_provider_filter_rejects_anything_else(raw: str) -> None:
 def test_list_filters_and_keeps_insertion_order() -> None:
     # GIVEN three voices of two providers
     catalog = InMemoryVoiceCatalog()
-    catalog.add_entry(NewVoice("dashscope", "d1", "A", "m"), NOW)
-    catalog.add_entry(NewVoice("cosyvoice", "c1", "B", "m"), NOW)
-    catalog.add_entry(NewVoice("dashscope", "d2", "C", "m"), NOW)
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "d1", "A", "m"), NOW))
+    catalog.add_entry(NewEntry(NewVoice("cosyvoice", "c1", "B", "m"), NOW))
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "d2", "C", "m"), NOW))
     # WHEN / THEN
     assert [e.voice_id for e in list_voices(catalog, None)] == ["d1", "c1", "d2"]
     assert [e.voice_id for e in list_voices(catalog, "dashscope")] == ["d1", "d2"]
@@ -50,8 +50,8 @@ def test_list_filters_and_keeps_insertion_order() -> None:
 def test_list_filters_by_status() -> None:
     # GIVEN a ready voice and one still deploying
     catalog = InMemoryVoiceCatalog()
-    catalog.add_entry(NewVoice("cosyvoice", "c1", "A", "m"), NOW)
-    catalog.add_entry(NewVoice("cosyvoice", "c2", "B", "m", status="deploying"), NOW)
+    catalog.add_entry(NewEntry(NewVoice("cosyvoice", "c1", "A", "m"), NOW))
+    catalog.add_entry(NewEntry(NewVoice("cosyvoice", "c2", "B", "m", status="deploying"), NOW))
     # WHEN / THEN
     assert [e.voice_id for e in list_voices(catalog, None, "deploying")] == ["c2"]
     assert [e.voice_id for e in list_voices(catalog, "cosyvoice", " READY ")] == ["c1"]

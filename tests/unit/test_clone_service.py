@@ -6,7 +6,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -23,7 +22,7 @@ from voice_service.errors import (
     UpstreamError,
     VoiceQuotaExceededError,
 )
-from voice_service.models import NewVoice, Owner, VoiceEntry, VoiceStatus
+from voice_service.models import NewEntry, NewVoice, Owner, VoiceEntry, VoiceStatus
 from voice_service.services.cloning import CloneForm, CloningService, ConvertedSample
 from voice_service.services.quotas import CloneQuota
 from voice_service.services.uploads import MAX_SAMPLE_BYTES, UploadTicket
@@ -413,7 +412,7 @@ def test_a_signed_in_clone_without_consent_or_over_the_voice_limit_records_no_in
     service.consent_required, service.usage = True, service.catalog
     service.quota = CloneQuota(max_voices=1, clones_per_minute=0)
     service.catalog.add_entry(
-        NewVoice("cosyvoice", "cosyvoice-v2-a-1", "A", "cosyvoice-v2", "deploying"), NOW, owner=alice
+        NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-a-1", "A", "cosyvoice-v2", "deploying"), NOW, owner=alice)
     )
     # WHEN she clones without consent, then with consent
     with pytest.raises(ConsentRequiredError):
@@ -465,7 +464,7 @@ def test_invalid_upload_is_refused_and_still_deleted(service: CloningService, co
 
 
 class BrokenCatalog(InMemoryVoiceCatalog):
-    def add_entry(self, voice: NewVoice, now: datetime, *args: object, **kwargs: object) -> VoiceEntry:
+    def add_entry(self, new: NewEntry) -> VoiceEntry:
         raise StorageError("The voice catalog could not be used: disk I/O error.")
 
 
@@ -516,16 +515,9 @@ def test_the_catalog_write_waits_only_for_what_is_left_of_the_27_s(
             return super().create_voice(target_model=target_model, preferred_name=preferred_name, wav=wav)
 
     class RecordingCatalog(InMemoryVoiceCatalog):
-        def add_entry(
-            self,
-            voice: NewVoice,
-            now: datetime,
-            intent_id: int | None = None,
-            wait_seconds: float | None = None,
-            **ownership: Any,
-        ) -> VoiceEntry:
-            waits.append(wait_seconds)
-            return super().add_entry(voice, now, intent_id, **ownership)
+        def add_entry(self, new: NewEntry) -> VoiceEntry:
+            waits.append(new.wait_seconds)
+            return super().add_entry(new)
 
     service.qwen, service.catalog = SlowQwen(), RecordingCatalog()
     # WHEN a clone runs

@@ -12,7 +12,7 @@ from testsupport.coroutines import run_coroutine
 from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from testsupport.fakes.speech_store import InMemorySpeechStore
 from voice_service.errors import QuotaExceededError, VoiceNotFoundError
-from voice_service.models import NewVoice, Owner
+from voice_service.models import NewEntry, NewVoice, Owner
 from voice_service.services.preview import PreviewAudio, PreviewForm, PreviewService
 from voice_service.services.preview_access import PreviewAccess
 from voice_service.services.speech_cache import CacheOutcome, SpeechCache
@@ -24,8 +24,8 @@ ALICE, BOB, ADMIN = Owner("alice"), Owner("bob"), Owner("root", sees_unowned=Tru
 @pytest.fixture
 def catalog() -> InMemoryVoiceCatalog:
     catalog = InMemoryVoiceCatalog()
-    catalog.add_entry(NewVoice("dashscope", "qwen-tts-vc-alice", "Mine", "qwen3-tts-vc"), NOW, owner=ALICE)
-    catalog.add_entry(NewVoice("cosyvoice", "cosyvoice-v2-old", "Old", "cosyvoice-v2"), NOW)
+    catalog.add_entry(NewEntry(NewVoice("dashscope", "qwen-tts-vc-alice", "Mine", "qwen3-tts-vc"), NOW, owner=ALICE))
+    catalog.add_entry(NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-old", "Old", "cosyvoice-v2"), NOW))
     return catalog
 
 

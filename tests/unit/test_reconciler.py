@@ -8,7 +8,7 @@ import pytest
 
 from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from testsupport.fakes.provider_voices import InMemoryProviderVoices
-from voice_service.models import ConsentRecord, NewVoice, Owner
+from voice_service.models import ConsentRecord, NewEntry, NewVoice, Owner
 from voice_service.services.reconciler import LIST_PAGE_SIZE, ReconcilePolicy, Reconciler
 from voice_service.services.voice_lifecycle import VoiceNaming
 
@@ -32,7 +32,7 @@ class Account:
 
     def entry(self, voice_id: str, status: str = "ready", provider: str = "cosyvoice") -> int:
         voice = NewVoice(provider, voice_id, f"label {voice_id}", "cosyvoice-v2", status)  # type: ignore[arg-type]
-        return self.catalog.add_entry(voice, NOW - 2 * HOUR).id
+        return self.catalog.add_entry(NewEntry(voice, NOW - 2 * HOUR)).id
 
 
 def test_statuses_follow_the_listing_and_vanished_voices_become_gone() -> None:
@@ -95,7 +95,9 @@ def test_an_interrupted_clone_completed_by_the_reconciler_stays_its_users_with_i
     account = Account()
     consent = ConsentRecord("Alice", "I agree.", "alice", NOW - HOUR)
     alice, bob = Owner("alice"), Owner("bob")
-    account.catalog.add_entry(NewVoice("cosyvoice", "cosyvoice-v2-bob-1", "Mine", "cosyvoice-v2"), NOW, owner=bob)
+    account.catalog.add_entry(
+        NewEntry(NewVoice("cosyvoice", "cosyvoice-v2-bob-1", "Mine", "cosyvoice-v2"), NOW, owner=bob)
+    )
     account.catalog.record_intent(
         provider="cosyvoice",
         target_model="cosyvoice-v2",

@@ -10,7 +10,7 @@ from testsupport.fakes.catalog import InMemoryVoiceCatalog
 from testsupport.fakes.provider_voices import InMemoryProviderVoices
 from testsupport.fakes.speech_store import InMemorySpeechStore
 from voice_service.errors import InvalidRequestError, StorageError, UpstreamError, VoiceNotFoundError
-from voice_service.models import NewVoice
+from voice_service.models import NewEntry, NewVoice
 from voice_service.services.catalog import MAX_ENTRY_ID
 from voice_service.services.speech_cache import CacheStoreError, SpeechCache, SpeechKey
 from voice_service.services.voice_lifecycle import ProviderDirectory, delete_voice
@@ -27,7 +27,7 @@ class Account:
         self.cosyvoice = InMemoryProviderVoices("cosyvoice")
         self.qwen = InMemoryProviderVoices("dashscope")
         self.store = InMemorySpeechStore()
-        self.entry = self.catalog.add_entry(NewVoice("cosyvoice", VOICE, "Mine", "cosyvoice-v2"), NOW)
+        self.entry = self.catalog.add_entry(NewEntry(NewVoice("cosyvoice", VOICE, "Mine", "cosyvoice-v2"), NOW))
         self.cosyvoice.add(VOICE)
         self.cache(VOICE, "hello")
         self.cache(VOICE, "你好")

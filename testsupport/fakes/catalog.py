@@ -11,6 +11,7 @@ from voice_service.models import (
     CloneIntent,
     ConsentRecord,
     IdempotencyRecord,
+    NewEntry,
     NewVoice,
     Owner,
     VoiceEntry,
@@ -45,20 +46,11 @@ class InMemoryVoiceCatalog:
         entry = self._entries.get(entry_id)
         return entry if entry is not None and owner.sees(entry.user_id) else None
 
-    def add_entry(
-        self,
-        voice: NewVoice,
-        now: datetime,
-        intent_id: int | None = None,
-        wait_seconds: float | None = None,
-        *,
-        owner: Owner = SHARED_CATALOG,
-        max_voices: int | None = None,
-        consent: ConsentRecord | None = None,
-    ) -> VoiceEntry:
-        if max_voices is not None and self.count_entries(owner) >= max_voices:
-            raise voice_limit_reached(self.count_entries(owner), max_voices)
-        label = self._free_label(voice, voice.display_label, now, owner.user_id)
+    def add_entry(self, new: NewEntry) -> VoiceEntry:
+        voice, owner = new.voice, new.owner
+        if new.max_voices is not None and self.count_entries(owner) >= new.max_voices:
+            raise voice_limit_reached(self.count_entries(owner), new.max_voices)
+        label = self._free_label(voice, voice.display_label, new.now, owner.user_id)
         entry = VoiceEntry(
             self._next_id,
             owner.user_id,
@@ -67,14 +59,14 @@ class InMemoryVoiceCatalog:
             label,
             voice.target_model,
             "clone",
-            now,
+            new.now,
             voice.status,
-            consent,
+            new.consent,
         )
         self._entries[entry.id] = entry
         self._next_id += 1
-        if intent_id is not None:
-            self._intents.pop(intent_id, None)
+        if new.intent_id is not None:
+            self._intents.pop(new.intent_id, None)
         return entry
 
     def set_status(self, entry_id: int, status: VoiceStatus, *, owner: Owner = SHARED_CATALOG) -> bool:

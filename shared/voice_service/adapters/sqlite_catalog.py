@@ -23,6 +23,7 @@ from voice_service.models import (
     CloneIntent,
     ConsentRecord,
     IdempotencyRecord,
+    NewEntry,
     NewVoice,
     Owner,
     VoiceEntry,
@@ -173,20 +174,11 @@ class SqliteVoiceCatalog:
             )
             return cursor.rowcount > 0
 
-    def add_entry(
-        self,
-        voice: NewVoice,
-        now: datetime,
-        intent_id: int | None = None,
-        wait_seconds: float | None = None,
-        *,
-        owner: Owner = SHARED_CATALOG,
-        max_voices: int | None = None,
-        consent: ConsentRecord | None = None,
-    ) -> VoiceEntry:
-        created_at = _format_timestamp(now)
+    def add_entry(self, new: NewEntry) -> VoiceEntry:
+        voice, owner, max_voices = new.voice, new.owner, new.max_voices
+        created_at = _format_timestamp(new.now)
         # BEGIN IMMEDIATE takes the write lock before the count: concurrent clones by one user cannot both pass it.
-        with self._transaction("BEGIN IMMEDIATE", wait_seconds) as connection:
+        with self._transaction("BEGIN IMMEDIATE", new.wait_seconds) as connection:
             if max_voices is not None:
                 # Every status counts, `deploying` included: each row holds a voice at the provider.
                 (count,) = connection.execute(
@@ -199,7 +191,7 @@ class SqliteVoiceCatalog:
             while self._label_taken(connection, voice, label, owner):
                 if attempt >= _MAX_LABEL_ATTEMPTS:
                     raise StorageError("Could not find a free label for this voice; try another display_label.")
-                label = deduplicated_label(voice.display_label, now, attempt)
+                label = deduplicated_label(voice.display_label, new.now, attempt)
                 attempt += 1
             cursor = connection.execute(
                 "INSERT INTO voices"
@@ -213,13 +205,13 @@ class SqliteVoiceCatalog:
                     voice.target_model,
                     created_at,
                     voice.status,
-                    *_consent_columns(consent),
+                    *_consent_columns(new.consent),
                 ),
             )
             entry_id = cursor.lastrowid
-            if intent_id is not None:
+            if new.intent_id is not None:
                 # Same transaction: the entry and the end of its intent are one fact, even across a crash.
-                connection.execute("DELETE FROM clone_intents WHERE id = ?", (intent_id,))
+                connection.execute("DELETE FROM clone_intents WHERE id = ?", (new.intent_id,))
         assert entry_id is not None
         return VoiceEntry(
             id=entry_id,
@@ -231,7 +223,7 @@ class SqliteVoiceCatalog:
             source="clone",
             created_at=_parse_timestamp(created_at),
             status=voice.status,
-            consent=consent,
+            consent=new.consent,
         )
 
     def delete_entry(self, entry_id: int, *, owner: Owner = SHARED_CATALOG) -> bool:

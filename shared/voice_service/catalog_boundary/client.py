@@ -60,7 +60,7 @@ from voice_service.models import (
     CloneIntent,
     ConsentRecord,
     IdempotencyRecord,
-    NewVoice,
+    NewEntry,
     Owner,
     VoiceEntry,
     VoiceStatus,
@@ -133,31 +133,8 @@ class RemoteVoiceCatalog:
         entry = self._client.call(GET_ENTRY, GetEntryRequest(owner=OwnerRecord.of(owner), entry_id=entry_id)).entry
         return entry.to_entry() if entry is not None else None
 
-    def add_entry(
-        self,
-        voice: NewVoice,
-        now: datetime,
-        intent_id: int | None = None,
-        wait_seconds: float | None = None,
-        *,
-        owner: Owner = SHARED_CATALOG,
-        max_voices: int | None = None,
-        consent: ConsentRecord | None = None,
-    ) -> VoiceEntry:
-        request = AddEntryRequest(
-            owner=OwnerRecord.of(owner),
-            provider=voice.provider,
-            voice_id=voice.voice_id,
-            display_label=voice.display_label,
-            target_model=voice.target_model,
-            now=now,
-            status=voice.status,
-            intent_id=intent_id,
-            wait_seconds=wait_seconds,
-            max_voices=max_voices,
-            consent=ConsentWire.of(consent),
-        )
-        return self._client.call(ADD_ENTRY, request).entry.to_entry()
+    def add_entry(self, new: NewEntry) -> VoiceEntry:
+        return self._client.call(ADD_ENTRY, AddEntryRequest.of(new)).entry.to_entry()
 
     def set_status(self, entry_id: int, status: VoiceStatus, *, owner: Owner = SHARED_CATALOG) -> bool:
         request = SetStatusRequest(owner=OwnerRecord.of(owner), entry_id=entry_id, status=status)

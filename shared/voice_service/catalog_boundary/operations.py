@@ -13,7 +13,16 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from voice_service.models import CloneIntent, ConsentRecord, IdempotencyRecord, NewVoice, Owner, VoiceEntry, VoiceStatus
+from voice_service.models import (
+    CloneIntent,
+    ConsentRecord,
+    IdempotencyRecord,
+    NewEntry,
+    NewVoice,
+    Owner,
+    VoiceEntry,
+    VoiceStatus,
+)
 from voice_service.providers import CloneProvider
 from voice_service.services.catalog import MAX_ENTRY_ID, VoiceCatalog
 from voice_service.text import MAX_VOICE_CHARS
@@ -120,6 +129,35 @@ class AddEntryRequest(WireModel):
     # The owner's voice limit, checked in the insert's transaction (None: unlimited).
     max_voices: int | None = Field(default=None, ge=0)
     consent: ConsentWire | None = None
+
+    @classmethod
+    def of(cls, new: NewEntry) -> AddEntryRequest:
+        # Flat on the wire, as before `NewEntry` existed: callers and catalog functions of either age read each other.
+        voice = new.voice
+        return cls(
+            owner=OwnerRecord.of(new.owner),
+            provider=voice.provider,
+            voice_id=voice.voice_id,
+            display_label=voice.display_label,
+            target_model=voice.target_model,
+            now=new.now,
+            status=voice.status,
+            intent_id=new.intent_id,
+            wait_seconds=new.wait_seconds,
+            max_voices=new.max_voices,
+            consent=ConsentWire.of(new.consent),
+        )
+
+    def to_new_entry(self) -> NewEntry:
+        return NewEntry(
+            NewVoice(self.provider, self.voice_id, self.display_label, self.target_model, self.status),
+            self.now,
+            owner=self.owner.to_owner(),
+            consent=None if self.consent is None else self.consent.to_consent(),
+            intent_id=self.intent_id,
+            max_voices=self.max_voices,
+            wait_seconds=self.wait_seconds,
+        )
 
 
 class AddEntryResponse(WireModel):
@@ -323,17 +361,7 @@ def _list_entries(catalog: VoiceCatalog, request: ListEntriesRequest) -> ListEnt
 
 
 def _add_entry(catalog: VoiceCatalog, request: AddEntryRequest) -> AddEntryResponse:
-    voice = NewVoice(request.provider, request.voice_id, request.display_label, request.target_model, request.status)
-    entry = catalog.add_entry(
-        voice,
-        request.now,
-        intent_id=request.intent_id,
-        wait_seconds=request.wait_seconds,
-        owner=request.owner.to_owner(),
-        max_voices=request.max_voices,
-        consent=None if request.consent is None else request.consent.to_consent(),
-    )
-    return AddEntryResponse(entry=EntryRecord.from_entry(entry))
+    return AddEntryResponse(entry=EntryRecord.from_entry(catalog.add_entry(request.to_new_entry())))
 
 
 def _delete_entry(catalog: VoiceCatalog, request: DeleteEntryRequest) -> DeleteEntryResponse:

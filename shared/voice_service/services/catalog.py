@@ -13,7 +13,7 @@ from voice_service.models import (
     CloneIntent,
     ConsentRecord,
     IdempotencyRecord,
-    NewVoice,
+    NewEntry,
     Owner,
     VoiceEntry,
     VoiceStatus,
@@ -52,24 +52,13 @@ class VoiceCatalog(UsageCounter, Protocol):
         """`owner`'s entry with this id, or None (also when it is someone else's)."""
         ...
 
-    def add_entry(
-        self,
-        voice: NewVoice,
-        now: datetime,
-        intent_id: int | None = None,
-        wait_seconds: float | None = None,
-        *,
-        owner: Owner = SHARED_CATALOG,
-        max_voices: int | None = None,
-        consent: ConsentRecord | None = None,
-    ) -> VoiceEntry:
-        """Insert `voice` for `owner` with its consent record, renaming its label with `deduplicated_label` when
-        `owner` already uses it, and remove intent `intent_id`, all in one transaction.
-
-        `wait_seconds` bounds the wait for other writers (None: the catalog's busy timeout); StorageBusyError after.
+    def add_entry(self, new: NewEntry) -> VoiceEntry:
+        """Insert `new.voice` for `new.owner` with its consent record, renaming its label with `deduplicated_label`
+        when the owner already uses it, and remove intent `new.intent_id`, all in one transaction.
 
         Raises:
-            QuotaExceededError: `owner` already has `max_voices` entries (checked under the write lock).
+            QuotaExceededError: the owner already has `new.max_voices` entries (checked under the write lock).
+            StorageBusyError: other writers held the catalog longer than `new.wait_seconds`.
         """
         ...
 

@@ -19,7 +19,16 @@ from voice_service.errors import (
     UpstreamError,
     VoiceServiceError,
 )
-from voice_service.models import SHARED_CATALOG, CloneIntent, ConsentRecord, NewVoice, Owner, VoiceEntry, VoiceStatus
+from voice_service.models import (
+    SHARED_CATALOG,
+    CloneIntent,
+    ConsentRecord,
+    NewEntry,
+    NewVoice,
+    Owner,
+    VoiceEntry,
+    VoiceStatus,
+)
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
@@ -349,13 +358,15 @@ class CloningService:
     ) -> VoiceEntry:
         try:
             return self.catalog.add_entry(
-                voice,
-                self.now(),
-                intent_id=intent.id,
-                wait_seconds=wait_seconds,
-                owner=owner,
-                max_voices=self.quota.voice_limit(owner),
-                consent=consent,
+                NewEntry(
+                    voice,
+                    self.now(),
+                    owner=owner,
+                    consent=consent,
+                    intent_id=intent.id,
+                    max_voices=self.quota.voice_limit(owner),
+                    wait_seconds=wait_seconds,
+                )
             )
         except Exception:
             # The provider has the voice but the catalog does not: undo it at the provider. If that fails too, the

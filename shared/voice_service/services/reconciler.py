@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from voice_service.errors import ProviderNotConfiguredError, VoiceServiceError
-from voice_service.models import CloneIntent, NewVoice, Owner, ProviderVoice, VoiceEntry
+from voice_service.models import CloneIntent, NewEntry, NewVoice, Owner, ProviderVoice, VoiceEntry
 from voice_service.observability import logger
 from voice_service.providers import CLONE_PROVIDERS, CloneProvider
 from voice_service.services.catalog import VoiceCatalog, utc_now
@@ -211,11 +211,13 @@ class _ProviderRun:
             return None
         # The entry is its cloner's, with the consent they gave; the quota was checked when the clone started.
         entry = catalog.add_entry(
-            NewVoice(self.provider, voice.voice_id, intent.display_label, intent.target_model, voice.status),
-            intent.created_at,
-            intent_id=intent.id,
-            owner=Owner(user_id=intent.user_id),
-            consent=intent.consent,
+            NewEntry(
+                NewVoice(self.provider, voice.voice_id, intent.display_label, intent.target_model, voice.status),
+                intent.created_at,
+                owner=Owner(user_id=intent.user_id),
+                consent=intent.consent,
+                intent_id=intent.id,
+            )
         )
         self.summary.intents_completed += 1
         logger.info("Interrupted clone completed", extra={"entry_id": entry.id, "voice_id": voice.voice_id})

@@ -12,6 +12,7 @@ from typing import Any, Final
 from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.enrollment.customization import (
     ProviderVoiceNotFound,
+    VoiceDirectory,
     call_customization,
     parse_provider_time,
     status_from_provider,
@@ -31,6 +32,28 @@ def parse_voice_id(voice_id: str) -> tuple[str | None, str | None]:
     """The (target model, prefix) a CosyVoice voice id was made from, or (None, None) for another shape."""
     match = VOICE_ID_PATTERN.match(voice_id)
     return (match.group("model"), match.group("prefix")) if match else (None, None)
+
+
+def listed_voice(voice_id: str, item: dict[str, Any]) -> ProviderVoice:
+    target_model, prefix = parse_voice_id(voice_id)
+    return ProviderVoice(
+        PROVIDER,
+        voice_id,
+        prefix,
+        target_model,
+        parse_provider_time(item.get("gmt_create")),
+        status_from_provider(item.get("status")),
+    )
+
+
+VOICES: Final = VoiceDirectory(
+    PROVIDER,
+    ENROLLMENT_MODEL,
+    delete_action="delete_voice",
+    list_action="list_voice",
+    voice_field="voice_id",
+    parse_item=listed_voice,
+)
 
 
 class CosyVoiceEnrollment:
@@ -74,46 +97,10 @@ class CosyVoiceEnrollment:
         return status_from_provider(status)
 
     def delete_voice(self, voice_id: str) -> bool:
-        try:
-            call_customization(
-                self._sdk,
-                PROVIDER,
-                ENROLLMENT_MODEL,
-                {"action": "delete_voice", "voice_id": voice_id},
-                self._timeout_seconds,
-            )
-        except ProviderVoiceNotFound:
-            return False
-        return True
+        return VOICES.delete_voice(self._sdk, voice_id, self._timeout_seconds)
 
     def list_voices_page(self, page_index: int, page_size: int) -> list[ProviderVoice]:
-        output = call_customization(
-            self._sdk,
-            PROVIDER,
-            ENROLLMENT_MODEL,
-            {"action": "list_voice", "page_index": page_index, "page_size": page_size},
-            self._timeout_seconds,
-        )
-        items = output.get("voice_list")
-        if not isinstance(items, list):
-            raise UpstreamError(PROVIDER, "the voice list reply had no voice_list.")
-        voices = []
-        for item in items:
-            voice_id = item.get("voice_id") if isinstance(item, dict) else None
-            if not isinstance(voice_id, str) or not voice_id:
-                raise UpstreamError(PROVIDER, "the voice list reply had an item without voice_id.")
-            target_model, prefix = parse_voice_id(voice_id)
-            voices.append(
-                ProviderVoice(
-                    PROVIDER,
-                    voice_id,
-                    prefix,
-                    target_model,
-                    parse_provider_time(item.get("gmt_create")),
-                    status_from_provider(item.get("status")),
-                )
-            )
-        return voices
+        return VOICES.list_voices_page(self._sdk, page_index, page_size, self._timeout_seconds)
 
     def _call(self, operation: Any) -> Any:
         dashscope = self._sdk.configured()

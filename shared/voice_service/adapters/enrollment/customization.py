@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.upstream_text import quote_upstream
 from voice_service.errors import UpstreamError, VoiceQuotaExceededError
-from voice_service.models import VoiceStatus
+from voice_service.models import ProviderVoice, VoiceStatus
 
 # DashScope documents neither the error of a voice it does not have nor that of a full voice quota. These match
 # the wording of its other errors ("... does not exist", "NotFound"; "... limit exceeded", "quota") and are kept
@@ -76,6 +78,54 @@ def call_customization(
         reason = f"{response.code or 'error'} (HTTP {response.status_code}): {response.message}"
         raise classified_error(provider, _sentence(reason), not_found=response.status_code == 404)
     return response.output if isinstance(response.output, dict) else {}
+
+
+# Makes a listed voice from its id and its whole item of `voice_list`.
+ItemParser = Callable[[str, dict[str, Any]], ProviderVoice]
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceDirectory:
+    """Deleting and listing one enrollment model's voices: the same calls under each model's own names.
+
+    `voice_field` names the voice in the deletion request and in each listed item (`voice` for Qwen, `voice_id`
+    for CosyVoice); `parse_item` reads the rest of an item.
+    """
+
+    provider: str
+    model: str
+    delete_action: str
+    list_action: str
+    voice_field: str
+    parse_item: ItemParser
+
+    def delete_voice(self, sdk: DashScopeSdk, voice_id: str, timeout_seconds: int) -> bool:
+        """True if the provider deleted the voice, False if it answered that it has no such voice."""
+        request = {"action": self.delete_action, self.voice_field: voice_id}
+        try:
+            call_customization(sdk, self.provider, self.model, request, timeout_seconds)
+        except ProviderVoiceNotFound:
+            return False
+        return True
+
+    def list_voices_page(
+        self, sdk: DashScopeSdk, page_index: int, page_size: int, timeout_seconds: int
+    ) -> list[ProviderVoice]:
+        request = {"action": self.list_action, "page_index": page_index, "page_size": page_size}
+        return self.voices_in(call_customization(sdk, self.provider, self.model, request, timeout_seconds))
+
+    def voices_in(self, output: dict[str, Any]) -> list[ProviderVoice]:
+        """The voices of one listing reply; a reply without the list or an item without its id is an UpstreamError."""
+        items = output.get("voice_list")
+        if not isinstance(items, list):
+            raise UpstreamError(self.provider, "the voice list reply had no voice_list.")
+        voices = []
+        for item in items:
+            voice_id = item.get(self.voice_field) if isinstance(item, dict) else None
+            if not isinstance(voice_id, str) or not voice_id:
+                raise UpstreamError(self.provider, f"the voice list reply had an item without {self.voice_field}.")
+            voices.append(self.parse_item(voice_id, item))
+        return voices
 
 
 def classified_error(provider: str, reason: str, *, not_found: bool = False) -> UpstreamError | VoiceQuotaExceededError:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Final
+from typing import Any, Final
 
 from voice_service.adapters.dashscope_sdk import DashScopeSdk
 from voice_service.adapters.enrollment.customization import (
     LIST_PAGE_SIZE,
-    ProviderVoiceNotFound,
+    VoiceDirectory,
     call_customization,
     parse_provider_time,
 )
@@ -33,6 +33,24 @@ MAX_STATUS_PAGES: Final = 10
 def preferred_name_of(voice: str) -> str | None:
     match = VOICE_NAME_PATTERN.match(voice)
     return match.group("name") if match else None
+
+
+def listed_voice(voice: str, item: dict[str, Any]) -> ProviderVoice:
+    # A listed Qwen voice is usable: enrollment builds it before answering `create`.
+    target_model = item.get("target_model")
+    return ProviderVoice(
+        PROVIDER,
+        voice,
+        preferred_name_of(voice),
+        target_model if isinstance(target_model, str) else None,
+        parse_provider_time(item.get("gmt_create")),
+        "ready",
+    )
+
+
+VOICES: Final = VoiceDirectory(
+    PROVIDER, ENROLLMENT_MODEL, delete_action="delete", list_action="list", voice_field="voice", parse_item=listed_voice
+)
 
 
 class QwenVoiceEnrollment:
@@ -69,40 +87,7 @@ class QwenVoiceEnrollment:
         raise UpstreamError(PROVIDER, f"the voice list has more than {MAX_STATUS_PAGES} pages.")
 
     def delete_voice(self, voice_id: str) -> bool:
-        try:
-            call_customization(
-                self._sdk, PROVIDER, ENROLLMENT_MODEL, {"action": "delete", "voice": voice_id}, self._timeout_seconds
-            )
-        except ProviderVoiceNotFound:
-            return False
-        return True
+        return VOICES.delete_voice(self._sdk, voice_id, self._timeout_seconds)
 
     def list_voices_page(self, page_index: int, page_size: int) -> list[ProviderVoice]:
-        output = call_customization(
-            self._sdk,
-            PROVIDER,
-            ENROLLMENT_MODEL,
-            {"action": "list", "page_index": page_index, "page_size": page_size},
-            self._timeout_seconds,
-        )
-        items = output.get("voice_list")
-        if not isinstance(items, list):
-            raise UpstreamError(PROVIDER, "the voice list reply had no voice_list.")
-        voices = []
-        for item in items:
-            voice = item.get("voice") if isinstance(item, dict) else None
-            if not isinstance(voice, str) or not voice:
-                raise UpstreamError(PROVIDER, "the voice list reply had an item without voice.")
-            # A listed Qwen voice is usable: enrollment builds it before answering `create`.
-            target_model = item.get("target_model")
-            voices.append(
-                ProviderVoice(
-                    PROVIDER,
-                    voice,
-                    preferred_name_of(voice),
-                    target_model if isinstance(target_model, str) else None,
-                    parse_provider_time(item.get("gmt_create")),
-                    "ready",
-                )
-            )
-        return voices
+        return VOICES.list_voices_page(self._sdk, page_index, page_size, self._timeout_seconds)
