@@ -244,6 +244,10 @@ def test_reading_a_voice_gives_its_owner_a_short_lived_url_of_the_statement() ->
     catalog, entry_id, key = catalog_with_a_statement(store, alice)
     view = get_voice(catalog, {}, str(entry_id), owner=alice, statements=store)
     assert view.statement_url is not None and key in view.statement_url and view.statement_url_expires_in == 300
+    # A URL that cannot be issued never fails the read: the statement is still said to exist, without a URL
+    store.failing.add("url")
+    view = get_voice(catalog, {}, str(entry_id), owner=alice, statements=store)
+    assert view.statement_url is None and view.entry.consent is not None and view.entry.consent.statement is not None
 
 
 def test_the_reconciler_drops_an_intent_with_its_statement_first() -> None:

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final, Literal, Protocol
 
-from voice_service.errors import ProviderNotConfiguredError, StorageError, UpstreamError, VoiceNotFoundError
+from voice_service.errors import (
+    ProviderNotConfiguredError,
+    StorageError,
+    UpstreamError,
+    VoiceNotFoundError,
+    VoiceServiceError,
+)
 from voice_service.models import SHARED_CATALOG, Owner, ProviderVoice, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CLONE_PROVIDERS, CloneProvider
@@ -119,9 +125,13 @@ def get_voice(
     statement = entry.consent.statement if entry.consent is not None else None
     if statement is None or statements is None:
         return view
-    return replace(
-        view, statement_url=statements.statement_url(statement.key), statement_url_expires_in=statements.url_ttl_seconds
-    )
+    try:
+        url = statements.statement_url(statement.key)
+    except VoiceServiceError as exc:
+        # The read still answers (the statement is said to exist, without a URL): storage is not the voice.
+        logger.warning("Consent statement URL not issued", extra={"entry_id": entry_id, "reason": exc.message})
+        return view
+    return replace(view, statement_url=url, statement_url_expires_in=statements.url_ttl_seconds)
 
 
 def _refreshed(catalog: VoiceCatalog, providers: ProviderDirectory, entry: VoiceEntry, owner: Owner) -> VoiceView:
