@@ -366,31 +366,26 @@ async function toggleRecording(target) {
 
 function showSample(sample) {
   state.sample = sample;
-  const duration = sample.seconds == null ? t("unknownDuration") : `${sample.seconds.toFixed(1)} s`;
-  $("sample-info").textContent = t("sampleInfo", {
-    origin: t(sample.origin === "recording" ? "fromRecording" : "fromFile"),
-    duration,
-    size: formatBytes(sample.size),
-    type: sample.type,
-  });
-  const player = $("sample-player");
-  if (player.src) URL.revokeObjectURL(player.src);
-  player.src = URL.createObjectURL(sample.blob);
-  player.hidden = false;
+  describeRecorded(sample, { info: "sample-info", player: "sample-player", message: "sampleInfo" });
 }
 
 function showStatement(statement) {
   state.statement = statement;
-  const duration = statement.seconds == null ? t("unknownDuration") : `${statement.seconds.toFixed(1)} s`;
-  $("statement-info").textContent = t("statementInfo", {
-    origin: t(statement.origin === "recording" ? "fromRecording" : "fromFile"),
+  describeRecorded(statement, { info: "statement-info", player: "statement-player", message: "statementInfo" });
+}
+
+/** Say what was recorded or picked (duration, size, type) and let it be played before it is sent. */
+function describeRecorded(recorded, { info, player: playerId, message }) {
+  const duration = recorded.seconds == null ? t("unknownDuration") : `${recorded.seconds.toFixed(1)} s`;
+  $(info).textContent = t(message, {
+    origin: t(recorded.origin === "recording" ? "fromRecording" : "fromFile"),
     duration,
-    size: formatBytes(statement.size),
-    type: statement.type,
+    size: formatBytes(recorded.size),
+    type: recorded.type,
   });
-  const player = $("statement-player");
+  const player = $(playerId);
   if (player.src) URL.revokeObjectURL(player.src);
-  player.src = URL.createObjectURL(statement.blob);
+  player.src = URL.createObjectURL(recorded.blob);
   player.hidden = false;
 }
 
