@@ -74,10 +74,12 @@ export function createApi({ baseUrl = "", getToken = () => null } = {}) {
     async createUpload() {
       return (await call("/voices/uploads", { method: "POST" })).json();
     },
-    async clone(fields, sample) {
+    async clone(fields, sample, statement = null) {
       const form = new FormData();
       for (const [name, value] of Object.entries(fields)) if (value) form.append(name, value);
       if (sample) form.append("audio", sample.blob, sample.filename);
+      // The speaker's recorded consent statement travels with the clone, on either upload path.
+      if (statement) form.append("consent_statement", statement.blob, statement.filename);
       return (await call("/voices/clone", { method: "POST", form })).json();
     },
     /** One entry, its status refreshed from the provider while it is deploying (GET /voices/{entry_id}). */

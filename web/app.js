@@ -27,6 +27,7 @@ const state = {
   listing: null,
   clones: [],
   sample: null,
+  statement: null, // the speaker's recorded consent statement, sent with the clone when given
   recording: null,
   audioUrl: null,
   follow: null, // the status line a clone's follow-up owns (a newer clone takes it over)
@@ -138,14 +139,20 @@ function wire() {
   $("clone-provider").addEventListener("change", renderCloneModels);
   $("display-label").value = t("defaultLabel");
   renderCloneModels();
-  $("record").addEventListener("click", toggleRecording);
+  $("record").addEventListener("click", () => toggleRecording(RECORDERS.sample));
+  $("record-statement").addEventListener("click", () => toggleRecording(RECORDERS.statement));
   if (!canRecord()) {
     $("record").disabled = true;
+    $("record-statement").disabled = true;
     $("sample-info").textContent = t("noMicrophone");
   }
   $("sample-file").addEventListener("change", async (event) => {
     const [file] = event.target.files;
     if (file) showSample(await fromFile(file));
+  });
+  $("statement-file").addEventListener("change", async (event) => {
+    const [file] = event.target.files;
+    if (file) showStatement(await fromFile(file));
   });
   $("clone").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -328,24 +335,36 @@ function renderCloneModels() {
   $("target-model").value = suggestions[0] || "";
 }
 
-async function toggleRecording() {
-  const button = $("record");
+// The microphone records either the sample or the speaker's consent statement, one at a time.
+const RECORDERS = {
+  sample: { button: "record", info: "sample-info", label: "record", show: (recorded) => showSample(recorded) },
+  statement: {
+    button: "record-statement",
+    info: "statement-info",
+    label: "recordStatement",
+    show: (recorded) => showStatement(recorded),
+  },
+};
+
+async function toggleRecording(target) {
+  const button = $(target.button);
   if (state.recording) {
+    if (state.recording.target !== target) return; // the other recording is running: stop that one first
     clearInterval(state.recording.timer);
     const recording = state.recording;
     state.recording = null;
     button.classList.remove("recording");
-    button.textContent = t("record");
-    showSample(await recording.session.stop());
+    button.textContent = t(target.label);
+    target.show(await recording.session.stop());
     return;
   }
   showError("clone-error", null);
   try {
     const session = await startRecording();
     const timer = setInterval(() => {
-      $("sample-info").textContent = t("recording", { seconds: session.elapsedSeconds().toFixed(1) });
+      $(target.info).textContent = t("recording", { seconds: session.elapsedSeconds().toFixed(1) });
     }, 250);
-    state.recording = { session, timer };
+    state.recording = { session, timer, target };
     button.classList.add("recording");
     button.textContent = t("stopRecording");
   } catch (error) {
@@ -355,17 +374,36 @@ async function toggleRecording() {
 
 function showSample(sample) {
   state.sample = sample;
-  const duration = sample.seconds == null ? t("unknownDuration") : `${sample.seconds.toFixed(1)} s`;
-  $("sample-info").textContent = t("sampleInfo", {
-    origin: t(sample.origin === "recording" ? "fromRecording" : "fromFile"),
+  describeRecorded(sample, { info: "sample-info", player: "sample-player", message: "sampleInfo" });
+}
+
+function showStatement(statement) {
+  state.statement = statement;
+  describeRecorded(statement, { info: "statement-info", player: "statement-player", message: "statementInfo" });
+}
+
+/** Say what was recorded or picked (duration, size, type) and let it be played before it is sent. */
+function describeRecorded(recorded, { info, player: playerId, message }) {
+  const duration = recorded.seconds == null ? t("unknownDuration") : `${recorded.seconds.toFixed(1)} s`;
+  $(info).textContent = t(message, {
+    origin: t(recorded.origin === "recording" ? "fromRecording" : "fromFile"),
     duration,
-    size: formatBytes(sample.size),
-    type: sample.type,
+    size: formatBytes(recorded.size),
+    type: recorded.type,
   });
-  const player = $("sample-player");
+  const player = $(playerId);
   if (player.src) URL.revokeObjectURL(player.src);
-  player.src = URL.createObjectURL(sample.blob);
+  player.src = URL.createObjectURL(recorded.blob);
   player.hidden = false;
+}
+
+/** A 400 naming consent_statement on a clone without one: this deployment requires it, so the form says so. */
+function learnStatementRequired(error) {
+  if (!(error instanceof ApiError && error.status === 400 && !state.statement)) return;
+  if (!String(error.message).includes("consent_statement")) return;
+  const legend = $("statement").querySelector("legend");
+  legend.dataset.i18n = "statementLegendRequired";
+  legend.textContent = t("statementLegendRequired");
 }
 
 async function clone() {
@@ -386,35 +424,38 @@ async function clone() {
     consent_speaker: $("consent-speaker").value.trim(),
     consent_affirmed: $("consent-affirmed").checked ? "true" : "",
   };
+  const statement = state.statement;
   $("clone-submit").disabled = true;
   try {
     let result;
-    if (sample.size <= DIRECT_MAX_BYTES) {
+    // The statement shares the direct request with the sample; when both do not fit, the sample goes by upload.
+    if (sample.size + (statement?.size || 0) <= DIRECT_MAX_BYTES) {
       try {
         setStatus("clone-status", t("cloning"));
-        result = await state.api.clone(fields, sample);
+        result = await state.api.clone(fields, sample, statement);
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 413)) throw error;
       }
     }
-    if (!result) result = await cloneThroughUpload(fields, sample);
+    if (!result) result = await cloneThroughUpload(fields, sample, statement);
     setStatus("clone-status", `${t("cloned", { label: result.display_label, voice: result.voice_id })} ${result.message || ""}`);
     await loadCatalog();
     followStatus(result.entry_id);
   } catch (error) {
     setStatus("clone-status", "");
+    learnStatementRequired(error);
     showError("clone-error", error);
   } finally {
     $("clone-submit").disabled = false;
   }
 }
 
-async function cloneThroughUpload(fields, sample) {
+async function cloneThroughUpload(fields, sample, statement) {
   setStatus("clone-status", t("uploading", { size: formatBytes(sample.size) }));
   const ticket = await state.api.createUpload();
   await uploadToStorage(ticket, sample);
   setStatus("clone-status", t("cloning"));
-  return state.api.clone({ ...fields, upload_id: ticket.upload_id }, null);
+  return state.api.clone({ ...fields, upload_id: ticket.upload_id }, null, statement);
 }
 
 // Catalog entries carry a `status` where the service tracks the voice's lifecycle (deploying, ready, failed, gone).
@@ -508,6 +549,13 @@ function renderCatalog() {
         status.textContent = t(`statusLabel_${voice.status}`);
         meta.append(" · ", status);
       }
+      const recorded = voice.consent?.statement;
+      if (recorded) {
+        const consent = document.createElement("span");
+        consent.className = "consent-statement";
+        consent.textContent = t("statementListed", { seconds: recorded.duration_seconds.toFixed(1) });
+        meta.append(" · ", consent);
+      }
       text.append(name, meta);
       const actions = document.createElement("div");
       actions.className = "actions";
@@ -523,11 +571,40 @@ function renderCatalog() {
       remove.textContent = t("delete");
       remove.setAttribute("aria-label", `${t("delete")}: ${voice.display_label}`);
       remove.addEventListener("click", () => confirmDelete(voice));
+      if (recorded) {
+        const listen = document.createElement("button");
+        listen.type = "button";
+        listen.className = "secondary";
+        listen.textContent = t("playStatement");
+        listen.setAttribute("aria-label", `${t("playStatement")}: ${voice.display_label}`);
+        listen.addEventListener("click", () => playStatement(voice));
+        actions.append(listen);
+      }
       actions.append(preview, remove);
       item.append(text, actions);
       return item;
     }),
   );
+}
+
+// The listing says a statement exists; GET /voices/{entry_id} hands its owner a short-lived URL of it.
+async function playStatement(voice) {
+  showError("catalog-error", null);
+  const player = $("statement-playback");
+  try {
+    const entry = await state.api.voice(voice.id);
+    const url = entry.consent?.statement?.url;
+    if (!url) throw new Error(t("statementUnavailable"));
+    player.src = url;
+    player.hidden = false;
+    await new Promise((resolve, reject) => {
+      player.addEventListener("loadedmetadata", resolve, { once: true });
+      player.addEventListener("error", () => reject(new Error(t("statementUnavailable"))), { once: true });
+    });
+    player.play().catch(() => {}); // autoplay may be refused; the controls still play it
+  } catch (error) {
+    showError("catalog-error", error);
+  }
 }
 
 function previewWith(voice) {

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from voice_service.adapters.catalog_access import configured_catalog
 from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_consent_statements import STORE_STATEMENTS_IAM_ACTIONS
 from voice_service.adapters.s3_samples import (
     CLAIM_UPLOADS_IAM_ACTIONS,
     STORE_SAMPLES_IAM_ACTIONS,
@@ -39,6 +40,7 @@ from voice_service.http.schemas import AUTH_ERROR_RESPONSES, ConsentItem, ErrorB
 from voice_service.identity import Caller, owner_of
 from voice_service.observability import logger
 from voice_service.services.cloning import CloneForm, CloneUseCase, CloningService, direct_too_large_message
+from voice_service.services.consent import MAX_STATEMENT_BYTES, MAX_STATEMENT_SECONDS, MIN_STATEMENT_SECONDS
 from voice_service.services.quotas import CloneQuota
 from voice_service.services.uploads import MAX_SAMPLE_BYTES
 from voice_service.settings import CLONE_TIME_BUDGET_SECONDS, CloneVoiceFunctionSettings, load_settings
@@ -67,6 +69,7 @@ IAM_ACTIONS: Final = (
     TAKE_UPLOADS_IAM_ACTIONS
     | CLAIM_UPLOADS_IAM_ACTIONS
     | STORE_SAMPLES_IAM_ACTIONS
+    | STORE_STATEMENTS_IAM_ACTIONS
     | PROVIDER_KEYS_IAM_ACTIONS
     | INVOKE_IAM_ACTIONS
 )
@@ -80,6 +83,7 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
     from voice_service.adapters.enrollment.cosyvoice import CosyVoiceEnrollment
     from voice_service.adapters.enrollment.dashscope_qwen import QwenVoiceEnrollment
     from voice_service.adapters.provider_keys import ProviderKeys
+    from voice_service.adapters.s3_consent_statements import S3ConsentStatements
     from voice_service.adapters.s3_samples import S3SampleBucket
     from voice_service.services.voice_lifecycle import VoiceNaming
 
@@ -93,7 +97,7 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
             ffmpeg_exe=clone.ffmpeg_exe,
             max_seconds=clone.max_sample_seconds,
             min_seconds=clone.min_sample_seconds,
-            timeout_seconds=clone.conversion_timeout_seconds,
+            timeout_seconds=clone.sample_conversion_timeout_seconds,
         ),
         uploads=bucket,
         samples=bucket,
@@ -107,6 +111,16 @@ def build_cloning_service(settings: CloneVoiceFunctionSettings) -> CloningServic
         quota=CloneQuota(settings.quota.max_voices_per_user, settings.quota.clones_per_minute),
         usage=catalog,
         consent_required=settings.consent.required(settings.auth),
+        # The statement is decoded like a sample, with its own limits: one second more than the longest statement
+        # accepted, so that a longer one is seen (and refused) rather than silently cut.
+        statement_converter=FfmpegSampleConverter(
+            ffmpeg_exe=clone.ffmpeg_exe,
+            max_seconds=MAX_STATEMENT_SECONDS + 1,
+            min_seconds=MIN_STATEMENT_SECONDS,
+            timeout_seconds=clone.statement_conversion_timeout_seconds,
+        ),
+        statements=S3ConsentStatements(settings.bucket.samples_bucket, region=settings.bucket.samples_bucket_region),
+        statement_required=settings.consent.statement == "required",
     )
 
 
@@ -157,8 +171,9 @@ def bounded_text(max_chars: int, description: str) -> Any:
 @router.post(
     "/voices/clone",
     response_model=CloneResponse,
-    # `consent` is left out when the clone has none, so the open mode answers exactly contract rule 11's fields.
-    response_model_exclude_none=True,
+    # `consent` is left out when the clone has none, so the open mode answers exactly contract rule 11's fields;
+    # inside it every field is set, as GET /voices shows it (a statement-less record says `"statement": null`).
+    response_model_exclude_unset=True,
     summary="Clone a voice from an audio sample",
     responses={
         **AUTH_ERROR_RESPONSES,
@@ -195,23 +210,41 @@ def clone_voice(
     consent_speaker: Annotated[str | None, Form(description="Who speaks in the sample and consented.")] = None,
     consent_affirmed: Annotated[str | None, Form(description="true: the speaker consented to be cloned.")] = None,
     audio: Annotated[UploadFile | None, File(description="The sample, up to about 4.5 MiB here.")] = None,
+    consent_statement: Annotated[
+        UploadFile | None,
+        File(
+            description="Optional (required where the deployment says so): the speaker saying they consent, as audio "
+            "of at most 2 MiB and 60 s; needs consent_speaker and consent_affirmed."
+        ),
+    ] = None,
 ) -> CloneResponse:
     form = CloneForm(
-        provider, target_model, display_label, prefix, preferred_name, upload_id, consent_speaker, consent_affirmed
+        provider,
+        target_model,
+        display_label,
+        prefix,
+        preferred_name,
+        upload_id,
+        consent_speaker,
+        consent_affirmed,
+        # One byte past the limit is enough to refuse it.
+        consent_statement.file.read(MAX_STATEMENT_BYTES + 1) if consent_statement is not None else None,
     )
     # Reading one byte past the limit is enough to reject; a larger part never lands in memory whole.
     data = audio.file.read(MAX_SAMPLE_BYTES + 1) if audio is not None else None
     result = service.clone(form, data, idempotency_key, owner=owner_of(caller))
     entry = result.entry
     logger.append_keys(entry_id=entry.id, provider=entry.provider)
+    consent = ConsentItem.json_from_record(entry.consent)
     return CloneResponse(
+        ok=True,
         entry_id=entry.id,
         voice_id=entry.voice_id,
         display_label=entry.display_label,
         provider=entry.provider,
         target_model=entry.target_model,
         message=result.message,
-        consent=ConsentItem.json_from_record(entry.consent),
+        **({"consent": consent} if consent is not None else {}),
     )
 
 

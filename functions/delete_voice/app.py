@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from voice_service.adapters.catalog_access import configured_catalog
 from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_consent_statements import DELETE_STATEMENTS_IAM_ACTIONS, S3ConsentStatements
 from voice_service.adapters.s3_speech_cache import PURGE_IAM_ACTIONS
 from voice_service.catalog_boundary.operations import DELETE_ENTRY, GET_ENTRY
 from voice_service.http.app import create_app
@@ -25,6 +26,7 @@ from voice_service.http.schemas import AUTH_ERROR_RESPONSES, DeleteResult, Entry
 from voice_service.identity import Caller, owner_of
 from voice_service.observability import logger
 from voice_service.services.catalog import VoiceCatalog
+from voice_service.services.consent import ConsentStatementStore
 from voice_service.services.speech_cache import SpeechCache
 from voice_service.services.voice_lifecycle import ProviderDirectory, delete_voice
 from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
@@ -32,8 +34,9 @@ from voice_service.settings import DeleteVoiceFunctionSettings, load_settings
 SETTINGS = load_settings(DeleteVoiceFunctionSettings)
 # Outside the VPC, the catalog is reached only through the function's own catalog function, for these operations.
 CATALOG_OPERATIONS: Final = frozenset({GET_ENTRY.name, DELETE_ENTRY.name})
-# The provider key comes from the secret; the purge lists and deletes the voice's cached previews.
-IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS | PURGE_IAM_ACTIONS
+# The provider key comes from the secret; the purge lists and deletes the voice's cached previews; the voice's
+# recorded consent statement is deleted with it.
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS | PURGE_IAM_ACTIONS | DELETE_STATEMENTS_IAM_ACTIONS
 
 
 def build_catalog(settings: DeleteVoiceFunctionSettings) -> VoiceCatalog:
@@ -55,11 +58,16 @@ def build_provider_voices(settings: DeleteVoiceFunctionSettings) -> ProviderDire
     return provider_voices(sdk, timeout_seconds=settings.provider_voices.provider_voices_timeout_seconds)
 
 
+def build_statements(settings: DeleteVoiceFunctionSettings) -> ConsentStatementStore:
+    return S3ConsentStatements(settings.statements.samples_bucket, region=settings.statements.samples_bucket_region)
+
+
 voice_catalog = Dependency(build_catalog, SETTINGS)
 speech_cache = Dependency(build_speech_cache, SETTINGS)
 provider_directory = Dependency(build_provider_voices, SETTINGS)
+consent_statements = Dependency(build_statements, SETTINGS)
 gate = Dependency(lambda settings: build_gate(settings.auth), SETTINGS)
-DEPENDENCIES = (voice_catalog, speech_cache, provider_directory, gate)
+DEPENDENCIES = (voice_catalog, speech_cache, provider_directory, consent_statements, gate)
 router = APIRouter()
 
 
@@ -78,6 +86,7 @@ def delete_voice_entry(
     catalog: Annotated[VoiceCatalog, Depends(voice_catalog)],
     previews: Annotated[SpeechCache, Depends(speech_cache)],
     providers: Annotated[ProviderDirectory, Depends(provider_directory)],
+    statements: Annotated[ConsentStatementStore, Depends(consent_statements)],
     caller: Annotated[Caller, Depends(caller_of(gate))],
     catalog_only: Annotated[
         bool,
@@ -88,7 +97,15 @@ def delete_voice_entry(
     ] = False,
 ) -> DeleteResult:
     # Someone else's entry is "not found" before the provider is asked anything.
-    result = delete_voice(catalog, providers, entry_id, previews, catalog_only=catalog_only, owner=owner_of(caller))
+    result = delete_voice(
+        catalog,
+        providers,
+        entry_id,
+        previews,
+        catalog_only=catalog_only,
+        owner=owner_of(caller),
+        statements=statements,
+    )
     logger.append_keys(entry_id=result.entry.id)
     return DeleteResult.from_result(result)
 

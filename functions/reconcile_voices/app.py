@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from voice_service.adapters.lambda_invoker import IAM_ACTIONS as INVOKE_IAM_ACTIONS
 from voice_service.adapters.provider_keys import IAM_ACTIONS as PROVIDER_KEYS_IAM_ACTIONS
+from voice_service.adapters.s3_consent_statements import DELETE_STATEMENTS_IAM_ACTIONS
 from voice_service.catalog_boundary.operations import (
     ADD_ENTRY,
     ASSIGN_UNOWNED,
@@ -47,8 +48,9 @@ CATALOG_OPERATIONS: Final = frozenset(
         ASSIGN_UNOWNED.name,
     }
 )
-# The provider key comes from the secret; the run's metrics go out as EMF log lines (no CloudWatch API call).
-IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS
+# The provider key comes from the secret; the run's metrics go out as EMF log lines (no CloudWatch API call); an
+# intent it drops takes its recorded consent statement with it.
+IAM_ACTIONS: Final = INVOKE_IAM_ACTIONS | PROVIDER_KEYS_IAM_ACTIONS | DELETE_STATEMENTS_IAM_ACTIONS
 # Summary field → metric name (one EMF document per run).
 SUMMARY_METRICS: Final = {
     "orphans_found": "OrphansFound",
@@ -66,6 +68,7 @@ def build_reconciler(settings: ReconcileVoicesFunctionSettings) -> Reconciler:
     from voice_service.adapters.dashscope_sdk import DashScopeSdk
     from voice_service.adapters.enrollment import provider_voices
     from voice_service.adapters.provider_keys import ProviderKeys
+    from voice_service.adapters.s3_consent_statements import S3ConsentStatements
     from voice_service.services.voice_lifecycle import VoiceNaming
 
     sdk = DashScopeSdk(settings.dashscope, ProviderKeys(settings.keys))
@@ -79,6 +82,9 @@ def build_reconciler(settings: ReconcileVoicesFunctionSettings) -> Reconciler:
             orphan_grace_seconds=reconcile.orphan_grace_seconds,
             max_provider_calls=reconcile.max_provider_calls,
             time_budget_seconds=reconcile.time_budget_seconds,
+        ),
+        statements=S3ConsentStatements(
+            settings.statements.samples_bucket, region=settings.statements.samples_bucket_region
         ),
     )
 

@@ -28,13 +28,24 @@ class NewVoice:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentStatement:
+    """The speaker's recorded consent statement: where it is stored (a key under the samples bucket's `consent/`
+    prefix, which no lifecycle rule expires) and how long it is."""
+
+    key: str
+    duration_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentRecord:
-    """Who consented to be cloned, the statement the caller affirmed, and who recorded it when."""
+    """Who consented to be cloned, the statement the caller affirmed, who recorded it when, and optionally the
+    speaker's recorded consent statement."""
 
     speaker: str
     affirmation: str
     recorded_by: str | None
     recorded_at: datetime
+    statement: ConsentStatement | None = None
 
 
 @dataclass(frozen=True, slots=True)

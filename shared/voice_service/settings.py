@@ -172,6 +172,11 @@ class ConsentSettings(_Base):
     consent: Literal["auto", "required", "optional"] = Field(
         default="auto", validation_alias="OPENTALKING_CLONE_CONSENT"
     )
+    # The speaker's recorded consent statement (the file field `consent_statement`); `required` implies a consent
+    # record whatever OPENTALKING_CLONE_CONSENT says.
+    statement: Literal["optional", "required"] = Field(
+        default="optional", validation_alias="OPENTALKING_CLONE_CONSENT_STATEMENT"
+    )
 
     def required(self, auth: AuthSettings) -> bool:
         return self.consent == "required" or (self.consent == "auto" and auth.mode == "users")
@@ -333,6 +338,20 @@ class SampleBucketSettings(_Base):
     )
 
 
+class ConsentStatementSettings(_Base):
+    """Where recorded consent statements live (the samples bucket's `consent/` prefix), for the functions that read
+    or delete them with their voices, and how long a listening URL lives."""
+
+    samples_bucket: str | None = Field(default=None, validation_alias="OPENTALKING_SAMPLES_BUCKET")
+    samples_bucket_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENTALKING_SAMPLES_BUCKET_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    statement_url_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, validation_alias="OPENTALKING_CONSENT_STATEMENT_URL_TTL_SECONDS"
+    )
+
+
 # API Gateway stops waiting at 29 s; keep 2 s for S3, the catalog write and the response.
 CLONE_TIME_BUDGET_SECONDS = 27
 
@@ -347,7 +366,8 @@ class CloneSettings(_Base):
     # Providers accept at most 60 s of prompt audio and need a few seconds of speech (Qwen: 3 s).
     max_sample_seconds: float = Field(default=60.0, gt=0, le=300, validation_alias="OPENTALKING_CLONE_MAX_SECONDS")
     min_sample_seconds: float = Field(default=3.0, ge=0, le=60, validation_alias="OPENTALKING_CLONE_MIN_SECONDS")
-    # A 12 MiB WAV converts in ~30 ms and two minutes of webm/opus in ~120 ms here (BENCHMARKS.md).
+    # A 12 MiB WAV converts in ~30 ms and two minutes of webm/opus in ~120 ms here (BENCHMARKS.md). One limit for
+    # all of a clone's decoding: the sample gets three quarters of it, a consent statement (at most 2 MiB) the rest.
     conversion_timeout_seconds: float = Field(
         default=4.0, gt=0, le=120, validation_alias="OPENTALKING_CLONE_CONVERSION_TIMEOUT_SECONDS"
     )
@@ -370,6 +390,14 @@ class CloneSettings(_Base):
     cosyvoice_poll_interval_seconds: float = Field(
         default=1.0, gt=0, le=10, validation_alias="OPENTALKING_COSYVOICE_POLL_INTERVAL_SECONDS"
     )
+
+    @property
+    def sample_conversion_timeout_seconds(self) -> float:
+        return self.conversion_timeout_seconds * 3 / 4
+
+    @property
+    def statement_conversion_timeout_seconds(self) -> float:
+        return self.conversion_timeout_seconds / 4
 
     @model_validator(mode="after")
     def _fits_api_gateway(self) -> Self:
@@ -519,6 +547,7 @@ class GetVoiceFunctionSettings(FunctionSettings):
     keys: ProviderKeySettings
     dashscope: DashScopeEndpointSettings
     provider_voices: ProviderVoicesSettings
+    statements: ConsentStatementSettings
 
 
 class DeleteVoiceFunctionSettings(FunctionSettings):
@@ -532,6 +561,7 @@ class DeleteVoiceFunctionSettings(FunctionSettings):
     dashscope: DashScopeEndpointSettings
     provider_voices: ProviderVoicesSettings
     speech_cache: SpeechCacheSettings
+    statements: ConsentStatementSettings
 
 
 class ReconcileVoicesFunctionSettings(FunctionSettings):
@@ -544,6 +574,7 @@ class ReconcileVoicesFunctionSettings(FunctionSettings):
     provider_voices: ProviderVoicesSettings
     naming: VoiceNamingSettings
     reconcile: ReconcileSettings
+    statements: ConsentStatementSettings
 
 
 class CatalogFunctionSettings(FunctionSettings):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ELEVENLABS_VOICE, Service, Studio
-from testsupport.fakes.clone_support import make_sample
+from testsupport.fakes.clone_support import bucket_keys, make_sample
 from testsupport.fakes.edge_fake import VOICE_LIST
 
 pytestmark = pytest.mark.slow
@@ -191,6 +191,55 @@ def test_clone_by_recording_then_preview_with_it_and_delete_it(studio: Studio, s
     # THEN it is gone from the page and from the catalog
     assert catalog_row(studio, label).count() == 0
     assert all(item["id"] != entry["id"] for item in service.http.get("/voices").json()["items"])
+
+
+def test_clone_with_a_recorded_consent_statement_lists_it_and_lets_its_owner_listen(
+    studio: Studio, service: Service
+) -> None:
+    upstreams = service.upstreams
+    statements_before = set(consent_objects(upstreams.s3_endpoint, upstreams.bucket))
+    studio.open(f"{service.base_url}/")
+    page = studio.page
+    label = "Voice with a consent statement"
+    page.fill("#display-label", label)
+    page.fill("#consent-speaker", "Alice Example")
+    page.check("#consent-affirmed")
+
+    # WHEN a person records a sample, then the speaker's consent statement, from the (fake) microphone
+    page.click("#record")
+    page.wait_for_function("document.getElementById('sample-info').textContent.startsWith('Recording… 4')")
+    page.click("#record")
+    page.wait_for_selector("#sample-info >> text=/^Recording: /")
+    page.click("#record-statement")
+    page.wait_for_selector("#record-statement.recording")
+    page.wait_for_function("document.getElementById('statement-info').textContent.startsWith('Recording… 2')")
+    page.click("#record-statement")
+    page.wait_for_selector("#statement-info >> text=/^Consent statement — Recording: /")
+    studio.snap("statement-recorded")
+    assert re.search(r"Recording: (\d+\.\d) s, [\d.]+ KB, audio/webm", page.inner_text("#statement-info"))
+
+    # AND clones
+    page.click("#clone-submit")
+    page.wait_for_selector("#clone-status >> text=/^Cloned/")
+
+    # THEN the catalog lists the voice with its consent statement, and its owner can listen to it
+    row = catalog_row(studio, label)
+    row.wait_for()
+    assert re.search(r"consent statement \d+\.\d s", row.inner_text()), row.inner_text()
+    row.get_by_role("button", name=f"Play consent statement: {label}").click()
+    page.wait_for_function("document.getElementById('statement-playback').duration > 1.5")
+    studio.snap("statement-playing")
+    (entry,) = [item for item in service.http.get("/voices").json()["items"] if item["display_label"] == label]
+    assert entry["consent"]["speaker"] == "Alice Example" and entry["consent"]["statement"]["duration_seconds"] > 1.5
+    (stored,) = set(consent_objects(upstreams.s3_endpoint, upstreams.bucket)) - statements_before
+
+    # AND deleting the voice deletes the statement
+    assert service.http.delete(f"/voices/{entry['id']}").status_code == 200
+    assert stored not in consent_objects(upstreams.s3_endpoint, upstreams.bucket)
+
+
+def consent_objects(endpoint: str, bucket: str) -> list[str]:
+    return [key for key in bucket_keys(endpoint, bucket) if key.startswith("consent/")]
 
 
 def test_clone_a_file_over_4_5_mb_through_the_upload_path(studio: Studio, service: Service, tmp_path: Path) -> None:

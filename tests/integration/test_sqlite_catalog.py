@@ -13,7 +13,7 @@ import pytest
 from voice_service.adapters import sqlite_catalog
 from voice_service.adapters.sqlite_catalog import SCHEMA_VERSION, SqliteVoiceCatalog
 from voice_service.errors import StorageBusyError, StorageError
-from voice_service.models import ConsentRecord, IdempotencyRecord, NewEntry, NewVoice, Owner
+from voice_service.models import ConsentRecord, ConsentStatement, IdempotencyRecord, NewEntry, NewVoice, Owner
 from voice_service.providers import CloneProvider
 
 NOW = datetime(2026, 11, 24, 1, 2, 3, 456000, tzinfo=UTC)
@@ -215,7 +215,60 @@ def test_a_version_1_catalog_file_is_upgraded_keeping_its_rows(db_path: Path) ->
     assert catalog.get_entry(1, owner=Owner("eve")).display_label.startswith("Alice-")  # type: ignore[union-attr]
     catalog.close()
     with sqlite3.connect(db_path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    raw.close()
+
+
+def test_a_version_3_catalog_is_upgraded_keeping_its_rows_and_consent_and_stores_consent_statements(
+    db_path: Path,
+) -> None:
+    # GIVEN a catalog file as version 3 (sign-in) wrote it: an owned row with a consent record, an intent with one
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as raw:
+        for migration in sqlite_catalog.MIGRATIONS[:3]:
+            raw.executescript(migration)
+        raw.execute(
+            "INSERT INTO voices (id, user_id, provider, voice_id, display_label, target_model, created_at, status,"
+            " consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at)"
+            " VALUES (7, 'eve', 'dashscope', 'vc-7', 'Eve', 'm', '2026-03-04T05:06:07.000000Z', 'ready', 'Eve',"
+            " 'I agree.', 'eve', '2026-03-04T05:06:07.000000Z')"
+        )
+        raw.execute(
+            "INSERT INTO clone_intents (provider, target_model, voice_name, display_label, created_at, user_id,"
+            " consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at)"
+            " VALUES ('cosyvoice', 'cosyvoice-v2', 'ot1234567', 'F', '2026-03-04T05:06:07.000000Z', 'eve', 'Eve',"
+            " 'I agree.', 'eve', '2026-03-04T05:06:07.000000Z')"
+        )
+        raw.execute("PRAGMA user_version = 3")
+    raw.close()
+    eve = Owner("eve")
+    stamp = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    # WHEN the current adapter opens it
+    catalog = SqliteVoiceCatalog(db_path)
+    # THEN the row, its owner and consent are kept (with no statement), and so is the intent's
+    (entry,) = catalog.list_entries(owner=eve)
+    assert (entry.id, entry.consent) == (7, ConsentRecord("Eve", "I agree.", "eve", stamp))
+    (intent,) = catalog.list_intents()
+    assert intent.consent == ConsentRecord("Eve", "I agree.", "eve", stamp) and intent.user_id == "eve"
+    # AND a consent record with a recorded statement round-trips through an intent and an entry
+    with_statement = ConsentRecord("Eve", "I agree.", "eve", NOW, ConsentStatement("consent/abc.wav", 4.25))
+    recorded = catalog.record_intent(
+        provider="dashscope",
+        target_model="m",
+        voice_name="ot7654321",
+        display_label="G",
+        now=NOW,
+        owner=eve,
+        consent=with_statement,
+    )
+    assert catalog.list_intents()[-1].consent == with_statement
+    added = catalog.add_entry(
+        NewEntry(voice(label="G", voice_id="vc-8"), NOW, intent_id=recorded.id, owner=eve, consent=with_statement)
+    )
+    assert catalog.get_entry(added.id, owner=eve).consent == with_statement  # type: ignore[union-attr]
+    catalog.close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     raw.close()
 
 

@@ -288,17 +288,52 @@ def test_the_preview_function_reads_and_writes_only_the_cache_prefix() -> None:
     }
 
 
-def test_the_delete_function_may_purge_only_the_cache_prefix() -> None:
+def _s3_grant_pairs(function: FunctionSpec) -> set[tuple[str, str]]:
+    """Each S3 action with the resource it is granted on, as the Sub text (or the bucket's name for GetAtt)."""
+    pairs = set()
+    for statement in function.statements:
+        for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
+            if action.startswith("s3:"):
+                resource = statement["Resource"]
+                pairs.add((action, resource["Fn::Sub"] if "Fn::Sub" in resource else resource["Fn::GetAtt"][0]))
+    return pairs
+
+
+def test_the_delete_function_may_purge_only_the_cache_prefix_and_delete_consent_statements() -> None:
+    from voice_service.adapters.s3_consent_statements import STATEMENT_PREFIX
     from voice_service.adapters.s3_speech_cache import CACHE_PREFIX
 
     function = STACK.functions["DeleteVoiceFunction"]
-    grants = _s3_grants(function)
-    assert grants == {
-        "s3:DeleteObject": {"Fn::Sub": f"${{SpeechCacheBucket.Arn}}/{CACHE_PREFIX}*"},
-        "s3:ListBucket": {"Fn::GetAtt": ["SpeechCacheBucket", "Arn"]},
+    assert _s3_grant_pairs(function) == {
+        ("s3:DeleteObject", f"${{SpeechCacheBucket.Arn}}/{CACHE_PREFIX}*"),
+        ("s3:ListBucket", "SpeechCacheBucket"),
+        ("s3:DeleteObject", f"${{SamplesBucket.Arn}}/{STATEMENT_PREFIX}*"),
     }
     (listing,) = function.statements_allowing("s3:ListBucket")
     assert listing["Condition"] == {"StringLike": {"s3:prefix": f"{CACHE_PREFIX}*"}}
+
+
+def test_only_the_clone_may_store_consent_statements_and_only_their_deleters_delete_them() -> None:
+    from voice_service.adapters.s3_consent_statements import STATEMENT_PREFIX
+
+    # GIVEN every function's grants on the samples bucket's consent prefix
+    statements = f"${{SamplesBucket.Arn}}/{STATEMENT_PREFIX}*"
+    grants = {
+        function.logical_id: {action for action, resource in _s3_grant_pairs(function) if resource == statements}
+        for function in STACK.functions.values()
+    }
+    # THEN the clone stores them (and deletes one when its clone fails), the delete function and the reconciler
+    # delete them with the rows they remove, the read of one voice presigns a GET; nobody else touches them
+    assert {logical_id: actions for logical_id, actions in grants.items() if actions} == {
+        "CloneVoiceFunction": {"s3:PutObject", "s3:DeleteObject"},
+        "DeleteVoiceFunction": {"s3:DeleteObject"},
+        "ReconcileVoicesFunction": {"s3:DeleteObject"},
+        "GetVoiceFunction": {"s3:GetObject"},
+    }
+    # AND no grant on the whole bucket reaches them another way
+    for function in STACK.functions.values():
+        for _, resource in _s3_grant_pairs(function):
+            assert not resource.startswith("${SamplesBucket.Arn}/*"), function.logical_id
 
 
 def test_binary_media_types_cover_every_binary_body_and_nothing_else() -> None:
@@ -345,7 +380,8 @@ def test_the_reconciler_runs_on_the_schedule_parameter_with_least_privilege() ->
     # ... outside the VPC (it asks the provider over the internet), and may invoke its own catalog function and read
     # the provider secret: nothing else (its metrics are EMF log lines, no CloudWatch API call)
     assert not function.in_vpc and not function.mount_paths
-    assert function.allowed_actions == {"lambda:InvokeFunction", "secretsmanager:GetSecretValue"}
+    # (and delete the recorded consent statement of an intent it drops)
+    assert function.allowed_actions == {"lambda:InvokeFunction", "secretsmanager:GetSecretValue", "s3:DeleteObject"}
     assert function.environment[CATALOG_FUNCTION_VARIABLE] == {"Ref": "CatalogForReconcileFunction"}
     assert not function.routes and not function.preflight_paths
     # Its time budget leaves a margin below the function timeout

@@ -72,6 +72,18 @@ class TestSamplesBucket:
         assert rule["Status"] == "Enabled"
         assert rule["ExpirationInDays"] == {"Ref": "SampleExpirationDays"}
 
+    def test_no_expiry_rule_matches_a_consent_statements_key(self) -> None:
+        # GIVEN a key the statement store hands out (the code's prefix, not a literal copied here)
+        from voice_service.adapters.s3_consent_statements import S3ConsentStatements
+
+        key = S3ConsentStatements("bucket", region="us-east-1").new_statement_key()
+        # THEN no lifecycle rule that expires objects applies to it: a statement lives as long as its voice
+        expiring = [rule for rule in rules(self.bucket) if "ExpirationInDays" in rule or "Expiration" in rule]
+        assert expiring and all(
+            rule_prefix(rule) and not key.startswith(str(rule_prefix(rule))) for rule in expiring
+        ), expiring
+        assert not any("ExpirationDate" in rule or "NoncurrentVersionExpiration" in rule for rule in rules(self.bucket))
+
     def test_incomplete_multipart_uploads_are_aborted_by_a_prefix_only_rule(self) -> None:
         # S3 rejects AbortIncompleteMultipartUpload next to a tag or size filter at deploy (cfn-lint and moto don't)
         (rule,) = [rule for rule in rules(self.bucket) if "AbortIncompleteMultipartUpload" in rule]

@@ -102,6 +102,8 @@ class TestStudioDistribution:
         assert "'unsafe-inline'" not in str(directives) and "'unsafe-eval'" not in str(directives)
         # The preview WAV plays from a blob: URL
         assert "blob:" in directives["media-src"]
+        # A recorded consent statement plays from its presigned S3 URL
+        assert "https://*.s3.${AWS::Region}.${AWS::URLSuffix}" in directives["media-src"]
         connect = directives["connect-src"]
         assert "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}" in connect
         assert "https://*.s3.${AWS::Region}.${AWS::URLSuffix}" in connect

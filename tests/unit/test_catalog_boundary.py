@@ -332,6 +332,7 @@ def test_add_entry_crosses_flat_as_catalog_functions_deployed_before_new_entry_r
                     "affirmation": "I agree.",
                     "recorded_by": "bob",
                     "recorded_at": "2026-11-29T12:00:00.123000Z",
+                    "statement": None,  # the recorded consent statement, when one was sent (schema version 4)
                 },
             },
         }

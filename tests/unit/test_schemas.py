@@ -68,3 +68,34 @@ def test_the_preview_openapi_limits_are_the_enforced_ones() -> None:
     assert form["text"]["maxLength"] == preview.SETTINGS.preview.max_chars
     assert form["voice"]["maxLength"] == MAX_VOICE_CHARS
     assert form["model"]["maxLength"] == form["tts_model"]["maxLength"] == MAX_MODEL_CHARS
+
+
+def test_the_consent_record_and_its_statement_have_one_shape_in_the_listing_and_the_detail() -> None:
+    from voice_service.http.schemas import ConsentItem, StatementItem, VoiceDetail
+    from voice_service.models import ConsentRecord, ConsentStatement
+    from voice_service.services.voice_lifecycle import VoiceView
+
+    # GIVEN an entry whose consent record names a recorded statement, and one whose record has none
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    with_statement = ConsentRecord("Alice", "I agree.", "alice", stamp, ConsentStatement("consent/abc.wav", 4.25))
+    entry = VoiceEntry(1, "alice", "dashscope", "vc-1", "Mine", "m", "clone", stamp, "ready", with_statement)
+    plain = entry._replace(id=2, consent=ConsentRecord("Alice", "I agree.", "alice", stamp))
+    # WHEN listed
+    listed, unrecorded = json.loads(VoiceList.json_from_entries([entry, plain]))["items"]
+    VoiceList.model_validate({"items": [listed, unrecorded]})
+    # THEN the listing says the statement exists and how long it is, never where it is stored or a URL
+    assert listed["consent"] == {
+        "speaker": "Alice",
+        "affirmation": "I agree.",
+        "recorded_by": "alice",
+        "recorded_at": "2026-01-01T00:00:00Z",
+        "statement": {"duration_seconds": 4.25},
+    }
+    assert unrecorded["consent"]["statement"] is None
+    assert list(listed["consent"]) == list(ConsentItem.model_fields)
+    # AND the detail adds the owner's short-lived URL to the same object
+    detail = VoiceDetail.from_view(VoiceView(entry, False, None, "https://bucket.example/consent/abc.wav?sig", 300))
+    assert detail.consent is not None and detail.consent.statement == StatementItem(
+        duration_seconds=4.25, url="https://bucket.example/consent/abc.wav?sig", url_expires_in=300
+    )
+    assert "consent/abc.wav" not in json.dumps(listed)

@@ -22,6 +22,7 @@ from voice_service.models import (
     SHARED_CATALOG,
     CloneIntent,
     ConsentRecord,
+    ConsentStatement,
     IdempotencyRecord,
     NewEntry,
     NewVoice,
@@ -98,11 +99,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX request_log_by_user ON request_log (user_id, action, at);
     """,
+    # Version 4: the recorded consent statement. An entry's (and an intent's) consent names the statement's object
+    # in the samples bucket and its duration; rows of earlier versions have none (NULL).
+    """
+    ALTER TABLE voices ADD COLUMN consent_statement_key TEXT;
+    ALTER TABLE voices ADD COLUMN consent_statement_seconds REAL;
+    ALTER TABLE clone_intents ADD COLUMN consent_statement_key TEXT;
+    ALTER TABLE clone_intents ADD COLUMN consent_statement_seconds REAL;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 BUSY_MESSAGE = "The voice catalog is busy with other writers; retry in a moment."
-_CONSENT_COLUMNS = "consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at"
+_CONSENT_COLUMNS = (
+    "consent_speaker, consent_affirmation, consent_recorded_by, consent_recorded_at, consent_statement_key,"
+    " consent_statement_seconds"
+)
 # The row order `_entry_from_row` reads: the entry's plain fields, then its consent record's.
 _COLUMNS = ", ".join((*VoiceEntry._fields[:-1], _CONSENT_COLUMNS))
 _INTENT_COLUMNS = f"id, provider, target_model, voice_name, display_label, created_at, user_id, {_CONSENT_COLUMNS}"
@@ -196,7 +208,7 @@ class SqliteVoiceCatalog:
             cursor = connection.execute(
                 "INSERT INTO voices"
                 " (user_id, provider, voice_id, display_label, target_model, source, created_at, status,"
-                f" {_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'clone', ?, ?, ?, ?, ?, ?)",
+                f" {_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, 'clone', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     owner.user_id,
                     voice.provider,
@@ -278,7 +290,7 @@ class SqliteVoiceCatalog:
         with self._transaction("BEGIN IMMEDIATE") as connection:
             cursor = connection.execute(
                 "INSERT INTO clone_intents (provider, target_model, voice_name, display_label, created_at, user_id,"
-                f" {_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" {_CONSENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     provider,
                     target_model,
@@ -580,15 +592,26 @@ def _where(terms: list[str]) -> str:
     return f"WHERE {' AND '.join(terms)}" if terms else ""
 
 
-def _consent_columns(consent: ConsentRecord | None) -> tuple[str | None, ...]:
+def _consent_columns(consent: ConsentRecord | None) -> tuple[str | float | None, ...]:
     if consent is None:
-        return (None, None, None, None)
-    return (consent.speaker, consent.affirmation, consent.recorded_by, _format_timestamp(consent.recorded_at))
+        return (None, None, None, None, None, None)
+    statement = consent.statement
+    return (
+        consent.speaker,
+        consent.affirmation,
+        consent.recorded_by,
+        _format_timestamp(consent.recorded_at),
+        None if statement is None else statement.key,
+        None if statement is None else statement.duration_seconds,
+    )
 
 
 def _consent_from(columns: list[Any] | tuple[Any, ...]) -> ConsentRecord | None:
-    speaker, affirmation, recorded_by, recorded_at = columns
-    return None if speaker is None else ConsentRecord(speaker, affirmation, recorded_by, _parse_timestamp(recorded_at))
+    speaker, affirmation, recorded_by, recorded_at, statement_key, statement_seconds = columns
+    if speaker is None:
+        return None
+    statement = None if statement_key is None else ConsentStatement(statement_key, float(statement_seconds))
+    return ConsentRecord(speaker, affirmation, recorded_by, _parse_timestamp(recorded_at), statement)
 
 
 def _entry_from_row(row: tuple[Any, ...]) -> VoiceEntry:

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from voice_service.models import (
     CloneIntent,
     ConsentRecord,
+    ConsentStatement,
     IdempotencyRecord,
     NewEntry,
     NewVoice,
@@ -49,6 +50,13 @@ class OwnerRecord(WireModel):
         return Owner(user_id=self.user_id, sees_unowned=self.sees_unowned)
 
 
+class StatementWire(WireModel):
+    """A `ConsentStatement` as it crosses the boundary."""
+
+    key: str
+    duration_seconds: float
+
+
 class ConsentWire(WireModel):
     """A `ConsentRecord` as it crosses the boundary."""
 
@@ -56,6 +64,7 @@ class ConsentWire(WireModel):
     affirmation: str
     recorded_by: str | None
     recorded_at: AwareDatetime
+    statement: StatementWire | None = None
 
     @classmethod
     def of(cls, consent: ConsentRecord | None) -> ConsentWire | None:
@@ -66,10 +75,20 @@ class ConsentWire(WireModel):
             affirmation=consent.affirmation,
             recorded_by=consent.recorded_by,
             recorded_at=consent.recorded_at,
+            statement=None
+            if consent.statement is None
+            else StatementWire(key=consent.statement.key, duration_seconds=consent.statement.duration_seconds),
         )
 
     def to_consent(self) -> ConsentRecord:
-        return ConsentRecord(self.speaker, self.affirmation, self.recorded_by, self.recorded_at)
+        statement = self.statement
+        return ConsentRecord(
+            self.speaker,
+            self.affirmation,
+            self.recorded_by,
+            self.recorded_at,
+            None if statement is None else ConsentStatement(statement.key, statement.duration_seconds),
+        )
 
 
 class EntryRecord(WireModel):

@@ -51,6 +51,19 @@ class VoiceItem(BaseModel):
     consent: ConsentItem | None = None
 
 
+class StatementItem(BaseModel):
+    """The speaker's recorded consent statement: that it exists and how long it is; GET /voices/{entry_id} adds a
+    short-lived URL to listen to it."""
+
+    duration_seconds: float
+    url: str | None = Field(
+        default=None,
+        description="GET /voices/{entry_id} only: a presigned GET of the statement (WAV), valid "
+        "url_expires_in seconds.",
+    )
+    url_expires_in: int | None = None
+
+
 class ConsentItem(BaseModel):
     """The consent record stored with a cloned voice (see the README's "Consent")."""
 
@@ -58,9 +71,12 @@ class ConsentItem(BaseModel):
     affirmation: str
     recorded_by: str | None
     recorded_at: datetime
+    statement: StatementItem | None = Field(
+        default=None, description="The recorded consent statement, or null when the clone was sent without one."
+    )
 
     @staticmethod
-    def json_from_record(record: ConsentRecord | None) -> dict[str, str | None] | None:
+    def json_from_record(record: ConsentRecord | None) -> dict[str, object] | None:
         if record is None:
             return None
         return {
@@ -68,6 +84,7 @@ class ConsentItem(BaseModel):
             "affirmation": record.affirmation,
             "recorded_by": record.recorded_by,
             "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"),
+            "statement": None if record.statement is None else {"duration_seconds": record.statement.duration_seconds},
         }
 
 
@@ -103,8 +120,12 @@ class VoiceDetail(VoiceItem):
 
     @staticmethod
     def from_view(view: VoiceView) -> VoiceDetail:
+        fields = _entry_fields(view.entry)
+        consent = fields["consent"]
+        if view.statement_url is not None and isinstance(consent, dict) and consent["statement"] is not None:
+            consent["statement"] |= {"url": view.statement_url, "url_expires_in": view.statement_url_expires_in}
         return VoiceDetail.model_validate(
-            {**_entry_fields(view.entry), "status_checked": view.status_checked, "status_note": view.status_note}
+            {**fields, "status_checked": view.status_checked, "status_note": view.status_note}
         )
 
 

@@ -6,7 +6,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Protocol
 
@@ -23,6 +23,7 @@ from voice_service.models import (
     SHARED_CATALOG,
     CloneIntent,
     ConsentRecord,
+    ConsentStatement,
     NewEntry,
     NewVoice,
     Owner,
@@ -32,7 +33,13 @@ from voice_service.models import (
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CloneProvider, clone_provider
 from voice_service.services.catalog import VoiceCatalog, utc_now
-from voice_service.services.consent import consent_record
+from voice_service.services.consent import (
+    STATEMENT_FIELD,
+    ConsentStatementStore,
+    check_statement,
+    check_statement_duration,
+    consent_record,
+)
 from voice_service.services.quotas import CloneQuota, UsageCounter
 from voice_service.services.uploads import (
     MAX_SAMPLE_BYTES,
@@ -78,6 +85,8 @@ class CloneForm:
     upload_id: str | None = None
     consent_speaker: str | None = None
     consent_affirmed: str | None = None
+    # The speaker's recorded consent statement, as sent (hostile bytes, at most MAX_STATEMENT_BYTES + 1 read).
+    consent_statement: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +200,10 @@ class CloningService:
     quota: CloneQuota = CloneQuota(max_voices=0, clones_per_minute=0)
     usage: UsageCounter | None = None
     consent_required: bool = False
+    # The recorded consent statement: decoded by its own converter (statement limits), stored in `statements`.
+    statement_converter: SampleConverter | None = None
+    statements: ConsentStatementStore | None = None
+    statement_required: bool = False
 
     def clone(self, form: CloneForm, audio: bytes | None, owner: Owner = SHARED_CATALOG) -> CloneResult:
         """Clone a voice for `owner` from `audio` (sent directly) or from the upload named by `form.upload_id`.
@@ -210,10 +223,15 @@ class CloningService:
         consent = consent_record(
             form.consent_speaker,
             form.consent_affirmed,
-            required=self.consent_required,
+            # A required statement needs the record it belongs to.
+            required=self.consent_required or self.statement_required,
             recorded_by=owner.user_id,
             now=self.now(),
         )
+        check_statement(form.consent_statement, consent, required=self.statement_required)
+        statement_wav: bytes | None = None
+        if form.consent_statement is not None and consent is not None:
+            statement_wav, consent = self._decoded_statement(form.consent_statement, consent)
         if self.usage is not None:
             self.quota.admit_clone(self.usage, owner, self.now())
         # A missing key is known before an upload is consumed or ffmpeg runs.
@@ -228,7 +246,8 @@ class CloningService:
         record_provider_metric(
             "SampleConversionTime", request.provider, sample.conversion_seconds * 1000, MetricUnit.Milliseconds
         )
-        # Recorded only once consent, quotas and the sample passed: a refused clone leaves no intent.
+        # Recorded only once consent, quotas and the sample passed: a refused clone leaves no intent. The intent names
+        # the statement's key before the object exists (services/consent.py: the reference first, then the object).
         intent = self.catalog.record_intent(
             provider=request.provider,
             target_model=request.target_model,
@@ -238,6 +257,8 @@ class CloningService:
             owner=owner,
             consent=consent,
         )
+        if statement_wav is not None:
+            self._store_statement(intent, statement_wav, owner)
         try:
             if request.provider == "dashscope":
                 voice_id = self.qwen.create_voice(
@@ -267,6 +288,27 @@ class CloningService:
             voice, intent, max(0.0, started + self.time_budget_seconds - self.monotonic()), owner, consent
         )
         return CloneResult(entry, message)
+
+    def _decoded_statement(self, statement: bytes, consent: ConsentRecord) -> tuple[bytes, ConsentRecord]:
+        """The statement decoded to WAV (its container sniffed, never trusted) and the consent record naming the key
+        it will be stored under; nothing is written yet."""
+        if self.statement_converter is None or self.statements is None:
+            raise InvalidRequestError(f"This deployment does not store a {STATEMENT_FIELD}; send the clone without it.")
+        try:
+            decoded = self.statement_converter.to_clone_wav(statement)
+        except InvalidRequestError as exc:
+            raise InvalidRequestError(f"{STATEMENT_FIELD}: {exc.message}", param=STATEMENT_FIELD) from exc
+        check_statement_duration(decoded.duration_seconds)
+        stored = ConsentStatement(self.statements.new_statement_key(), round(decoded.duration_seconds, 3))
+        return decoded.wav, replace(consent, statement=stored)
+
+    def _store_statement(self, intent: CloneIntent, wav: bytes, owner: Owner) -> None:
+        assert self.statements is not None and intent.consent is not None and intent.consent.statement is not None
+        try:
+            self.statements.put_statement(intent.consent.statement.key, wav)
+        except VoiceServiceError:
+            self._drop_intent(intent, owner)  # nothing was sent to the provider
+            raise
 
     def _check_direct_size(self, size: int) -> None:
         # Any direct sample over the direct limit is a 413 pointing at uploads, however large (README).
@@ -381,8 +423,12 @@ class CloningService:
             raise
 
     def _drop_intent(self, intent: CloneIntent, owner: Owner) -> None:
-        """Remove an intent whose clone definitely created nothing; on failure the reconciler removes it later."""
+        """Remove an intent whose clone definitely created nothing, its statement first; on failure the reconciler
+        removes both later."""
         try:
+            statement = intent.consent.statement if intent.consent is not None else None
+            if statement is not None and self.statements is not None:
+                self.statements.delete_statement(statement.key)
             self.catalog.drop_intent(intent.id, owner=owner)
         except VoiceServiceError as exc:
             logger.warning("Clone intent left to the reconciler", extra={"intent_id": intent.id, "reason": exc.message})

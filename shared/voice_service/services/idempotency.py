@@ -47,7 +47,7 @@ from voice_service.errors import (
     StorageError,
     VoiceServiceError,
 )
-from voice_service.models import SHARED_CATALOG, ConsentRecord, IdempotencyRecord, Owner, VoiceEntry
+from voice_service.models import SHARED_CATALOG, ConsentRecord, ConsentStatement, IdempotencyRecord, Owner, VoiceEntry
 from voice_service.services.catalog import VoiceCatalog
 from voice_service.services.cloning import CloneForm, CloneResult, CloningService
 
@@ -78,6 +78,9 @@ def request_fingerprint(form: CloneForm, audio: bytes | None) -> str:
         "consent_speaker": form.consent_speaker,
         "consent_affirmed": form.consent_affirmed,
         "audio_sha256": hashlib.sha256(audio).hexdigest() if audio is not None else None,
+        "consent_statement_sha256": (
+            hashlib.sha256(form.consent_statement).hexdigest() if form.consent_statement is not None else None
+        ),
     }
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
@@ -220,6 +223,9 @@ def _result_to_dict(result: CloneResult) -> dict[str, Any]:
             "affirmation": consent.affirmation,
             "recorded_by": consent.recorded_by,
             "recorded_at": consent.recorded_at.isoformat(),
+            "statement": None
+            if consent.statement is None
+            else {"key": consent.statement.key, "duration_seconds": consent.statement.duration_seconds},
         }
     )
     return {"entry": entry, "message": result.message}
@@ -230,10 +236,12 @@ def _result_from_dict(stored: dict[str, Any]) -> CloneResult:
     fields["created_at"] = datetime.fromisoformat(fields["created_at"])
     consent = fields.get("consent")
     if consent is not None:
+        statement = consent.get("statement")
         fields["consent"] = ConsentRecord(
             consent["speaker"],
             consent["affirmation"],
             consent["recorded_by"],
             datetime.fromisoformat(consent["recorded_at"]),
+            None if statement is None else ConsentStatement(statement["key"], float(statement["duration_seconds"])),
         )
     return CloneResult(VoiceEntry(**fields), str(stored["message"]))

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
-from voice_service.errors import ProviderNotConfiguredError, VoiceServiceError
+from voice_service.errors import ProviderNotConfiguredError, StorageError, VoiceServiceError
 from voice_service.models import CloneIntent, NewEntry, NewVoice, Owner, ProviderVoice, VoiceEntry
 from voice_service.observability import logger
 from voice_service.providers import CLONE_PROVIDERS, CloneProvider
 from voice_service.services.catalog import VoiceCatalog, utc_now
+from voice_service.services.consent import ConsentStatementStore
 from voice_service.services.voice_lifecycle import ProviderDirectory, ProviderVoices, VoiceNaming
 
 LIST_PAGE_SIZE: Final = 100
@@ -70,6 +71,8 @@ class Reconciler:
     policy: ReconcilePolicy = field(default_factory=ReconcilePolicy)
     now: Callable[[], datetime] = utc_now
     monotonic: Callable[[], float] = time.monotonic
+    # Where the recorded consent statements of dropped intents are deleted (None: a deployment that stores none).
+    statements: ConsentStatementStore | None = None
 
     def run(self) -> ReconcileSummary:
         summary = ReconcileSummary()
@@ -200,13 +203,13 @@ class _ProviderRun:
         if not candidates:
             if complete:
                 # The provider never created it (or it is gone already): nothing to keep.
-                catalog.drop_intent(intent.id)
+                self.drop_intent(intent)
                 self.summary.intents_dropped += 1
             return None
         voice = candidates[0]
         if voice.status in ("failed", "gone"):
             self.call(self.registry.delete_voice, voice.voice_id)
-            catalog.drop_intent(intent.id)
+            self.drop_intent(intent)
             self.summary.intents_dropped += 1
             return None
         # The entry is its cloner's, with the consent they gave; the quota was checked when the clone started.
@@ -222,6 +225,17 @@ class _ProviderRun:
         self.summary.intents_completed += 1
         logger.info("Interrupted clone completed", extra={"entry_id": entry.id, "voice_id": voice.voice_id})
         return voice.voice_id
+
+    def drop_intent(self, intent: CloneIntent) -> None:
+        """Drop an intent, its recorded consent statement first (services/consent.py): if the statement cannot be
+        deleted the intent stays, and the next run tries again."""
+        statement = intent.consent.statement if intent.consent is not None else None
+        if statement is not None:
+            statements = self.owner.statements
+            if statements is None:
+                raise StorageError("The reconciler cannot delete consent statements here; the intent was kept.")
+            statements.delete_statement(statement.key)
+        self.owner.catalog.drop_intent(intent.id)
 
     def delete_orphans(self, listed: list[ProviderVoice], held: set[str], pending: set[str], now: datetime) -> None:
         grace = timedelta(seconds=self.owner.policy.orphan_grace_seconds)

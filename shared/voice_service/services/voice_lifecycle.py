@@ -10,14 +10,21 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal, Protocol
 
-from voice_service.errors import ProviderNotConfiguredError, StorageError, UpstreamError, VoiceNotFoundError
+from voice_service.errors import (
+    ProviderNotConfiguredError,
+    StorageError,
+    UpstreamError,
+    VoiceNotFoundError,
+    VoiceServiceError,
+)
 from voice_service.models import SHARED_CATALOG, Owner, ProviderVoice, VoiceEntry, VoiceStatus
 from voice_service.observability import logger, record_provider_metric
 from voice_service.providers import CLONE_PROVIDERS, CloneProvider
 from voice_service.services.catalog import VoiceCatalog, VoicePreviewPurge, entry_id_from
+from voice_service.services.consent import ConsentStatementStore
 from voice_service.services.speech_cache import CacheStoreError
 
 # Provider-side names are at most 9 of [a-z0-9] (CosyVoice prefix; also valid as a Qwen preferred_name).
@@ -88,14 +95,23 @@ class VoiceView:
     entry: VoiceEntry
     status_checked: bool
     status_note: str | None = None
+    # A short-lived URL of the entry's recorded consent statement, for its owner (None: it has none).
+    statement_url: str | None = None
+    statement_url_expires_in: int | None = None
 
 
 def get_voice(
-    catalog: VoiceCatalog, providers: ProviderDirectory, raw_entry_id: str, *, owner: Owner = SHARED_CATALOG
+    catalog: VoiceCatalog,
+    providers: ProviderDirectory,
+    raw_entry_id: str,
+    *,
+    owner: Owner = SHARED_CATALOG,
+    statements: ConsentStatementStore | None = None,
 ) -> VoiceView:
     """Return one of `owner`'s entries; a `deploying` one is first refreshed from the provider (one short request).
 
-    A provider failure never fails the read: the last known status comes back with a note.
+    A provider failure never fails the read: the last known status comes back with a note. An entry with a recorded
+    consent statement comes with a short-lived URL of it (only ever for its owner: the catalog read is scoped).
 
     Raises:
         InvalidRequestError: the id is not a canonical positive 64-bit integer.
@@ -105,6 +121,20 @@ def get_voice(
     entry = catalog.get_entry(entry_id, owner=owner)
     if entry is None:
         raise VoiceNotFoundError(f"No cloned voice has id {entry_id}.")
+    view = _refreshed(catalog, providers, entry, owner)
+    statement = entry.consent.statement if entry.consent is not None else None
+    if statement is None or statements is None:
+        return view
+    try:
+        url = statements.statement_url(statement.key)
+    except VoiceServiceError as exc:
+        # The read still answers (the statement is said to exist, without a URL): storage is not the voice.
+        logger.warning("Consent statement URL not issued", extra={"entry_id": entry_id, "reason": exc.message})
+        return view
+    return replace(view, statement_url=url, statement_url_expires_in=statements.url_ttl_seconds)
+
+
+def _refreshed(catalog: VoiceCatalog, providers: ProviderDirectory, entry: VoiceEntry, owner: Owner) -> VoiceView:
     if entry.status in FINAL_STATUSES:
         return VoiceView(entry, status_checked=False)
     registry = providers[clone_provider(entry)]
@@ -112,7 +142,7 @@ def get_voice(
         registry.ensure_configured()
         status = registry.voice_status(entry.voice_id)
     except (UpstreamError, ProviderNotConfiguredError) as exc:
-        logger.warning("Voice status not refreshed", extra={"entry_id": entry_id, "reason": exc.message})
+        logger.warning("Voice status not refreshed", extra={"entry_id": entry.id, "reason": exc.message})
         return VoiceView(
             entry, status_checked=False, status_note=f"Last known status; refreshing failed: {exc.message}"
         )
@@ -142,21 +172,25 @@ def delete_voice(
     *,
     catalog_only: bool = False,
     owner: Owner = SHARED_CATALOG,
+    statements: ConsentStatementStore | None = None,
 ) -> DeletionResult:
-    """Delete one of `owner`'s voices at its provider (freeing the slot), then its cached previews, then its row.
+    """Delete one of `owner`'s voices at its provider (freeing the slot), then its cached previews and its recorded
+    consent statement, then its row.
 
     "No such voice" at the provider counts as deleted. With `catalog_only`, the provider is not called: for voices
     the provider no longer knows (if it still does, the reconciler deletes the voice after its grace period, when
     its name carries this deployment's tag). The previews go before the row: if they cannot be removed the row
     stays, so a retry finds the entry (the provider then answers "no such voice") and purges again; a deleted voice
-    must not keep answering previews from the cache.
+    must not keep answering previews from the cache. The statement goes before the row too (services/consent.py):
+    the other order could leave a recording of the speaker that no row names, where this one at worst leaves, until
+    the retry, a row whose statement is already gone.
 
     Raises:
         InvalidRequestError: the id is not a canonical positive 64-bit integer.
         VoiceNotFoundError: `owner` has no entry with that id (nothing is called at the provider).
         ProviderNotConfiguredError: the provider's key is missing (the row stays).
         UpstreamError: the provider failed (the row stays; retry).
-        StorageError: the cached previews could not be removed (the row stays; retry).
+        StorageError: the cached previews or the statement could not be removed (the row stays; retry).
     """
     entry_id = entry_id_from(raw_entry_id)
     entry = catalog.get_entry(entry_id, owner=owner)
@@ -175,6 +209,18 @@ def delete_voice(
         raise StorageError(
             "The voice's cached previews could not be removed, so its catalog entry was kept; try again later."
         ) from exc
+    statement = entry.consent.statement if entry.consent is not None else None
+    if statement is not None:
+        if statements is None:
+            raise StorageError("The voice's consent statement cannot be removed here, so its catalog entry was kept.")
+        try:
+            statements.delete_statement(statement.key)
+        except StorageError as exc:
+            logger.error("Could not delete a voice's consent statement", extra={"entry_id": entry_id})
+            raise StorageError(
+                "The voice's recorded consent statement could not be removed, so its catalog entry was kept; try "
+                "again later."
+            ) from exc
     if not catalog.delete_entry(entry_id, owner=owner):
         # A concurrent DELETE removed the row meanwhile: the caller's goal is reached all the same.
         logger.info("Catalog row already removed by a concurrent request", extra={"entry_id": entry_id})
