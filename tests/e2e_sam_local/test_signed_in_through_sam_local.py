@@ -160,7 +160,9 @@ def test_each_user_lists_and_deletes_only_their_own_voices_and_nobody_without_a_
         assert [(item["id"], item["user_id"]) for item in listing.json()["items"]] == [(voice.id, user)]
     # AND carol cannot delete dave's voice (the same "not found" as a missing one), but deletes her own
     theirs = signed_in.http.delete(f"/voices/{dave_voice.id}?catalog_only=true", headers=signed_in.bearer("carol"))
-    assert (theirs.status_code, theirs.json()["detail"]) == (404, f"No cloned voice has id {dave_voice.id}.")
+    assert (theirs.status_code, theirs.json()) == (404, {"detail": f"No cloned voice has id {dave_voice.id}."}), (
+        f"{theirs.text}\n{signed_in.log_tail()}"
+    )
     mine = signed_in.http.delete(f"/voices/{carol_voice.id}?catalog_only=true", headers=signed_in.bearer("carol"))
     assert (mine.status_code, mine.json()["deleted"]) == (200, True), signed_in.log_tail()
     assert [entry.id for entry in signed_in.catalog.list_entries()] == [
