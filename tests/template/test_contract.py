@@ -79,12 +79,12 @@ def test_every_route_path_has_its_preflight_on_the_one_preflight_function() -> N
     # one origin only), with no authorizer. No function serves both an authorized method and the unauthorized
     # OPTIONS of one path: `sam local start-api` merges one function's routes of a path into one route with one
     # authorizer setting (samcli's ApiCollector.dedupe_function_routes), which cost such routes their authorizer
-    (function,) = PREFLIGHT_FUNCTIONS
+    (preflight,) = PREFLIGHT_FUNCTIONS
     route_paths = {route.path for function in API_FUNCTIONS for route in function.routes}
-    assert function.preflight_paths == route_paths
-    assert not function.routes
-    for api_function in API_FUNCTIONS:
-        assert not api_function.preflight_paths, api_function.logical_id
+    assert preflight.preflight_paths == route_paths
+    assert not preflight.routes
+    for function in API_FUNCTIONS:
+        assert not function.preflight_paths, function.logical_id
 
 
 def test_the_preflight_function_answers_options_only_and_reads_only_the_allow_list() -> None:
