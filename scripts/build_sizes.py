@@ -38,6 +38,8 @@ BUDGET_BYTES = {
     "GetVoiceFunction": 70 * MB,  # fastapi stack + dashscope
     "ReconcileVoicesFunction": 70 * MB,  # Powertools + dashscope (no HTTP app)
     "CreateUploadFunction": 25 * MB,
+    # The CORS preflights: the fastapi stack and Powertools, nothing else.
+    "PreflightFunction": 25 * MB,
     # PyJWT + cryptography (RSA and EC signatures; 13 MB of the 31 built), pydantic for its settings.
     "AuthorizerFunction": 35 * MB,
     # The catalog functions in the VPC: pydantic and SQLite, no web framework, so their cold starts stay short.

@@ -27,6 +27,7 @@ FUNCTION_MODULES = (
     "functions.create_upload.app",
     "functions.authorizer.app",
     "functions.openai_speech.app",
+    "functions.preflight.app",
 )
 
 

@@ -18,6 +18,7 @@ HANDLER_MODULES = {
     "clone_voice": "functions.clone_voice.app",
     "openai_speech": "functions.openai_speech.app",
     "create_upload": "functions.create_upload.app",
+    "preflight": "functions.preflight.app",
 }
 TARGET = 1.25
 RUNS = 11

@@ -654,6 +654,12 @@ class ListTtsVoicesFunctionSettings(SynthesisFunctionSettings):
     preview: PreviewSettings
 
 
+class PreflightFunctionSettings(FunctionSettings):
+    """OPTIONS on every path: the CORS preflights, answered from the allow-list (no token, no route of its own)."""
+
+    api: CorsSettings
+
+
 class AuthorizerFunctionSettings(FunctionSettings):
     """The API's Lambda authorizer (no route of its own)."""
 

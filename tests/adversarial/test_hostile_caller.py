@@ -17,6 +17,7 @@ from functions.clone_voice.app import cloning_service
 from functions.clone_voice.app import lambda_handler as clone_handler
 from functions.delete_voice.app import lambda_handler as delete_handler
 from functions.list_voices.app import lambda_handler as list_handler
+from functions.preflight.app import lambda_handler as preflight_handler
 from functions.preview.app import lambda_handler as preview_handler
 from scripts import REPO_ROOT
 from testsupport.apigw import FakeLambdaContext, header, json_body
@@ -432,10 +433,11 @@ def test_a_refused_preflight_is_a_json_detail(
 
 
 def test_a_refused_preflight_through_lambda_is_a_json_detail(world: HostileWorld) -> None:
+    # API Gateway sends every path's OPTIONS to the preflight function
     event = api_event("OPTIONS", "/tts/preview")
     event["headers"].update({"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     event["multiValueHeaders"] = {name: [value] for name, value in event["headers"].items()}
-    response = preview_handler(event, FakeLambdaContext())
+    response = preflight_handler(event, FakeLambdaContext())
     assert response["statusCode"] == 400
     assert json_body(response)["detail"].startswith("This cross-origin request is not allowed")
 

@@ -4,16 +4,16 @@ A stack of its own (the mode is fixed per stack; the build is the package's, cac
 within this module, trusting a JWKS served on this machine (reached from the containers through
 host.containers.internal).
 
-Where SAM CLI (1.170) differs from API Gateway, asserted here as it is:
-- It merges the routes one function serves on one path into one route (`dedupe_function_routes`), keeping the
-  authorizer setting of whichever it lists last, and it lists them out of a set: per start of `sam local`, a
-  function that also answers its path's CORS preflight (`Authorizer: NONE`) may lose the authorizer on its other
-  methods (list, delete, clone, uploads, preview). Such a route gets no verdict and fails closed: 401 "Sign in
-  first" even to a valid token, nothing read or changed; an allowed anonymous preview runs anonymously.
-- GET /voices/{entry_id} (GetVoiceFunction serves no preflight) always keeps the authorizer, which verifies each token
-  against the local JWKS. A token it refuses makes it raise "Unauthorized": API Gateway answers 401, SAM CLI reads
-  the raised error as an invalid authorizer response and answers 502 `{"message": "Internal server error"}`.
-The 401 itself, its `WWW-Authenticate` gateway response and every route's verdict are proved through the
+Every route keeps the authorizer here: SAM CLI (1.170) merges the routes ONE function serves on one path into one
+route with one authorizer setting (`dedupe_function_routes`, keyed by function and path), so no function serves
+both a path's authorized methods and its unauthorized CORS preflight: every OPTIONS goes to PreflightFunction.
+With a valid token each user lists, reads and deletes only their own voices and previews answer; without one the
+routes are refused; a preflight needs no token.
+
+Where SAM CLI still differs from API Gateway, asserted here as it is: a token the authorizer refuses (or none where
+one is required) makes it raise "Unauthorized"; API Gateway answers 401 with the UNAUTHORIZED gateway response,
+SAM CLI reads the raised error as an invalid authorizer response and answers 502 `{"message": "Internal server
+error"}`. The 401 itself, its `WWW-Authenticate` gateway response and every route's verdict are proved through the
 authorizer's and the functions' `lambda_handler`s (tests/integration/test_sign_in.py) and the template tests.
 """
 
@@ -42,7 +42,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 ISSUER = "https://issuer.test.invalid/pool"
 AUDIENCE = "voice-api-e2e"
-SIGN_IN_FIRST = "Sign in first"
+# In the template's default CorsAllowOrigins (the studio's CloudFront origin is the first entry of the list).
+ALLOWED_ORIGIN = "http://localhost:5173"
 # What `sam local start-api` answers when the Lambda authorizer raises "Unauthorized" (API Gateway: 401).
 SAM_LOCAL_REFUSAL = (502, {"message": "Internal server error"})
 
@@ -111,7 +112,7 @@ def test_the_authorizer_verifies_tokens_against_the_local_jwks_and_the_user_sees
         NewEntry(NewVoice("dashscope", "v-bob-1", "Mine", "m"), datetime.now(UTC), owner=Owner("bob"))
     )
     path = f"/voices/{bob_voice.id}"
-    # WHEN GET /voices/{entry_id} (which keeps the authorizer under sam local) is called with no or a bad token
+    # WHEN GET /voices/{entry_id} is called with no or a bad token
     forged = SigningKey(SigningKey.generate().private_key, kid=signed_in.key.kid)
     refused = [
         signed_in.http.get(path),
@@ -133,36 +134,96 @@ def test_the_authorizer_verifies_tokens_against_the_local_jwks_and_the_user_sees
     assert (mine.status_code, mine.json()["user_id"]) == (200, "bob"), signed_in.log_tail()
 
 
-def test_routes_merged_with_their_preflight_either_keep_the_authorizer_or_fail_closed(signed_in: SignedInStack) -> None:
-    # GIVEN one voice each for alice and bob in the catalog the functions mount
+def test_each_user_lists_and_deletes_only_their_own_voices_and_nobody_without_a_token(
+    signed_in: SignedInStack,
+) -> None:
+    # GIVEN one voice each for carol and dave in the catalog the functions mount
     now = datetime.now(UTC)
-    alice_voice = signed_in.catalog.add_entry(
-        NewEntry(NewVoice("dashscope", "v-alice", "Mine", "m"), now, owner=Owner("alice"))
+    carol_voice = signed_in.catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "v-carol", "Mine", "m"), now, owner=Owner("carol"))
     )
-    bob_voice = signed_in.catalog.add_entry(
-        NewEntry(NewVoice("dashscope", "v-bob", "Mine", "m"), now, owner=Owner("bob"))
+    dave_voice = signed_in.catalog.add_entry(
+        NewEntry(NewVoice("dashscope", "v-dave", "Mine", "m"), now, owner=Owner("dave"))
     )
     before = signed_in.catalog.list_entries()
-    # WHEN the list and delete functions (each also serving its path's preflight) are called without a token
+    # WHEN the list and delete routes are called without a token, or with a refused one
+    expired = signed_in.bearer("dave", now=time.time() - 7200)
     for response in (
         signed_in.http.get("/voices"),
-        signed_in.http.delete(f"/voices/{bob_voice.id}?catalog_only=true"),
+        signed_in.http.get("/voices", headers=expired),
+        signed_in.http.delete(f"/voices/{dave_voice.id}?catalog_only=true"),
+        signed_in.http.delete(f"/voices/{dave_voice.id}?catalog_only=true", headers=expired),
     ):
-        # THEN either the authorizer refused it, or (authorizer dropped by SAM CLI) the function itself did
-        answer = (response.status_code, response.json())
-        refused_by_function = response.status_code == 401 and response.json()["detail"].startswith(SIGN_IN_FIRST)
-        assert answer == SAM_LOCAL_REFUSAL or refused_by_function, f"{answer}\n{signed_in.log_tail()}"
+        # THEN the authorizer refused each (sam local's 502 where API Gateway answers 401), nothing changed
+        assert (response.status_code, response.json()) == SAM_LOCAL_REFUSAL, signed_in.log_tail()
     assert signed_in.catalog.list_entries() == before
-    # AND with alice's valid token the listing shows her voice only, or is refused for want of a verdict
-    listing = signed_in.http.get("/voices", headers=signed_in.bearer("alice"))
-    if listing.status_code == 200:
-        assert [item["id"] for item in listing.json()["items"]] == [alice_voice.id]
-    else:
-        assert listing.status_code == 401 and listing.json()["detail"].startswith(SIGN_IN_FIRST), listing.text
-    # AND alice can never delete bob's voice: "not found" with a verdict, 401 without one
-    attempt = signed_in.http.delete(f"/voices/{bob_voice.id}?catalog_only=true", headers=signed_in.bearer("alice"))
-    assert attempt.status_code in (401, 404), attempt.text
-    assert signed_in.catalog.list_entries() == before
+    # AND with a valid token each user lists their own voice only
+    for user, voice in (("carol", carol_voice), ("dave", dave_voice)):
+        listing = signed_in.http.get("/voices", headers=signed_in.bearer(user))
+        assert listing.status_code == 200, f"{listing.text}\n{signed_in.log_tail()}"
+        assert [(item["id"], item["user_id"]) for item in listing.json()["items"]] == [(voice.id, user)]
+    # AND carol cannot delete dave's voice (the same "not found" as a missing one), but deletes her own
+    theirs = signed_in.http.delete(f"/voices/{dave_voice.id}?catalog_only=true", headers=signed_in.bearer("carol"))
+    assert (theirs.status_code, theirs.json()) == (404, {"detail": f"No cloned voice has id {dave_voice.id}."}), (
+        f"{theirs.text}\n{signed_in.log_tail()}"
+    )
+    mine = signed_in.http.delete(f"/voices/{carol_voice.id}?catalog_only=true", headers=signed_in.bearer("carol"))
+    assert (mine.status_code, mine.json()["deleted"]) == (200, True), signed_in.log_tail()
+    assert [entry.id for entry in signed_in.catalog.list_entries()] == [
+        entry.id for entry in before if entry.id != carol_voice.id
+    ]
+
+
+def test_the_upload_and_clone_routes_get_the_callers_verdict(signed_in: SignedInStack) -> None:
+    # WHEN the upload and clone routes are called without a token
+    for response in (signed_in.http.post("/voices/uploads"), signed_in.http.post("/voices/clone", data={})):
+        # THEN the authorizer refused them
+        assert (response.status_code, response.json()) == SAM_LOCAL_REFUSAL, signed_in.log_tail()
+    # AND with a valid token the function itself judges the request: an empty clone form is its 400, not a 401
+    clone = signed_in.http.post("/voices/clone", data={}, headers=signed_in.bearer("carol"))
+    assert (clone.status_code, clone.json()) == (
+        400,
+        {"detail": "The field 'provider' is required: use cosyvoice or dashscope."},
+    ), signed_in.log_tail()
+
+
+def test_a_signed_in_preview_answers_audio_and_a_refused_token_gets_none(signed_in: SignedInStack) -> None:
+    preview = {"text": "Hello.", "provider": "espeak"}
+    # WHEN a signed-in user previews (eSpeak NG, offline)
+    response = signed_in.http.post(
+        "/tts/preview", json=preview, headers={"Accept": "audio/wav", **signed_in.bearer("carol")}
+    )
+    # THEN the audio comes back
+    assert response.status_code == 200, f"{response.text}\n{signed_in.log_tail()}"
+    assert response.content[:4] == b"RIFF"
+    # AND a token that is sent is always checked, even where anonymous previews are allowed
+    expired = signed_in.http.post(
+        "/tts/preview", json=preview, headers=signed_in.bearer("carol", now=time.time() - 7200)
+    )
+    assert (expired.status_code, expired.json()) == SAM_LOCAL_REFUSAL
+
+
+def test_a_preflight_needs_no_token_and_answers_from_the_allow_list(signed_in: SignedInStack) -> None:
+    for path, method in (("/voices", "GET"), ("/voices/1", "DELETE"), ("/tts/preview", "POST"), ("/v1/models", "GET")):
+        # WHEN a browser at an allowed origin asks, without a token, whether it may send its bearer token
+        allowed = signed_in.http.options(
+            path,
+            headers={
+                "Origin": ALLOWED_ORIGIN,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+        # THEN the preflight function says yes, with the CORS headers of the allow-list
+        assert allowed.status_code == 200, f"{path}: {allowed.text}\n{signed_in.log_tail()}"
+        assert allowed.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+        assert method in allowed.headers["access-control-allow-methods"]
+        assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    # AND an origin off the list gets no grant
+    refused = signed_in.http.options(
+        "/voices", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
+    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
 
 
 def test_an_anonymous_preview_runs_when_switched_on(signed_in: SignedInStack) -> None:

@@ -90,12 +90,6 @@ def test_disallowed_origin_gets_no_cors_grant(lambda_context: FakeLambdaContext)
     assert header(response, "access-control-allow-origin") is None
 
 
-def test_preflight_is_answered_for_allowed_origin(lambda_context: FakeLambdaContext) -> None:
-    response = list_handler(load_event("list_voices_preflight"), lambda_context)
-    assert response["statusCode"] == 200
-    assert header(response, "access-control-allow-origin") == "http://localhost:5173"
-
-
 def test_delete_missing_is_404(lambda_context: FakeLambdaContext) -> None:
     response = delete_handler(load_event("delete_voice_missing"), lambda_context)
     assert response["statusCode"] == 404

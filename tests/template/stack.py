@@ -150,7 +150,8 @@ class Stack:
 
     @cached_property
     def api_functions(self) -> dict[str, FunctionSpec]:
-        """The functions API Gateway routes requests to (all but the authorizer, which it calls before them)."""
+        """The functions API Gateway routes requests other than preflights to (not the authorizer, which it calls
+        before them, nor the preflight function, which answers every path's OPTIONS)."""
         return {name: function for name, function in self.functions.items() if function.routes}
 
     @property

@@ -36,8 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 STACK = Stack(load_template())
 FUNCTION_IDS = sorted(STACK.functions)
-# Functions behind the API (the reconciler runs on a schedule and answers no preflight).
-API_FUNCTION_IDS = sorted(name for name, function in STACK.functions.items() if function.routes)
+# Every route of the API, and the one function answering their preflights.
+API_ROUTES = sorted(route for function in STACK.functions.values() for route in function.routes)
+(PREFLIGHT_FUNCTION_ID,) = (name for name, function in STACK.functions.items() if function.preflight_paths)
 PROBE = Path(__file__).with_name("artifact_probe.py")
 HOST_ARCHITECTURE = "x86_64"
 # The python3.12 runtime ships these (/var/runtime); the build leaves them out of every artifact.
@@ -46,8 +47,6 @@ RUNTIME_PROVIDED = {"boto3": boto3, "botocore": botocore, "s3transfer": s3transf
 # version fails to load there, however well it loads on this machine.
 RUNTIME_SYMBOL_VERSIONS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29)}
 ELF_MACHINES = {"x86_64": "EM_X86_64", "arm64": "EM_AARCH64"}
-# Stand-ins for values CloudFormation fills in at deploy time.
-API_FUNCTION_IDS = sorted(name for name, function in STACK.functions.items() if function.routes)
 # Stand-ins for values CloudFormation fills in at deploy time (a function's Ref is its name).
 DEPLOY_TIME_VALUES = {
     "SamplesBucket": "opentalking-voices-samples-probe",
@@ -181,25 +180,31 @@ def test_handler_imports_from_its_artifact_and_layers_alone(
     assert not set(RUNTIME_PROVIDED) & set(result["imported_modules"])
 
 
-@pytest.mark.parametrize("logical_id", API_FUNCTION_IDS)
-def test_handler_answers_preflights_from_its_artifact(
-    builds: dict[str, Build], sam_cli: Path, runtime_packages: Path, logical_id: str, tmp_path: Path
+def test_the_preflight_artifact_answers_every_routes_preflight(
+    builds: dict[str, Build], sam_cli: Path, runtime_packages: Path, tmp_path: Path
 ) -> None:
-    # GIVEN the artifact, its layers and the runtime's own packages, in Lambda's sys.path order
-    function = STACK.functions[logical_id]
-    built = builds[HOST_ARCHITECTURE].functions[logical_id]
+    # GIVEN the preflight function's artifact and the runtime's own packages, in Lambda's sys.path order
+    function = STACK.functions[PREFLIGHT_FUNCTION_ID]
+    built = builds[HOST_ARCHITECTURE].functions[PREFLIGHT_FUNCTION_ID]
     sys_path = [str(built.code_dir), *layer_paths(built), str(runtime_packages)]
-    origin = str(STACK.resolve({"Ref": "CorsAllowOrigins"})).split(",")[-1]
-    events = [preflight_event(route.path, route.method, origin) for route in sorted(function.routes)]
+    environment = lambda_environment(function, tmp_path)
+    studio, *configured = environment["OPENTALKING_CORS_ALLOW_ORIGINS"].split(",")
+    events = [
+        preflight_event(route.path, route.method, origin) for route in API_ROUTES for origin in (studio, configured[-1])
+    ]
+    refused = preflight_event("/voices", "GET", "https://evil.example")
 
-    # WHEN the browser's preflights reach the real handler (Powertools, Mangum, FastAPI, CORS middleware)
-    result = probe(sam_cli, sys_path, lambda_environment(function, tmp_path), events)
+    # WHEN the browser's preflights of every route reach the real handler (Powertools, Mangum, FastAPI, CORS
+    # middleware), from the studio's origin and a configured one, and one from an origin off the list
+    result = probe(sam_cli, sys_path, environment, [*events, refused])
 
-    # THEN each one is allowed for the configured origin, without an API key or a route of its own in the code
-    assert events
-    for response in result["responses"]:
+    # THEN each one is allowed for its origin, without an API key or a token, and the stranger gets no grant
+    *answers, refusal = result["responses"]
+    assert studio == "https://d111111abcdef8.cloudfront.net" and len(answers) == 2 * len(API_ROUTES) > 2
+    for event, response in zip(events, answers, strict=True):
         assert response["statusCode"] == 200, response
-        assert response_header(response, "access-control-allow-origin") == origin
+        assert response_header(response, "access-control-allow-origin") == event["headers"]["Origin"]
+    assert refusal["statusCode"] == 400 and response_header(refusal, "access-control-allow-origin") is None
 
 
 def test_list_voices_artifact_serves_the_catalog_its_catalog_function_artifact_reads(

@@ -25,10 +25,11 @@ FUNCTIONS = sorted(STACK.functions.values(), key=lambda function: function.logic
 CATALOG_OPERATIONS_VARIABLE = "OPENTALKING_CATALOG_OPERATIONS"
 CATALOG_FUNCTION_VARIABLE = "OPENTALKING_CATALOG_FUNCTION"
 # The catalog functions, reached only by invoke; the functions behind the REST API (each has a FastAPI `app`; the
-# authorizer, which API Gateway calls before them, has no route); the ones that run on a schedule. The API and
-# scheduled functions are the catalog's callers.
+# authorizer, which API Gateway calls before them, has no route); the one answering every path's CORS preflight; the
+# ones that run on a schedule. The API and scheduled functions are the catalog's callers.
 CATALOG_FUNCTIONS = [function for function in FUNCTIONS if CATALOG_OPERATIONS_VARIABLE in function.environment]
 API_FUNCTIONS = [function for function in FUNCTIONS if function.routes]
+PREFLIGHT_FUNCTIONS = [function for function in FUNCTIONS if function.preflight_paths]
 SCHEDULED_FUNCTIONS = [function for function in FUNCTIONS if function.schedules]
 CALLER_FUNCTIONS = API_FUNCTIONS + SCHEDULED_FUNCTIONS
 # The API's Lambda authorizers, which API Gateway calls before the API functions.
@@ -55,10 +56,10 @@ by_caller_function = pytest.mark.parametrize("function", CALLER_FUNCTIONS, ids=l
 by_catalog_function = pytest.mark.parametrize("function", CATALOG_FUNCTIONS, ids=lambda function: function.logical_id)
 
 
-def test_every_function_is_behind_the_api_scheduled_an_authorizer_or_a_catalog_function() -> None:
+def test_every_function_is_behind_the_api_answers_preflights_scheduled_an_authorizer_or_a_catalog_function() -> None:
     groups = [
         {f.logical_id for f in group}
-        for group in (API_FUNCTIONS, SCHEDULED_FUNCTIONS, AUTHORIZER_FUNCTIONS, CATALOG_FUNCTIONS)
+        for group in (API_FUNCTIONS, PREFLIGHT_FUNCTIONS, SCHEDULED_FUNCTIONS, AUTHORIZER_FUNCTIONS, CATALOG_FUNCTIONS)
     ]
     assert set().union(*groups) == {f.logical_id for f in FUNCTIONS}
     assert sum(len(group) for group in groups) == len(FUNCTIONS)
@@ -73,14 +74,30 @@ def test_the_template_routes_exactly_what_the_functions_app_serves(function: Fun
     assert function.routes == app_routes(app), function.logical_id
 
 
-def test_every_route_path_has_one_preflight_to_a_function_serving_that_path() -> None:
-    # A function's CORS middleware answers the preflight from the allow-list (SAM's MOCK can echo one origin only);
-    # all functions share one allow-list, so when two functions serve one path (GET and DELETE /voices/{entry_id}),
-    # either may answer its single OPTIONS method
-    for function in API_FUNCTIONS:
-        assert function.preflight_paths <= {route.path for route in function.routes}, function.logical_id
+def test_every_route_path_has_its_preflight_on_the_one_preflight_function() -> None:
+    # The preflight function's CORS middleware answers every path's OPTIONS from the allow-list (SAM's MOCK can echo
+    # one origin only), with no authorizer. No function serves both an authorized method and the unauthorized
+    # OPTIONS of one path: `sam local start-api` merges one function's routes of a path into one route with one
+    # authorizer setting (samcli's ApiCollector.dedupe_function_routes), which cost such routes their authorizer
+    (preflight,) = PREFLIGHT_FUNCTIONS
     route_paths = {route.path for function in API_FUNCTIONS for route in function.routes}
-    assert {path for function in API_FUNCTIONS for path in function.preflight_paths} == route_paths
+    assert preflight.preflight_paths == route_paths
+    assert not preflight.routes
+    for function in API_FUNCTIONS:
+        assert not function.preflight_paths, function.logical_id
+
+
+def test_the_preflight_function_answers_options_only_and_reads_only_the_allow_list() -> None:
+    (function,) = PREFLIGHT_FUNCTIONS
+    # GIVEN its app, as the Lambda imports it: no documented route (the CORS middleware answers preflights; any
+    # other OPTIONS is refused by one undocumented catch-all)
+    app = load_app(function.app_module)
+    assert app_routes(app) == set()
+    # THEN it reads the allow-list and nothing else, needs no AWS permission, and is outside the VPC
+    assert dict(declared_settings(function.app_module).variables()).keys() == {("OPENTALKING_CORS_ALLOW_ORIGINS",)}
+    assert set(function.own_environment) == {"OPENTALKING_CORS_ALLOW_ORIGINS"}
+    assert not function.statements and not declared_iam_actions(function.app_module)
+    assert not function.in_vpc and not function.layer_ids
 
 
 def test_no_route_is_claimed_by_two_functions() -> None:
@@ -361,7 +378,7 @@ def test_each_function_declares_its_own_settings_model() -> None:
     for logical_id, model in models.items():
         assert model.__name__ == f"{logical_id.removesuffix('Function')}FunctionSettings", logical_id
     # Every function behind the API reads the CORS allow-list; the scheduled reconciler answers no browser
-    for function in API_FUNCTIONS:
+    for function in API_FUNCTIONS + PREFLIGHT_FUNCTIONS:
         variables = dict(declared_settings(function.app_module).variables())
         assert ("OPENTALKING_CORS_ALLOW_ORIGINS",) in variables, function.logical_id
     for function in CATALOG_FUNCTIONS:

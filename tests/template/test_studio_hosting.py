@@ -124,8 +124,11 @@ class TestStudioDistribution:
 
 class TestStudioOriginIsAllowed:
     def test_every_function_behind_the_api_allows_the_studio_first(self) -> None:
-        # The catalog functions in the VPC are invoked by the other functions, never by a browser: no CORS there
-        api_functions = [function for function in STACK.functions.values() if function.routes]
+        # The catalog functions in the VPC are invoked by the other functions, never by a browser: no CORS there.
+        # The preflight function's list is the one browsers see first (every path's OPTIONS goes to it).
+        api_functions = [
+            function for function in STACK.functions.values() if function.routes or function.preflight_paths
+        ]
         assert {function.logical_id for function in api_functions} == {
             "PreviewFunction",
             "ListTtsVoicesFunction",
@@ -135,6 +138,7 @@ class TestStudioOriginIsAllowed:
             "CloneVoiceFunction",
             "CreateUploadFunction",
             "OpenAiSpeechFunction",
+            "PreflightFunction",
         }
         for function in api_functions:
             assert function.environment["OPENTALKING_CORS_ALLOW_ORIGINS"] == ALLOW_LIST, function.logical_id
