@@ -331,6 +331,17 @@ def test_the_page_on_a_refused_origin_says_why_it_cannot_work(
     assert page.is_disabled("#play")
 
 
+def test_the_consent_checkbox_sits_beside_its_words(studio: Studio, service: Service) -> None:
+    studio.open(f"{service.base_url}/")
+    box = studio.page.locator("#consent-affirmed").bounding_box()
+    words = studio.page.locator("label.check:has(#consent-affirmed) span").bounding_box()
+    assert box is not None and words is not None
+    # A checkbox-sized box (not stretched like the text fields), left of its words, on their line
+    assert box["width"] <= 32 and box["height"] <= 32, box
+    assert box["x"] + box["width"] <= words["x"]
+    assert abs((box["y"] + box["height"] / 2) - (words["y"] + words["height"] / 2)) < words["height"]
+
+
 @pytest.mark.parametrize("studio", [{"width": 375, "height": 740}], indirect=True, ids=["phone"])
 def test_a_phone_screen_the_keyboard_and_chinese(studio: Studio, service: Service) -> None:
     studio.open(f"{service.base_url}/")
