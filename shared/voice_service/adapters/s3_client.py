@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 
@@ -21,3 +22,39 @@ def s3_client(*, region: str | None = None, attempts: int, connect_timeout: floa
             read_timeout=read_timeout,
         ),
     )
+
+
+class LazyS3Client:
+    """One adapter's S3 client, made on its first call: importing boto3 and building a client costs a cold start
+    that never touches S3 nothing. `client`, when given (tests), is used as is."""
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        attempts: int,
+        connect_timeout: float,
+        read_timeout: float,
+        client: Any = None,
+    ) -> None:
+        self._make = partial(
+            s3_client,
+            region=region,
+            attempts=attempts,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        self._client = client
+
+    def __call__(self) -> Any:
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+
+def error_code(exc: Exception) -> str | None:
+    """The S3 error code of a botocore ClientError ("NoSuchKey", "404", ...), None for any other failure."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", "")) or None
+    return None

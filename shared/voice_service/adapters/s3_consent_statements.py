@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
-from voice_service.adapters.s3_client import s3_client
+from voice_service.adapters.s3_client import LazyS3Client
 from voice_service.errors import ProviderNotConfiguredError, StorageError
 from voice_service.observability import logger
 
@@ -33,9 +33,8 @@ class S3ConsentStatements:
         self, bucket: str | None, *, region: str | None, url_ttl_seconds: int = 300, client: Any = None
     ) -> None:
         self._bucket = bucket
-        self._region = region
         self._url_ttl = url_ttl_seconds
-        self._client = client
+        self._s3 = LazyS3Client(region=region, attempts=3, connect_timeout=3, read_timeout=10, client=client)
 
     @property
     def bucket(self) -> str:
@@ -87,8 +86,3 @@ class S3ConsentStatements:
         except Exception as exc:
             logger.error("Consent statement storage failure", extra={"action": action, "error": type(exc).__name__})
             raise StorageError(f"The storage could not {action}; try again later.") from exc
-
-    def _s3(self) -> Any:
-        if self._client is None:
-            self._client = s3_client(region=self._region, attempts=3, connect_timeout=3, read_timeout=10)
-        return self._client

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
-from voice_service.adapters.s3_client import s3_client
+from voice_service.adapters.s3_client import LazyS3Client, error_code
 from voice_service.errors import ProviderNotConfiguredError, StorageError, UploadNotFoundError
 from voice_service.observability import logger
 from voice_service.services.uploads import UPLOAD_GONE_MESSAGE, UploadTicket
@@ -44,10 +44,9 @@ class S3SampleBucket:
         client: Any = None,
     ) -> None:
         self._bucket = bucket
-        self._region = region
         self._sample_url_ttl = sample_url_ttl_seconds
         self._upload_url_ttl = upload_url_ttl_seconds
-        self._client = client
+        self._s3 = LazyS3Client(region=region, attempts=3, connect_timeout=3, read_timeout=10, client=client)
 
     @classmethod
     def configured(cls, settings: SampleBucketSettings) -> S3SampleBucket:
@@ -93,7 +92,7 @@ class S3SampleBucket:
         try:
             head = self._s3().head_object(Bucket=bucket, Key=upload_key(upload_id))
         except Exception as exc:
-            if _error_code(exc) in NOT_FOUND_CODES:
+            if error_code(exc) in NOT_FOUND_CODES:
                 return None
             raise _storage_error("look up the upload", exc) from exc
         return int(head["ContentLength"])
@@ -106,7 +105,7 @@ class S3SampleBucket:
         try:
             self._s3().put_object(Bucket=bucket, Key=claim_key(upload_id), Body=b"", IfNoneMatch="*")
         except Exception as exc:
-            if _error_code(exc) in CLAIM_TAKEN_CODES:
+            if error_code(exc) in CLAIM_TAKEN_CODES:
                 return False
             raise _storage_error("claim the upload", exc) from exc
         return True
@@ -120,7 +119,7 @@ class S3SampleBucket:
             finally:
                 body.close()
         except Exception as exc:
-            if _error_code(exc) in NOT_FOUND_CODES:
+            if error_code(exc) in NOT_FOUND_CODES:
                 raise UploadNotFoundError(UPLOAD_GONE_MESSAGE) from exc
             raise _storage_error("read the upload", exc) from exc
 
@@ -169,11 +168,6 @@ class S3SampleBucket:
         except Exception as exc:
             raise _storage_error(action, exc) from exc
 
-    def _s3(self) -> Any:
-        if self._client is None:
-            self._client = s3_client(region=self._region, attempts=3, connect_timeout=3, read_timeout=10)
-        return self._client
-
 
 def upload_key(upload_id: str) -> str:
     return f"{UPLOAD_PREFIX}{upload_id}"
@@ -183,15 +177,8 @@ def claim_key(upload_id: str) -> str:
     return f"{UPLOAD_PREFIX}{upload_id}{CLAIM_SUFFIX}"
 
 
-def _error_code(exc: Exception) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", "")) or None
-    return None
-
-
 def _storage_error(action: str, exc: Exception) -> StorageError:
     logger.error(
-        "Sample bucket failure", extra={"action": action, "error": type(exc).__name__, "code": _error_code(exc)}
+        "Sample bucket failure", extra={"action": action, "error": type(exc).__name__, "code": error_code(exc)}
     )
     return StorageError(f"The sample storage could not {action}; try again later.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Final
 
-from voice_service.adapters.s3_client import s3_client
+from voice_service.adapters.s3_client import LazyS3Client, error_code
 from voice_service.services.speech_cache import CacheStoreError, SpeechCache, SpeechKey
 from voice_service.settings import SpeechCacheSettings
 
@@ -48,7 +48,8 @@ class S3SpeechStore:
 
     def __init__(self, bucket: str, *, client: Any = None) -> None:
         self._bucket = bucket
-        self._client = client
+        # A cache must never slow a miss down much: few retries, short timeouts.
+        self._s3 = LazyS3Client(attempts=2, connect_timeout=1, read_timeout=2, client=client)
 
     @property
     def bucket(self) -> str:
@@ -62,7 +63,7 @@ class S3SpeechStore:
             finally:
                 body.close()
         except Exception as exc:
-            if _error_code(exc) in NOT_FOUND_CODES:
+            if error_code(exc) in NOT_FOUND_CODES:
                 return None
             raise _store_error("read", exc) from exc
 
@@ -97,20 +98,7 @@ class S3SpeechStore:
         except Exception as exc:
             raise _store_error("purge", exc) from exc
 
-    def _s3(self) -> Any:
-        if self._client is None:
-            # A cache must never slow a miss down much: few retries, short timeouts.
-            self._client = s3_client(attempts=2, connect_timeout=1, read_timeout=2)
-        return self._client
-
-
-def _error_code(exc: Exception) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", "")) or None
-    return None
-
 
 def _store_error(action: str, exc: Exception) -> CacheStoreError:
-    code = _error_code(exc)
+    code = error_code(exc)
     return CacheStoreError(f"could not {action} the speech cache ({type(exc).__name__}{f' {code}' if code else ''})")
