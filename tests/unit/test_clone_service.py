@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -159,24 +160,28 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def cloning_service(**wiring: Any) -> CloningService:
+    """The clone use case over in-memory fakes (`wiring` adds or replaces collaborators and settings)."""
+    bucket = FakeBucket()
+    defaults: dict[str, Any] = {
+        "catalog": InMemoryVoiceCatalog(),
+        "converter": FakeConverter(),
+        "uploads": bucket,
+        "samples": bucket,
+        "qwen": FakeQwen(),
+        "cosyvoice": FakeCosyVoice(),
+        "direct_max_bytes": 4_500_000,
+        "time_budget_seconds": 27,
+        "deploy_wait_seconds": 5,
+        "poll_interval_seconds": 1,
+        "now": lambda: NOW,
+    }
+    return CloningService(**(defaults | wiring))
+
+
 @pytest.fixture
 def service(clock: FakeClock) -> CloningService:
-    bucket = FakeBucket()
-    return CloningService(
-        catalog=InMemoryVoiceCatalog(),
-        converter=FakeConverter(),
-        uploads=bucket,
-        samples=bucket,
-        qwen=FakeQwen(),
-        cosyvoice=FakeCosyVoice(),
-        direct_max_bytes=4_500_000,
-        time_budget_seconds=27,
-        deploy_wait_seconds=5,
-        poll_interval_seconds=1,
-        now=lambda: NOW,
-        monotonic=clock.monotonic,
-        sleep=clock.sleep,
-    )
+    return cloning_service(monotonic=clock.monotonic, sleep=clock.sleep)
 
 
 def dashscope_form(**changes: str | None) -> CloneForm:

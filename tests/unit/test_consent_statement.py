@@ -11,10 +11,9 @@ import pytest
 from tests.unit.test_clone_service import (
     GOOD_AUDIO,
     BrokenCatalog,
-    FakeBucket,
     FakeConverter,
-    FakeCosyVoice,
     FakeQwen,
+    cloning_service,
     dashscope_form,
 )
 from testsupport.fakes.catalog import InMemoryVoiceCatalog
@@ -52,22 +51,7 @@ def statements() -> InMemoryConsentStatements:
 @pytest.fixture
 def service(statements: InMemoryConsentStatements) -> CloningService:
     """The clone use case over in-memory fakes, with a statement converter and store."""
-    bucket = FakeBucket()
-    return CloningService(
-        catalog=InMemoryVoiceCatalog(),
-        converter=FakeConverter(),
-        uploads=bucket,
-        samples=bucket,
-        qwen=FakeQwen(),
-        cosyvoice=FakeCosyVoice(),
-        direct_max_bytes=4_500_000,
-        time_budget_seconds=27,
-        deploy_wait_seconds=5,
-        poll_interval_seconds=1,
-        now=lambda: NOW,
-        statement_converter=StatementConverter(),
-        statements=statements,
-    )
+    return cloning_service(now=lambda: NOW, statement_converter=StatementConverter(), statements=statements)
 
 
 def with_statement(statement: bytes | None = STATEMENT, **fields: str | None) -> CloneForm:
