@@ -156,6 +156,7 @@ def test_a_required_statement_is_a_400_when_missing(
     wiring: FunctionWiring,
     fake: FakeDashScopeEnrollment,
     bucket: str,
+    s3_endpoint: str,
     local_client: TestClient,
     sample: bytes,
     statement: bytes,
@@ -163,7 +164,8 @@ def test_a_required_statement_is_a_400_when_missing(
     wiring.set(OPENTALKING_CLONE_CONSENT_STATEMENT="required")
     missing = clone(local_client, sample, None, **CONSENT)
     assert missing.status_code == 400 and "consent_statement" in missing.json()["detail"]
-    assert fake.requests == []
+    assert fake.requests == [] and bucket_keys(s3_endpoint, bucket) == []
+    assert wiring.catalog().list_entries() == [] and wiring.catalog().list_intents() == []
     assert clone(local_client, sample, statement, **CONSENT).status_code == 200
 
 
